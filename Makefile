@@ -1,0 +1,47 @@
+# Set-up and everyday commands. On a fresh machine `make exam` and `make test` do everything:
+# a virtual environment with the project, TeX Live (Debian packages) when pdflatex is missing.
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils
+SUDO_HINT := sudo apt-get install -y $(TEX_PACKAGES)
+
+.PHONY: exam test install tex lint verify stress bench clean
+
+exam: install tex
+	$(BIN)/examgen build exams/demo.yaml
+
+test: install tex
+	$(BIN)/ruff check generator problem_bank tests
+	$(BIN)/python -m pytest -q
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# TeX Live from Debian when pdflatex (or pdftotext, used by the tests) is missing: as root
+# with apt-get, otherwise stop and print the exact command to run.
+tex:
+	@if ! command -v pdflatex >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing TeX Live from Debian packages (about a minute)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEX_PACKAGES) >/dev/null; \
+	  else \
+	    echo "pdflatex is missing; run: $(SUDO_HINT)"; exit 1; \
+	  fi; \
+	fi
+
+lint: install
+	$(BIN)/ruff check generator problem_bank tests
+
+verify: install
+	$(BIN)/examgen verify --seeds 500
+
+clean:
+	rm -rf output/* $(VENV) .pytest_cache
+	touch output/.gitkeep

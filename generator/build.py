@@ -1,0 +1,194 @@
+"""PDF compilation: pdflatex runs, time limits, error excerpts, splitting, atomic output.
+
+pdflatex runs twice (the second pass settles "Page x of y"; latexmk would run the exam
+class four times for nothing), without shell escape and with TeX's paranoid file access, so
+a template can neither run programs nor read or write outside its folder. An error names
+the first `!` line of the log, the .tex line, and (from the `% examgen:` markers the
+templates leave) the variant, problem and template it came from; no PDF is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import CompileError, ExamgenError
+
+PDFLATEX_FLAGS = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape")
+INSTALL_HINT = ("install TeX Live: apt-get install texlive-latex-base texlive-latex-recommended "
+                "texlive-latex-extra texlive-pictures lmodern (or run 'make exam'); --no-pdf builds "
+                "everything but the PDFs without it")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A .tex document to compile; `variant_keys` are the variants it holds, in page order."""
+
+    name: str
+    tex: str
+    variant_keys: tuple[str, ...]
+
+
+def tex_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "openin_any": "p",          # kpathsea: paranoid reads (no absolute or ../ paths)
+        "openout_any": "p",         # and writes
+        "shell_escape": "f",
+        "SOURCE_DATE_EPOCH": "0",   # reproducible bytes even if a template uses \today
+        "FORCE_SOURCE_DATE": "1",
+        "max_print_line": "10000",  # keep log lines whole for the error excerpt
+    })
+    return env
+
+
+def pdflatex() -> str:
+    path = shutil.which("pdflatex")
+    if path is None:
+        raise ExamgenError("pdflatex was not found", None, INSTALL_HINT)
+    return path
+
+
+def time_limit(document: Document) -> float:
+    """Seconds one pass may take: generous, but a hang ends."""
+    return 60.0 + 2.0 * len(document.variant_keys)
+
+
+def compile_document(document: Document, workdir: Path) -> Path:
+    """Compile `document` in `workdir` (two passes); return the PDF or raise CompileError."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    tex_path = workdir / f"{document.name}.tex"
+    tex_path.write_text(document.tex, encoding="utf-8")
+    command = [pdflatex(), *PDFLATEX_FLAGS, tex_path.name]
+    for _ in range(2):
+        try:
+            result = subprocess.run(command, cwd=workdir, env=tex_environment(), stdin=subprocess.DEVNULL,
+                                    capture_output=True, timeout=time_limit(document))
+        except subprocess.TimeoutExpired:
+            (workdir / f"{document.name}.pdf").unlink(missing_ok=True)
+            raise CompileError(f"pdflatex took longer than {time_limit(document):.0f} s and was stopped",
+                               f"{document.name}.tex", "look for a loop in a template (\\loop, \\foreach)") from None
+        if result.returncode != 0:
+            (workdir / f"{document.name}.pdf").unlink(missing_ok=True)
+            log = (workdir / f"{document.name}.log").read_text(encoding="utf-8", errors="replace")
+            raise log_error(document, log)
+    return workdir / f"{document.name}.pdf"
+
+
+def log_error(document: Document, log: str) -> CompileError:
+    """The first `!` error of a pdflatex log, traced back to its variant, problem and template."""
+    lines = log.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.startswith("!")), None)
+    if first is None:
+        return CompileError("pdflatex failed without an error line", f"{document.name}.tex",
+                            f"read {document.name}.log")
+    message = lines[first][1:].strip().rstrip(".")
+    tex_line = None
+    for line in lines[first: first + 30]:
+        match = re.match(r"l\.(\d+)", line)
+        if match:
+            tex_line = int(match.group(1))
+            break
+    where = f"{document.name}.tex"
+    if tex_line is not None:
+        where += f":{tex_line}"
+        origin = trace_line(document.tex, tex_line)
+        if origin:
+            where += f" ({origin})"
+    return CompileError(f"LaTeX error: {message}", where, "fix the template named here")
+
+
+def trace_line(tex: str, line_number: int) -> str:
+    """Which variant, problem and template wrote line `line_number` of a generated document."""
+    found: dict[str, str] = {}
+    lines = tex.splitlines()
+    for line in reversed(lines[: line_number]):
+        if line.startswith("% examgen:"):
+            for field in line[len("% examgen:"):].split():
+                name, _, value = field.partition("=")
+                found.setdefault(name, value)
+            if "variant" in found:
+                break
+    if "problem" in found:
+        template = found.get("template", "question.tex.j2")
+        return (f"variant {found['variant']}, slot {found.get('slot', '?')}, "
+                f"problem_bank/{found['problem']}/{template}")
+    if "variant" in found:
+        return f"variant {found['variant']}, document template"
+    return "document template"
+
+
+def page_counts(aux_text: str, count: int) -> list[int]:
+    """Pages of each variant, from the `examgen-end-N` labels (each variant restarts at page 1)."""
+    pages = {int(n): int(p) for n, p in re.findall(r"\\newlabel\{examgen-end-(\d+)\}\{\{[^}]*\}\{(\d+)\}", aux_text)}
+    missing = [n for n in range(1, count + 1) if n not in pages]
+    if missing:
+        raise ExamgenError(f"variant page labels missing from the .aux file: {missing[:5]}", None,
+                           "keep \\label{examgen-end-...} in the sheet template")
+    return [pages[n] for n in range(1, count + 1)]
+
+
+def split_pdf(pdf: Path, counts: Sequence[int], targets: Sequence[Path]) -> None:
+    """Cut a combined PDF into consecutive page ranges, one file per variant."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(pdf)
+    if sum(counts) != len(reader.pages):
+        raise ExamgenError(f"{pdf.name}: {len(reader.pages)} pages, but the variants add up to {sum(counts)}")
+    start = 0
+    for count, target in zip(counts, targets, strict=True):
+        writer = PdfWriter()
+        for index in range(start, start + count):
+            writer.add_page(reader.pages[index])
+        with open(target, "wb") as handle:
+            writer.write(handle)
+        start += count
+
+
+def compile_all(documents: Sequence[Document], workdir: Path, jobs: int,
+                done: Callable[[Document], None] | None = None) -> dict[str, Path]:
+    """Compile documents side by side, `jobs` pdflatex processes at a time."""
+    pdflatex()  # fail early and clearly when TeX is missing
+    results: dict[str, Path] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(compile_document, d, workdir / d.name): d for d in documents}
+        for future, document in futures.items():
+            results[document.name] = future.result()
+            if done:
+                done(document)
+    return results
+
+
+@contextmanager
+def atomic_directory(target: Path) -> Iterator[Path]:
+    """Write a whole output folder beside `target` and swap it in only when complete.
+
+    An error or an interrupt leaves the previous build's output as it was.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    except OSError as error:
+        raise ExamgenError(f"cannot write the output folder ({error.strerror})", str(target),
+                           "choose another folder with --out or fix its permissions") from None
+    try:
+        yield staging
+        old = None
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{os.getpid()}"
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,246 @@
+"""The command line: parses arguments, calls the library, prints. The only module that prints.
+
+Heavy libraries (sympy, scipy, jinja2, the problems) load inside the commands that need
+them, so `examgen --help` and `examgen list` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.errors import ExamgenError
+
+
+class UsageError(Exception):
+    """A wrong command line: exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as argparse does but through our handler
+        raise UsageError(f"{self.prog}: {message}; see '{self.prog} --help'")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def make_parser() -> Parser:
+    parser = Parser(prog="examgen", description="Parameterised deep-learning problems turned into exams, "
+                    "solution sheets and verified answer keys.")
+    parser.add_argument("--version", action="version", version=f"examgen {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    commands.add_parser("list", help="the problem bank, by topic")
+
+    show = commands.add_parser("show", help="one instance of a problem")
+    show.add_argument("id", help="problem id (topic/name, or a unique name)")
+    show.add_argument("--seed", type=_seed, default=1, help="instance seed (default 1)")
+    show.add_argument("--params", help="pin parameters, as a JSON object (all of them: a textbook instance)")
+    show.add_argument("--json", action="store_true", help='print {"id", "params", "answers"} as in the key')
+    show.add_argument("--pdf", action="store_true", help="also build the exam and solution PDFs")
+    show.add_argument("--out", type=Path, help="folder for --pdf (default output/show/...)")
+
+    build = commands.add_parser("build", help="an exam spec to exams, solutions and the answer key")
+    build.add_argument("spec", type=Path, help="the exam spec (YAML)")
+    build.add_argument("--out", type=Path, help="output folder (default output/<spec name>/)")
+    build.add_argument("--variants", type=_positive, help="number of variants (overrides the spec)")
+    build.add_argument("--seed", type=_seed, help="exam seed (overrides the spec)")
+    build.add_argument("--no-pdf", action="store_true", help="write .tex and key only, no pdflatex")
+    build.add_argument("--jobs", type=_positive, default=os.cpu_count() or 2, help="parallel pdflatex runs")
+
+    verify = commands.add_parser("verify", help="sample, solve, check and render many seeds; exit 1 on failure")
+    verify.add_argument("ids", nargs="*", help="problem ids or topics (default: the whole bank)")
+    verify.add_argument("--seeds", type=_positive, default=100, help="seeds per problem (default 100)")
+    verify.add_argument("--jobs", type=_positive, default=os.cpu_count() or 2, help="processes")
+    return parser
+
+
+def cmd_list(args) -> int:
+    from generator import bank
+
+    entries = bank.entries()
+    width = max((len(e.id) for e in entries), default=10)
+    topic = None
+    for entry in entries:
+        if entry.topic != topic:
+            topic = entry.topic
+            print(f"{topic}")
+        print(f"  {entry.id:<{width}}  {entry.title}  [{entry.source}]")
+    print(f"{len(entries)} problems")
+    return 0
+
+
+def _parse_params(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ExamgenError(f"--params is not valid JSON ({error.msg} at column {error.colno})", "--params",
+                           'write it as a JSON object, e.g. --params \'{"k": 3, "stride": 1}\'') from None
+    if not isinstance(value, dict):
+        raise ExamgenError("--params must be a JSON object", "--params", 'e.g. --params \'{"k": 3}\'')
+    return value
+
+
+def cmd_show(args) -> int:
+    from generator import bank
+    from generator.instance import draw_instance
+    from generator.seeds import Sampler
+
+    problem = bank.load(bank.resolve_id(args.id, "show"))
+    pins = _parse_params(args.params)
+    instance = draw_instance(problem, Sampler(args.seed, problem.id), pins, "--params")
+    if args.json:
+        entry = instance.key_entry(problem)
+        print(json.dumps({"id": entry["id"], "seed": args.seed, "params": entry["params"],
+                          "answers": entry["answers"], **({"exact": entry["exact"]} if "exact" in entry else {}),
+                          "tolerances": entry["tolerances"]}, indent=2, ensure_ascii=False))
+    else:
+        print(f"{problem.id}: {problem.title}  (seed {args.seed})")
+        print("parameters:")
+        for name, value in instance.params.items():
+            print(f"  {name} = {json.dumps(value)}")
+        print("answers:")
+        for answer in problem.answers:
+            if answer.graded:
+                exact = instance.exact.get(answer.name)
+                extra = f"   exact: {exact}" if exact is not None else ""
+                print(f"  {answer.name} = {json.dumps(instance.answers[answer.name])}{extra}")
+    if args.pdf:
+        from generator.pipeline import build
+        from generator.plan import Plan, Slot
+
+        slot = Slot(1, problem.id, problem.id, tuple((p.name, p.points) for p in problem.parts),
+                    dict(instance.params), "show")
+        plan = Plan(title=problem.title, course="examgen show", date="", instructions="", seed=args.seed,
+                    spec_name=problem.id.replace("/", "-"), slots=(slot,), variant_keys=("001",))
+        out = args.out or Path("output/show") / f"{problem.id.replace('/', '-')}-seed{args.seed}"
+        result = build(plan, out, pdf=True, jobs=2)
+        print(f"wrote {result.out}/variants/001/exam.pdf and solutions.pdf", file=sys.stderr)
+    return 0
+
+
+def cmd_build(args) -> int:
+    from generator.pipeline import build
+    from generator.plan import make_plan
+    from generator.spec import load_spec
+
+    spec, where = load_spec(args.spec)
+    plan = make_plan(spec, where, args.spec, variants=args.variants, seed=args.seed)
+    out = args.out or Path("output") / plan.slug
+    with _progress() as progress:
+        result = build(plan, out, pdf=not args.no_pdf, jobs=args.jobs, progress=progress)
+    what = "with PDFs" if result.pdf else "without PDFs (--no-pdf)"
+    print(f"built {result.variants} variant{'s' if result.variants != 1 else ''} of '{plan.title}' "
+          f"{what} into {result.out}/")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from generator import bank
+    from generator.verify import verify
+
+    ids: list[str] = []
+    for target in args.ids or bank.ids():
+        ids.extend(i for i in bank.resolve_target(target, "verify") if i not in ids)
+    with _progress() as progress:
+        total = len(ids) * args.seeds
+        count = 0
+
+        def done(problem_id: str, runs: int) -> None:
+            nonlocal count
+            count += runs
+            progress("verifying", count, total)
+
+        reports = verify(ids, args.seeds, jobs=args.jobs, done=done)
+    failed = 0
+    for report in reports:
+        status = "ok" if not report.failures else f"{len(report.failures)} FAILED"
+        print(f"{report.problem_id:<40} {report.runs:>6} instances  {status:<10} "
+              f"acceptance {report.acceptance:6.1%}")
+        for seed, message in report.failures[:5]:
+            print(f"    seed {seed}: {message}   (examgen show {report.problem_id} --seed {seed})")
+        if len(report.failures) > 5:
+            print(f"    ... and {len(report.failures) - 5} more")
+        failed += len(report.failures)
+    runs = sum(r.runs for r in reports)
+    print(f"{runs} instances of {len(reports)} problems, {failed} failures")
+    return 1 if failed else 0
+
+
+class _progress:
+    """A rich progress bar on a terminal (stderr); silent otherwise."""
+
+    def __enter__(self):
+        self._bar = None
+        if sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), transient=True)
+            self._bar.start()
+            self._tasks: dict[str, Any] = {}
+        return self.update
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if self._bar is None:
+            return
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bar.add_task(stage, total=total)
+        self._bar.update(self._tasks[stage], completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.stop()
+        return False
+
+
+COMMANDS = {"list": cmd_list, "show": cmd_show, "build": cmd_build, "verify": cmd_verify}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        args = make_parser().parse_args(argv)
+        if not args.command:
+            make_parser().print_help()
+            return 2
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except ExamgenError as error:
+        if debug:
+            raise
+        print(f"error: {error.line()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("interrupted: nothing was written, earlier output is unchanged", file=sys.stderr)
+        return 130

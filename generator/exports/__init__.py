@@ -1,0 +1,1 @@
+"""Exports of a build: the answer key (JSON, CSV) and LMS formats."""

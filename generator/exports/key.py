@@ -1,0 +1,47 @@
+"""The answer key: `key.json`, every variant's slots, parameters, answers and tolerances.
+
+    {"exam": {"title", "course", "date", "seed", "spec", "generator", "total_points"},
+     "variants": [{"key": "001", "seed": ..., "fingerprint": ..., "student": {...}?,
+                   "problems": [{"slot", "slot_key", "id", "points", "parts",
+                                 "params", "answers", "tolerances", "exact"?}]}]}
+
+Values follow the catalog's JSON conventions (see `generator.answers`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from generator import __version__, bank
+from generator.plan import Plan
+from generator.variants import Variant
+
+
+def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
+    out_variants = []
+    for variant in variants:
+        problems = []
+        for slot, instance in variant.slots:
+            problem = bank.load(slot.problem_id)
+            entry = instance.key_entry(problem)
+            parts = {name: {"points": pts, "fields": list(problem.part(name).answers)} for name, pts in slot.parts}
+            problems.append({"slot": slot.number, "slot_key": slot.key, "id": entry.pop("id"),
+                             "points": slot.points, "parts": parts, **entry})
+        record: dict[str, Any] = {"key": variant.key, "seed": variant.seed, "fingerprint": variant.fingerprint}
+        student = plan.students.get(variant.key)
+        if student:
+            record["student"] = {"id": student.key, "name": student.name, **dict(student.extra)}
+        record["problems"] = problems
+        out_variants.append(record)
+    return {
+        "exam": {"title": plan.title, "course": plan.course, "date": plan.date, "seed": plan.seed,
+                 "spec": plan.spec_name, "generator": f"examgen {__version__}",
+                 "total_points": plan.total_points},
+        "variants": out_variants,
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

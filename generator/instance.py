@@ -1,0 +1,96 @@
+"""Instances: one problem with concrete parameters, solved, as plain data.
+
+An instance is fully determined by (problem id, params): `make_instance` runs the reference
+solver and keeps the key's JSON answers, their exact forms, and every value the solution
+template shows. `check_instance` runs the independent method against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.answers import CHECK_ATOL, CHECK_RTOL, Approx, matches, plain, to_key
+from generator.params import sample_params
+from generator.problem import Problem
+from generator.seeds import Sampler
+
+
+@dataclass(frozen=True)
+class Instance:
+    problem_id: str
+    params: Mapping[str, Any]
+    answers: Mapping[str, Any]
+    exact: Mapping[str, Any]
+    values: Mapping[str, Any] = field(repr=False)
+    tries: int = 1
+
+    def key_entry(self, problem: Problem) -> dict[str, Any]:
+        """The instance as the answer key stores it (without slot and points)."""
+        entry: dict[str, Any] = {
+            "id": self.problem_id,
+            "params": dict(self.params),
+            "answers": dict(self.answers),
+            "tolerances": {a.name: a.tolerance() for a in problem.answers if a.graded},
+        }
+        if self.exact:
+            entry["exact"] = dict(self.exact)
+        return entry
+
+
+def make_instance(problem: Problem, params: Mapping[str, Any], tries: int = 1) -> Instance:
+    """Solve `params` with the reference solver and package the result."""
+    raw = problem.solve(params)
+    values = {name: plain(value) for name, value in raw.items()}
+    answers: dict[str, Any] = {}
+    exact: dict[str, Any] = {}
+    for answer in problem.answers:
+        if not answer.graded:
+            continue
+        if answer.name not in raw:
+            raise RuntimeError(f"{problem.id}: solve() did not return '{answer.name}'")
+        value, exact_text = to_key(answer, raw[answer.name])
+        answers[answer.name] = value
+        if exact_text is not None:
+            exact[answer.name] = exact_text
+    return Instance(problem.id, dict(params), answers, exact, values, tries)
+
+
+def draw_instance(problem: Problem, rng: Sampler, pins: Mapping[str, Any] | None = None,
+                  where: str | None = None) -> Instance:
+    """Sample non-degenerate parameters (keeping pins) and solve them."""
+    sampled = sample_params(problem.id, problem.params, problem.constraints, rng, pins,
+                            problem.sample, where)
+    return make_instance(problem, sampled.params, sampled.tries)
+
+
+def check_instance(problem: Problem, instance: Instance) -> list[str]:
+    """Disagreements between the reference answers and the independent method (empty: agreed).
+
+    Every graded answer must be confirmed by `check`; an answer the check does not return
+    is itself reported, so a problem cannot skip its independent verification.
+    """
+    try:
+        independent = problem.check(instance.params, instance.answers)
+    except Exception as error:  # a crash in the check is a failure of this instance, reported
+        return [f"check raised {type(error).__name__}: {error}"]
+    problems = []
+    for answer in problem.answers:
+        if not answer.graded:
+            continue
+        if answer.name not in independent:
+            problems.append(f"{answer.name}: not confirmed by check()")
+            continue
+        other = independent[answer.name]
+        atol, rtol = CHECK_ATOL, CHECK_RTOL
+        if isinstance(other, Approx):
+            atol, rtol, other = other.atol, other.rtol, other.value
+        if answer.type in ("int", "shape", "choice", "bool", "expr"):
+            atol = rtol = None  # exact types compare exactly whatever the check says
+        ok = matches(answer, instance.answers[answer.name], plain(other), atol, rtol, slack=0.0)
+        if not ok:
+            problems.append(f"{answer.name}: solve gives {instance.answers[answer.name]!r},"
+                            f" check gives {plain(other)!r}")
+    return problems
+

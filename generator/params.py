@@ -1,0 +1,370 @@
+"""Parameter kinds, constraints and the rejection sampler.
+
+A problem declares its parameters in order; each kind knows how to draw a value from a
+`Sampler`, how to validate a value an instructor pinned, and how to describe itself in an
+error. Sizes may depend on earlier parameters: a dimension is an int, a tuple of ints to
+choose from, the name of an earlier int parameter, `"W.rows"` / `"W.cols"` / `"g"` (the
+length of an earlier vector), or a function of the parameters drawn so far.
+
+All values are plain JSON: ints, floats, strings, lists, lists of rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.errors import ExamgenError, closest
+from generator.seeds import Sampler
+
+Params = dict[str, Any]
+Dim = int | tuple[int, ...] | str | Callable[[Mapping[str, Any]], int]
+
+MAX_TRIES = 2000
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return (isinstance(value, int | float)) and not isinstance(value, bool)
+
+
+def resolve_dim(dim: Dim, params: Mapping[str, Any], rng: Sampler | None) -> int:
+    """The size a dimension stands for, given the parameters drawn so far."""
+    if callable(dim):
+        return int(dim(params))
+    if isinstance(dim, int):
+        return dim
+    if isinstance(dim, tuple):
+        if rng is None:
+            raise ValueError("a choice of sizes needs a sampler")
+        return rng.choice(dim)
+    name, _, axis = dim.partition(".")
+    value = params[name]
+    if axis == "rows":
+        return len(value)
+    if axis == "cols":
+        return len(value[0])
+    return value if _is_int(value) else len(value)
+
+
+@dataclass(frozen=True)
+class Param:
+    """Base of every parameter kind."""
+
+    name: str
+
+    def draw(self, rng: Sampler, params: Mapping[str, Any]) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} is drawn by the problem's own sample()")
+
+    def problem_with(self, value: Any, params: Mapping[str, Any]) -> str | None:
+        """Why `value` is not a valid value of this parameter, or None when it is."""
+        return None
+
+    def describe(self) -> str:
+        return "a value"
+
+
+@dataclass(frozen=True)
+class Int(Param):
+    """An integer in [low, high]."""
+
+    low: int = 0
+    high: int = 1
+    nonzero: bool = False
+
+    def draw(self, rng, params):
+        return rng.nonzero_integer(self.low, self.high) if self.nonzero else rng.integer(self.low, self.high)
+
+    def problem_with(self, value, params):
+        if not _is_int(value):
+            return f"must be an integer, got {value!r}"
+        if not self.low <= value <= self.high:
+            return f"must be in [{self.low}, {self.high}], got {value}"
+        if self.nonzero and value == 0:
+            return "must not be 0"
+        return None
+
+    def describe(self):
+        return f"an integer in [{self.low}, {self.high}]"
+
+
+@dataclass(frozen=True)
+class Choice(Param):
+    """One of a fixed list of values (numbers or strings)."""
+
+    options: tuple[Any, ...] = ()
+
+    def draw(self, rng, params):
+        return rng.choice(self.options)
+
+    def problem_with(self, value, params):
+        if value not in self.options or isinstance(value, bool) != any(isinstance(o, bool) for o in self.options):
+            return f"must be one of {', '.join(repr(o) for o in self.options)}, got {value!r}"
+        return None
+
+    def describe(self):
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+
+@dataclass(frozen=True)
+class Decimal(Param):
+    """A short decimal on the grid low, low + step, ..., high (a pinned value may be off the grid)."""
+
+    low: float = 0.0
+    high: float = 1.0
+    step: float = 0.1
+    nonzero: bool = False
+
+    def draw(self, rng, params):
+        while True:
+            value = rng.decimal(self.low, self.high, self.step)
+            if not (self.nonzero and value == 0):
+                return value
+
+    def problem_with(self, value, params):
+        if not _is_real(value):
+            return f"must be a number, got {value!r}"
+        if not self.low <= value <= self.high:
+            return f"must be in [{self.low}, {self.high}], got {value}"
+        if self.nonzero and value == 0:
+            return "must not be 0"
+        return None
+
+    def describe(self):
+        return f"a number in [{self.low}, {self.high}]"
+
+
+@dataclass(frozen=True)
+class Vector(Param):
+    """A list of integers (step 1) or short decimals (step < 1) in [low, high]."""
+
+    length: Dim = 3
+    low: float = -5
+    high: float = 5
+    step: float = 1
+    nonzero: bool = False
+
+    def _entry(self, rng: Sampler) -> Any:
+        while True:
+            if self.step == 1 and float(self.low).is_integer():
+                value: Any = rng.integer(int(self.low), int(self.high))
+            else:
+                value = rng.decimal(self.low, self.high, self.step)
+            if not (self.nonzero and value == 0):
+                return value
+
+    def draw(self, rng, params):
+        return [self._entry(rng) for _ in range(resolve_dim(self.length, params, rng))]
+
+    def _entry_problem(self, value: Any) -> str | None:
+        integral = self.step == 1 and float(self.low).is_integer()
+        if not (_is_int(value) if integral else _is_real(value)):
+            return f"entries must be {'integers' if integral else 'numbers'}, got {value!r}"
+        if not self.low <= value <= self.high:
+            return f"entries must be in [{self.low}, {self.high}], got {value}"
+        if self.nonzero and value == 0:
+            return "entries must not be 0"
+        return None
+
+    def _length_problem(self, value: Any, params: Mapping[str, Any]) -> str | None:
+        if not isinstance(value, list):
+            return f"must be a list, got {value!r}"
+        expected = _expected_size(self.length, params)
+        if expected is not None and len(value) not in expected:
+            return f"must have {' or '.join(map(str, expected))} entries, got {len(value)}"
+        return None
+
+    def problem_with(self, value, params):
+        problem = self._length_problem(value, params)
+        if problem:
+            return problem
+        for entry in value:
+            problem = self._entry_problem(entry)
+            if problem:
+                return problem
+        return None
+
+    def describe(self):
+        return f"a list of numbers in [{self.low}, {self.high}]"
+
+
+@dataclass(frozen=True)
+class Matrix(Vector):
+    """A list of rows, each a list of integers or short decimals in [low, high]."""
+
+    rows: Dim = 2
+    cols: Dim = 2
+
+    def draw(self, rng, params):
+        rows = resolve_dim(self.rows, params, rng)
+        cols = resolve_dim(self.cols, params, rng)
+        return [[self._entry(rng) for _ in range(cols)] for _ in range(rows)]
+
+    def problem_with(self, value, params):
+        if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+            return f"must be a non-empty list of rows, got {value!r}"
+        rows = _expected_size(self.rows, params)
+        cols = _expected_size(self.cols, params)
+        if rows is not None and len(value) not in rows:
+            return f"must have {' or '.join(map(str, rows))} rows, got {len(value)}"
+        widths = {len(r) for r in value}
+        if len(widths) != 1:
+            return "rows must all have the same length"
+        if cols is not None and widths.pop() not in cols:
+            return f"rows must have {' or '.join(map(str, cols))} entries"
+        for row in value:
+            for entry in row:
+                problem = self._entry_problem(entry)
+                if problem:
+                    return problem
+        return None
+
+    def describe(self):
+        return f"a matrix (list of rows) of numbers in [{self.low}, {self.high}]"
+
+
+@dataclass(frozen=True)
+class Custom(Param):
+    """A parameter that the problem's own `sample(rng)` draws; `check` validates a pinned value."""
+
+    check: Callable[[Any, Mapping[str, Any]], str | None] = field(default=lambda v, p: None)
+    description: str = "a value"
+
+    def problem_with(self, value, params):
+        return self.check(value, params)
+
+    def describe(self):
+        return self.description
+
+
+def _expected_size(dim: Dim, params: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """The sizes a dimension allows, or None when they cannot be known yet."""
+    if isinstance(dim, tuple):
+        return dim
+    try:
+        return (resolve_dim(dim, params, None),)
+    except (KeyError, TypeError, IndexError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A condition every instance must satisfy; `text` is how errors and the docs name it."""
+
+    text: str
+    holds: Callable[[Mapping[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class Sampled:
+    params: Params
+    tries: int
+
+
+def validate_pins(problem_id: str, declared: Sequence[Param], pins: Mapping[str, Any], where: str) -> None:
+    """Unknown names and values of the wrong kind are errors before any drawing."""
+    names = [p.name for p in declared]
+    for name in pins:
+        if name not in names:
+            hint = closest(name, names)
+            raise ExamgenError(
+                f"{problem_id} has no parameter '{name}'",
+                where,
+                (hint + " " if hint else "") + f"its parameters are {', '.join(names)}",
+            )
+
+
+def _first_problem(declared: Sequence[Param], params: Mapping[str, Any]) -> tuple[Param, str] | None:
+    for param in declared:
+        if param.name not in params:
+            return param, "is missing"
+        problem = param.problem_with(params[param.name], params)
+        if problem:
+            return param, problem
+    return None
+
+
+def sample_params(
+    problem_id: str,
+    declared: Sequence[Param],
+    constraints: Sequence[Constraint],
+    rng: Sampler,
+    pins: Mapping[str, Any] | None = None,
+    custom_sample: Callable[[Sampler], Params] | None = None,
+    where: str | None = None,
+    max_tries: int = MAX_TRIES,
+) -> Sampled:
+    """Draw parameters until every constraint holds; pinned values are kept as given.
+
+    A pinned value of the wrong kind or range is an error at once; pins under which no
+    draw satisfies the constraints are an error naming the constraint that failed most.
+    """
+    pins = dict(pins or {})
+    where = where or problem_id
+    validate_pins(problem_id, declared, pins, where)
+    failures: Counter[str] = Counter()
+    for tries in range(1, max_tries + 1):
+        if custom_sample is not None:
+            params = dict(custom_sample(rng))
+            params.update(pins)
+        else:
+            params = {}
+            for param in declared:
+                params[param.name] = pins[param.name] if param.name in pins else param.draw(rng, params)
+        bad = _first_problem(declared, params)
+        if bad is not None:
+            param, problem = bad
+            if param.name in pins or custom_sample is None:
+                raise ExamgenError(
+                    f"parameter '{param.name}' {problem}",
+                    f"{where}.params.{param.name}" if param.name in pins else where,
+                    f"give {param.describe()}",
+                )
+            failures[f"{param.name} {problem}"] += 1
+            continue
+        failed = [c.text for c in constraints if not _holds(c, params)]
+        if not failed:
+            return Sampled(params={p.name: params[p.name] for p in declared}, tries=tries)
+        failures.update(failed)
+        if pins and len(pins) == len(declared):
+            break  # everything pinned: another try cannot change anything
+    worst, count = failures.most_common(1)[0]
+    if pins:
+        raise ExamgenError(
+            f"the pinned parameters {sorted(pins)} break the constraint '{worst}'"
+            f" (it failed in {count} of {tries} tries)",
+            f"{where}.params",
+            "change or remove those pins",
+        )
+    raise ExamgenError(
+        f"no valid instance of {problem_id} in {tries} tries: constraint '{worst}' failed {count} times",
+        where,
+        "the problem's parameter ranges or constraints need fixing",
+    )
+
+
+def _holds(constraint: Constraint, params: Mapping[str, Any]) -> bool:
+    try:
+        return bool(constraint.holds(params))
+    except (ZeroDivisionError, ValueError, ArithmeticError):
+        return False
+
+
+def check_params(problem_id: str, declared: Sequence[Param], constraints: Sequence[Constraint],
+                 params: Mapping[str, Any], where: str) -> None:
+    """Validate a complete set of parameters (from --params or a key) without drawing."""
+    validate_pins(problem_id, declared, params, where)
+    bad = _first_problem(declared, params)
+    if bad is not None:
+        param, problem = bad
+        raise ExamgenError(f"parameter '{param.name}' {problem}", f"{where}.params.{param.name}",
+                           f"give {param.describe()}")
+    for constraint in constraints:
+        if not _holds(constraint, params):
+            raise ExamgenError(f"the parameters break the constraint '{constraint.text}'", f"{where}.params",
+                               "change the parameters so that it holds")

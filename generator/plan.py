@@ -1,0 +1,124 @@
+"""From a validated spec to a plan: the slots of the exam and the variant keys.
+
+A slot is one position on the sheet: a problem, its points per part, its pins, and the
+stable key its random stream is derived from (the spec's `slot:` name, else the problem
+id, with `#2`, `#3` for repeats), so that reordering slots changes no instance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import bank
+from generator.errors import ExamgenError, closest
+from generator.params import validate_pins
+from generator.spec import ExamSpec
+
+
+@dataclass(frozen=True)
+class Slot:
+    number: int                               # 1-based position on the sheet
+    key: str                                  # seeds this slot's stream
+    problem_id: str
+    parts: tuple[tuple[str, float], ...]      # the parts asked, in order, with points
+    pins: Mapping[str, Any]
+    where: str                                # file:line of the spec entry, for errors
+
+    @property
+    def points(self) -> float:
+        return sum(p for _, p in self.parts)
+
+
+@dataclass(frozen=True)
+class Student:
+    key: str
+    name: str
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    course: str
+    date: str
+    instructions: str
+    seed: int
+    spec_name: str
+    slots: tuple[Slot, ...]
+    variant_keys: tuple[str, ...]
+    students: Mapping[str, Student] = field(default_factory=dict)
+
+    @property
+    def total_points(self) -> float:
+        return sum(s.points for s in self.slots)
+
+    @property
+    def slug(self) -> str:
+        return self.spec_name
+
+
+def numbered_keys(count: int) -> tuple[str, ...]:
+    width = max(3, len(str(count)))
+    return tuple(str(i).zfill(width) for i in range(1, count + 1))
+
+
+def distribute(total: float, weights: list[float]) -> list[float]:
+    """Split `total` points over parts in proportion to `weights`, in half points, summing exactly
+    (largest remainder)."""
+    halves = round(total * 2)
+    if abs(halves - total * 2) > 1e-9:
+        return [total * w / sum(weights) for w in weights]
+    raw = [halves * w / sum(weights) for w in weights]
+    floors = [math.floor(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: (floors[i] - raw[i], i))
+    for i in order[: halves - sum(floors)]:
+        floors[i] += 1
+    return [f / 2 for f in floors]
+
+
+def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
+              variants: int | None = None, seed: int | None = None,
+              students: Mapping[str, Student] | None = None) -> Plan:
+    slots = []
+    seen: Counter[str] = Counter()
+    for i, entry in enumerate(spec.problems):
+        at = where.get(str(i), f"problems[{i}]")
+        problem_id = bank.resolve_id(entry.id, f"{at}.id")
+        problem = bank.load(problem_id)
+        validate_pins(problem_id, problem.params, entry.params, at)
+        names = [p.name for p in problem.parts]
+        if entry.parts is None:
+            chosen = names
+        else:
+            chosen = list(entry.parts)
+            for name in chosen:
+                if name not in names:
+                    hint = closest(name, names)
+                    raise ExamgenError(f"{problem_id} has no part '{name}'", f"{at}.parts",
+                                       (hint + " " if hint else "") + f"its parts are {', '.join(names)}")
+            chosen = [n for n in names if n in chosen]  # sheet order is the problem's order
+        if isinstance(entry.parts, dict):
+            part_points = [float(entry.parts[n]) for n in chosen]
+            if entry.points is not None and abs(sum(part_points) - entry.points) > 1e-9:
+                raise ExamgenError(f"points {entry.points:g} differ from the parts' sum {sum(part_points):g}",
+                                   f"{at}.points", "drop 'points' or make it the sum of the parts")
+        else:
+            weights = [problem.part(n).points for n in chosen]
+            total = entry.points if entry.points is not None else sum(weights)
+            part_points = distribute(total, weights)
+        base = entry.slot or problem_id
+        seen[base] += 1
+        key = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        slots.append(Slot(i + 1, key, problem_id, tuple(zip(chosen, part_points, strict=True)),
+                          dict(entry.params), at))
+    keys = tuple(students) if students else numbered_keys(variants or spec.variants)
+    return Plan(
+        title=spec.title, course=spec.course, date=spec.date, instructions=spec.instructions,
+        seed=spec.seed if seed is None else seed, spec_name=Path(spec_path).stem,
+        slots=tuple(slots), variant_keys=keys, students=dict(students or {}),
+    )

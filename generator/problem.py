@@ -1,0 +1,146 @@
+"""The problem contract: what a problem folder's `problem.py` declares.
+
+A problem module defines, at module level:
+
+    TITLE       = "..."                      a short title (a string literal: `examgen list` reads it without importing)
+    SOURCE      = "..."                      the source sheet and exercise it comes from (a literal too)
+    PARTS       = (Part(...), ...)           the parts a student answers, with default points
+    PARAMS      = (Int(...), Vector(...), ...)   parameters in drawing order, named as in the catalog
+    CONSTRAINTS = (Constraint(...), ...)     what makes an instance non-degenerate
+    ANSWERS     = (Answer(...), ...)         answer fields named as in the catalog, with tolerances
+    MISTAKES    = (Mistake(...), ...)        optional: common wrong answers, for feedback
+    def sample(rng) -> params                optional: constructive drawing when declarations do not suffice
+    def solve(params) -> dict                the reference solver: every answer field, plus what the solution shows
+    def check(params, answers) -> dict       an independent second method: field -> independently computed value
+
+and, beside it, `question.tex.j2` and `solution.tex.j2`. This module turns such a module
+into a frozen `Problem`; `generator` never imports a specific problem by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from generator.answers import Answer, Approx
+from generator.params import Choice, Constraint, Custom, Decimal, Int, Matrix, Param, Vector
+
+__all__ = [
+    "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Int", "Matrix", "Mistake",
+    "Param", "Part", "Problem", "Vector", "load_module",
+]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of a problem as printed: `\\part[points]`, the answer fields it asks for, and
+    the writing space left under it on the exam sheet."""
+
+    name: str
+    points: float
+    answers: tuple[str, ...] = ()
+    space: str = "3cm"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common wrong way to solve a problem: `wrong(params)` returns the answers it gives."""
+
+    name: str
+    description: str
+    wrong: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A loaded problem: its declarations and functions, plus where it lives."""
+
+    id: str
+    topic: str
+    folder: Path
+    title: str
+    source: str
+    parts: tuple[Part, ...]
+    params: tuple[Param, ...]
+    constraints: tuple[Constraint, ...]
+    answers: tuple[Answer, ...]
+    mistakes: tuple[Mistake, ...]
+    solve: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    check: Callable[[Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]
+    sample: Callable[[Any], dict[str, Any]] | None
+
+    def answer(self, name: str) -> Answer:
+        for answer in self.answers:
+            if answer.name == name:
+                return answer
+        raise KeyError(name)
+
+    def part(self, name: str) -> Part:
+        for part in self.parts:
+            if part.name == name:
+                return part
+        raise KeyError(name)
+
+    @property
+    def total_points(self) -> float:
+        return sum(p.points for p in self.parts)
+
+    @property
+    def template_names(self) -> tuple[str, str]:
+        """Template names relative to the bank root, for the jinja2 loader."""
+        return f"{self.id}/question.tex.j2", f"{self.id}/solution.tex.j2"
+
+
+class ContractError(Exception):
+    """A problem module that does not follow the contract (a bug in the bank, not user input)."""
+
+
+def load_module(module: ModuleType, problem_id: str, folder: Path) -> Problem:
+    """Check a problem module against the contract and freeze it into a `Problem`."""
+
+    def need(name: str) -> Any:
+        if not hasattr(module, name):
+            raise ContractError(f"{problem_id}: problem.py must define {name}")
+        return getattr(module, name)
+
+    answers = tuple(need("ANSWERS"))
+    parts = tuple(need("PARTS"))
+    params = tuple(need("PARAMS"))
+    answer_names = [a.name for a in answers]
+    if len(set(answer_names)) != len(answer_names):
+        raise ContractError(f"{problem_id}: duplicate answer names")
+    if len({p.name for p in params}) != len(params):
+        raise ContractError(f"{problem_id}: duplicate parameter names")
+    if not parts or len({p.name for p in parts}) != len(parts):
+        raise ContractError(f"{problem_id}: PARTS must be non-empty with distinct names")
+    in_parts = [name for part in parts for name in part.answers]
+    for name in in_parts:
+        if name not in answer_names:
+            raise ContractError(f"{problem_id}: part answer '{name}' is not in ANSWERS")
+    missing = sorted(set(answer_names) - set(in_parts))
+    if missing:
+        raise ContractError(f"{problem_id}: answers {missing} belong to no part")
+    for part in parts:
+        if part.points <= 0:
+            raise ContractError(f"{problem_id}: part {part.name} needs positive points")
+    for path in ("question.tex.j2", "solution.tex.j2"):
+        if not (folder / path).is_file():
+            raise ContractError(f"{problem_id}: {path} is missing")
+    return Problem(
+        id=problem_id,
+        topic=problem_id.split("/")[0],
+        folder=folder,
+        title=need("TITLE"),
+        source=need("SOURCE"),
+        parts=parts,
+        params=params,
+        constraints=tuple(getattr(module, "CONSTRAINTS", ())),
+        answers=answers,
+        mistakes=tuple(getattr(module, "MISTAKES", ())),
+        solve=need("solve"),
+        check=need("check"),
+        sample=getattr(module, "sample", None),
+    )

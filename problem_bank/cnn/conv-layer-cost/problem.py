@@ -1,0 +1,127 @@
+"""Cost of a convolutional layer: output shape, channels, operation counts, parameters.
+
+The exemplar problem folder: declarations first, then solve (the reference) and check
+(an independent second method). Copy this folder to start a new problem.
+"""
+
+from generator.problem import Answer, Choice, Constraint, Int, Mistake, Part
+
+TITLE = "Cost of a convolutional layer"
+SOURCE = "exam-weight-decay-backprop-conv.md, question 2"
+
+PARTS = (
+    Part("shape", points=3, answers=("out_shape",), space="3cm"),
+    Part("channels", points=1, answers=("in_channels", "out_channels"), space="1.5cm"),
+    Part("ops", points=4, answers=("mults", "adds"), space="4cm"),
+    Part("params", points=2, answers=("params",), space="2.5cm"),
+)
+
+# Drawing order matters: k is drawn before the constraints that compare it with H and W.
+PARAMS = (
+    Int("H", 8, 64),
+    Int("W", 8, 64),
+    Int("C_in", 1, 16),
+    Choice("k", (1, 3, 5, 7)),
+    Int("C_out", 2, 64),
+    Choice("stride", (1, 2)),
+    Choice("pad", (0, 1, 2)),
+)
+
+CONSTRAINTS = (
+    Constraint("k <= min(H, W)", lambda p: p["k"] <= min(p["H"], p["W"])),
+    Constraint("pad < k", lambda p: p["pad"] < p["k"]),
+    Constraint("stride divides H + 2 pad - k", lambda p: (p["H"] + 2 * p["pad"] - p["k"]) % p["stride"] == 0),
+    Constraint("stride divides W + 2 pad - k", lambda p: (p["W"] + 2 * p["pad"] - p["k"]) % p["stride"] == 0),
+)
+
+ANSWERS = (
+    Answer("out_shape", "shape", "shape (H_out, W_out, C_out) of Z and of Y"),
+    Answer("in_channels", "int", "number of input channels"),
+    Answer("out_channels", "int", "number of output channels"),
+    Answer("mults", "int", "multiplications in one forward pass"),
+    Answer("adds", "int", "additions in one forward pass, bias included"),
+    Answer("params", "int", "trainable parameters (weights and biases)"),
+)
+
+
+def _out_size(size: int, k: int, stride: int, pad: int) -> int:
+    return (size + 2 * pad - k) // stride + 1
+
+
+def solve(p):
+    H_out = _out_size(p["H"], p["k"], p["stride"], p["pad"])
+    W_out = _out_size(p["W"], p["k"], p["stride"], p["pad"])
+    per_output = p["k"] * p["k"] * p["C_in"]      # products summed for one output value
+    outputs = H_out * W_out * p["C_out"]
+    weights = p["k"] * p["k"] * p["C_in"] * p["C_out"]
+    return {
+        "out_shape": [H_out, W_out, p["C_out"]],
+        "in_channels": p["C_in"],
+        "out_channels": p["C_out"],
+        "mults": per_output * outputs,
+        # per output: per_output - 1 additions to sum the products, 1 to add the bias
+        "adds": per_output * outputs,
+        "params": weights + p["C_out"],
+        "H_out": H_out,
+        "W_out": W_out,
+        "per_output": per_output,
+        "outputs": outputs,
+        "weights": weights,
+        "spatial": H_out * W_out,
+    }
+
+
+def check(p, answers):
+    """Run the layer for real (numpy) and count what it does."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    rng = np.random.default_rng(0)
+    k, s, pad = p["k"], p["stride"], p["pad"]
+    X = rng.standard_normal((p["H"], p["W"], p["C_in"]))
+    kernel = rng.standard_normal((k, k, p["C_in"], p["C_out"]))
+    bias = rng.standard_normal(p["C_out"])
+
+    padded = np.pad(X, ((pad, pad), (pad, pad), (0, 0)))
+    windows = sliding_window_view(padded, (k, k), axis=(0, 1))[::s, ::s]  # (H_out, W_out, C_in, k, k)
+    # The full layer costs up to 10^8 products, so the convolution runs on one output
+    # channel; the other channels only repeat it with other weights.
+    Z0 = np.einsum("hwnij,ijn->hw", windows, kernel[:, :, :, 0]) + bias[0]
+    Y_shape = [Z0.shape[0], Z0.shape[1], kernel.shape[3]]
+
+    # An instrumented direct loop for one output value, compared with the convolution.
+    i, j = Z0.shape[0] - 1, Z0.shape[1] - 1
+    total, mults, adds = 0.0, 0, 0
+    for k1 in range(k):
+        for k2 in range(k):
+            for n in range(p["C_in"]):
+                product = kernel[k1, k2, n, 0] * padded[s * i + k1, s * j + k2, n]
+                mults += 1
+                if mults > 1:
+                    adds += 1
+                total += product
+    total += bias[0]
+    adds += 1
+    assert np.isclose(total, Z0[i, j]), "direct loop disagrees with the convolution"
+    outputs = Y_shape[0] * Y_shape[1] * Y_shape[2]
+    return {
+        "out_shape": Y_shape,
+        "in_channels": X.shape[2],
+        "out_channels": kernel.shape[3],
+        "mults": mults * outputs,
+        "adds": adds * outputs,
+        "params": kernel.size + bias.size,
+    }
+
+
+MISTAKES = (
+    Mistake("no-bias", "counted the weights but forgot the C_out biases",
+            lambda p: {"params": p["k"] ** 2 * p["C_in"] * p["C_out"]}),
+    Mistake("no-plus-one", "used (H + 2p - k)/s for the output size, without the + 1",
+            lambda p: {"out_shape": [(p["H"] + 2 * p["pad"] - p["k"]) // p["stride"],
+                                     (p["W"] + 2 * p["pad"] - p["k"]) // p["stride"], p["C_out"]]}),
+    Mistake("no-channels-in", "left out the input channels in the multiplication count",
+            lambda p: {"mults": p["k"] ** 2 * p["C_out"]
+                       * ((p["H"] + 2 * p["pad"] - p["k"]) // p["stride"] + 1)
+                       * ((p["W"] + 2 * p["pad"] - p["k"]) // p["stride"] + 1)}),
+)
