@@ -44,7 +44,10 @@ def entries(bank: Path = DEFAULT_BANK) -> tuple[Entry, ...]:
 
 
 def _module_literals(path: Path, names: tuple[str, ...]) -> dict[str, str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, UnicodeDecodeError):
+        return {}  # listed with '?'; loading it reports the real error
     out = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:

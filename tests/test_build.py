@@ -1,0 +1,134 @@
+"""End to end with real PDFs, LaTeX errors traced to their template, atomic output."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from generator.build import Document, compile_document, trace_line
+from generator.errors import CompileError, ExamgenError
+
+pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+                                reason="TeX Live and poppler-utils are installed by 'make test'")
+
+SPEC = """\
+title: "Two variants & a test"
+course: "DL 101"
+date: 2026-12-01
+instructions: "Show your work. 100% of the points need the steps."
+seed: 5
+variants: 2
+problems:
+  - id: cnn/conv-layer-cost
+    points: 10
+"""
+
+
+def pdftext(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pages(path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from tests.conftest import run_cli
+
+    folder = tmp_path_factory.mktemp("e2e")
+    (folder / "two.yaml").write_text(SPEC, encoding="utf-8")
+    result = run_cli("build", str(folder / "two.yaml"), "--out", str(folder / "out"))
+    assert result.returncode == 0, result.stderr
+    return folder / "out"
+
+
+def test_build_writes_every_file(built):
+    for name in ("key.json", "all-exams.pdf", "all-solutions.pdf"):
+        assert (built / name).is_file()
+    for key in ("001", "002"):
+        for name in ("exam.tex", "exam.pdf", "solutions.tex", "solutions.pdf"):
+            assert (built / "variants" / key / name).stat().st_size > 0
+    assert not [p for p in built.parent.iterdir() if ".partial-" in p.name]
+    assert not (built / ".latex").exists()
+
+
+def test_split_pdfs_add_up_to_the_combined_file(built):
+    for sheet, combined in (("exam", "all-exams.pdf"), ("solutions", "all-solutions.pdf")):
+        per_variant = [pages(built / "variants" / k / f"{sheet}.pdf") for k in ("001", "002")]
+        assert sum(per_variant) == pages(built / combined)
+        for key, count in zip(("001", "002"), per_variant, strict=True):
+            text = pdftext(built / "variants" / key / f"{sheet}.pdf")
+            assert f"variant {key}" in text
+            assert f"Page {count} of {count}" in text
+
+
+def test_exam_pdf_has_header_fields_and_no_solutions(built):
+    text = pdftext(built / "variants" / "001" / "exam.pdf")
+    assert "Two variants & a test" in text and "DL 101" in text and "2026-12-01" in text
+    assert "Name:" in text and "Student ID:" in text
+    assert "100% of the points" in text
+    assert "Exam seed 5" in text
+    assert "Solution" not in text
+
+
+def test_solution_pdf_contains_the_keys_numbers(built):
+    key = json.loads((built / "key.json").read_text(encoding="utf-8"))
+    for variant in key["variants"]:
+        text = pdftext(built / "variants" / variant["key"] / "solutions.pdf")
+        squeezed = re.sub(r"\s+", "", text)
+        answers = variant["problems"][0]["answers"]
+        for field in ("mults", "adds", "params", "in_channels", "out_channels"):
+            assert str(answers[field]) in squeezed, field
+        assert "({},{},{})".format(*answers["out_shape"]) in squeezed
+        assert variant["fingerprint"] in text
+
+
+def test_latex_error_names_variant_problem_and_template(tmp_path):
+    tex = "\n".join([
+        r"\documentclass{article}", r"\begin{document}",
+        "% examgen: variant=007",
+        "% examgen: variant=007 slot=2 problem=cnn/conv-layer-cost template=question.tex.j2",
+        "fine", "% examgen: template=solution.tex.j2", r"\undefinedmacro", r"\end{document}",
+    ])
+    with pytest.raises(CompileError) as caught:
+        compile_document(Document("broken", tex, ("007",)), tmp_path)
+    line = str(caught.value)
+    assert "Undefined control sequence" in line
+    assert "broken.tex:7" in line
+    assert "variant 007, slot 2, problem_bank/cnn/conv-layer-cost/solution.tex.j2" in line
+    assert not (tmp_path / "broken.pdf").exists()
+
+
+def test_trace_line_falls_back_to_the_document_template():
+    tex = "a\n% examgen: variant=001\nb\nc\n"
+    assert trace_line(tex, 4) == "variant 001, document template"
+    assert trace_line("x\ny\n", 2) == "document template"
+
+
+def test_failed_build_keeps_the_previous_output(tmp_path, monkeypatch):
+    from generator import pipeline
+    from generator.plan import make_plan
+    from generator.spec import load_spec
+
+    spec_path = tmp_path / "two.yaml"
+    spec_path.write_text(SPEC, encoding="utf-8")
+    plan = make_plan(*load_spec(spec_path), spec_path)
+    out = tmp_path / "out"
+    pipeline.build(plan, out, pdf=False)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def fail(*args, **kwargs):
+        raise CompileError("LaTeX error: boom", "all-exams.tex:1")
+
+    monkeypatch.setattr(pipeline, "compile_all", fail)
+    with pytest.raises(ExamgenError):
+        pipeline.build(plan, out, pdf=True)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
