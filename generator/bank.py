@@ -13,9 +13,12 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import ExamgenError, closest
-from generator.problem import Problem, load_module
+
+if TYPE_CHECKING:  # loading problems pulls in numpy; listing them must not
+    from generator.problem import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BANK = ROOT / "problem_bank"
@@ -97,6 +100,8 @@ def resolve_target(target: str, where: str | None = None, bank: Path = DEFAULT_B
 @cache
 def load(problem_id: str, bank: Path = DEFAULT_BANK) -> Problem:
     """Import a problem's module and check it against the contract (once per process)."""
+    from generator.problem import load_module
+
     problem_id = resolve_id(problem_id, bank=bank)
     folder = bank / problem_id
     module_name = "problem_bank." + problem_id.replace("/", ".").replace("-", "_")

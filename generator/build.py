@@ -9,13 +9,16 @@ templates leave) the variant, problem and template it came from; no PDF is left 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,25 +65,67 @@ def time_limit(document: Document) -> float:
     return 60.0 + 2.0 * len(document.variant_keys)
 
 
-def compile_document(document: Document, workdir: Path) -> Path:
+class Running:
+    """The pdflatex processes of a build, so that an interrupt or an error can end them all."""
+
+    def __init__(self) -> None:
+        self._processes: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self.stopped = False
+
+    def start(self, command: list[str], cwd: Path) -> subprocess.Popen:
+        with self._lock:
+            if self.stopped:
+                raise KeyboardInterrupt
+            # A session of its own: Ctrl-C reaches examgen, which then ends pdflatex itself.
+            process = subprocess.Popen(command, cwd=cwd, env=tex_environment(), stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
+            self._processes.add(process)
+            return process
+
+    def finish(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._processes.discard(process)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self.stopped = True
+            for process in self._processes:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
+
+
+def compile_document(document: Document, workdir: Path, timeout: float | None = None,
+                     running: Running | None = None) -> Path:
     """Compile `document` in `workdir` (two passes); return the PDF or raise CompileError."""
+    running = running or Running()
+    limit = timeout if timeout is not None else time_limit(document)
     workdir.mkdir(parents=True, exist_ok=True)
     tex_path = workdir / f"{document.name}.tex"
     tex_path.write_text(document.tex, encoding="utf-8")
     command = [pdflatex(), *PDFLATEX_FLAGS, tex_path.name]
+    pdf = workdir / f"{document.name}.pdf"
     for _ in range(2):
+        process = running.start(command, workdir)
         try:
-            result = subprocess.run(command, cwd=workdir, env=tex_environment(), stdin=subprocess.DEVNULL,
-                                    capture_output=True, timeout=time_limit(document))
+            returncode = process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
-            (workdir / f"{document.name}.pdf").unlink(missing_ok=True)
-            raise CompileError(f"pdflatex took longer than {time_limit(document):.0f} s and was stopped",
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            pdf.unlink(missing_ok=True)
+            raise CompileError(f"pdflatex took longer than {limit:.0f} s and was stopped",
                                f"{document.name}.tex", "look for a loop in a template (\\loop, \\foreach)") from None
-        if result.returncode != 0:
-            (workdir / f"{document.name}.pdf").unlink(missing_ok=True)
+        finally:
+            running.finish(process)
+        if running.stopped:
+            raise KeyboardInterrupt
+        if returncode != 0:
+            pdf.unlink(missing_ok=True)
             log = (workdir / f"{document.name}.log").read_text(encoding="utf-8", errors="replace")
             raise log_error(document, log)
-    return workdir / f"{document.name}.pdf"
+    return pdf
 
 
 def log_error(document: Document, log: str) -> CompileError:
@@ -155,15 +200,26 @@ def split_pdf(pdf: Path, counts: Sequence[int], targets: Sequence[Path]) -> None
 
 def compile_all(documents: Sequence[Document], workdir: Path, jobs: int,
                 done: Callable[[Document], None] | None = None) -> dict[str, Path]:
-    """Compile documents side by side, `jobs` pdflatex processes at a time."""
+    """Compile documents side by side, `jobs` pdflatex processes at a time.
+
+    The first failure (or an interrupt) ends every other running compile at once.
+    """
     pdflatex()  # fail early and clearly when TeX is missing
+    running = Running()
     results: dict[str, Path] = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(compile_document, d, workdir / d.name): d for d in documents}
-        for future, document in futures.items():
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        futures = {pool.submit(compile_document, d, workdir / d.name, None, running): d for d in documents}
+        for future in as_completed(futures):
+            document = futures[future]
             results[document.name] = future.result()
             if done:
                 done(document)
+    except BaseException:
+        running.stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 
@@ -177,6 +233,9 @@ def atomic_directory(target: Path) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output is an ordinary folder
     except OSError as error:
         raise ExamgenError(f"cannot write the output folder ({error.strerror})", str(target),
                            "choose another folder with --out or fix its permissions") from None

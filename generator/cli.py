@@ -154,6 +154,9 @@ def cmd_build(args) -> int:
     out = args.out or Path("output") / plan.slug
     with _progress() as progress:
         result = build(plan, out, pdf=not args.no_pdf, jobs=args.jobs, progress=progress)
+    if result.up_to_date:
+        print(f"{result.out}/ is up to date ({result.variants} variants of '{plan.title}'): nothing to rebuild")
+        return 0
     what = "with PDFs" if result.pdf else "without PDFs (--no-pdf)"
     print(f"built {result.variants} variant{'s' if result.variants != 1 else ''} of '{plan.title}' "
           f"{what} into {result.out}/")
