@@ -8,6 +8,7 @@ loading imports the module and checks it against the contract.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
 import sys
 from dataclasses import dataclass
@@ -56,10 +57,8 @@ def _module_literals(path: Path, names: tuple[str, ...]) -> dict[str, str]:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name) and target.id in names:
-                try:
+                with contextlib.suppress(ValueError):
                     out[target.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    pass
     return out
 
 

@@ -22,7 +22,14 @@ from typing import Any
 
 from generator import __version__
 from generator.bank import ROOT
-from generator.build import Document, atomic_directory, compile_all, page_counts, pdflatex, split_pdf
+from generator.build import (
+    Document,
+    atomic_directory,
+    compile_all,
+    page_counts,
+    pdflatex,
+    split_pdf,
+)
 from generator.documents import SHEETS, render_sheet, variant_context
 from generator.exports.key import dumps, key_document
 from generator.plan import Plan

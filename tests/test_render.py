@@ -6,7 +6,19 @@ import pytest
 
 from generator.answers import Exact
 from generator.errors import ExamgenError
-from generator.render import approx, environment, exact_approx, frac, mat, num, paren, signed, text, tup, vec
+from generator.render import (
+    approx,
+    environment,
+    exact_approx,
+    frac,
+    mat,
+    num,
+    paren,
+    signed,
+    text,
+    tup,
+    vec,
+)
 
 
 @pytest.mark.parametrize("value, expected", [
