@@ -143,11 +143,14 @@ def log_error(document: Document, log: str) -> CompileError:
             tex_line = int(match.group(1))
             break
     where = f"{document.name}.tex"
+    context = "\n".join(lines[first: first + 30])
     if tex_line is not None:
         where += f":{tex_line}"
         origin = trace_line(document.tex, tex_line)
-        if origin:
-            where += f" ({origin})"
+        if re.search(r"(head|foot)\S* ->", context):
+            # Raised while a page was shipped out: the header or footer, not the text at that line.
+            origin = origin.split(",")[0] + ", page header or footer of the sheet template"
+        where += f" ({origin})"
     return CompileError(f"LaTeX error: {message}", where, "fix the template named here")
 
 
@@ -182,20 +185,34 @@ def page_counts(aux_text: str, count: int) -> list[int]:
 
 
 def split_pdf(pdf: Path, counts: Sequence[int], targets: Sequence[Path]) -> None:
-    """Cut a combined PDF into consecutive page ranges, one file per variant."""
-    from pypdf import PdfReader, PdfWriter
+    """Cut a combined PDF into consecutive page ranges, one file per variant (qpdf, via pikepdf)."""
+    import pikepdf
 
-    reader = PdfReader(pdf)
-    if sum(counts) != len(reader.pages):
-        raise ExamgenError(f"{pdf.name}: {len(reader.pages)} pages, but the variants add up to {sum(counts)}")
-    start = 0
-    for count, target in zip(counts, targets, strict=True):
-        writer = PdfWriter()
-        for index in range(start, start + count):
-            writer.add_page(reader.pages[index])
-        with open(target, "wb") as handle:
-            writer.write(handle)
-        start += count
+    with pikepdf.open(pdf) as source:
+        if sum(counts) != len(source.pages):
+            raise ExamgenError(f"{pdf.name}: {len(source.pages)} pages, but the variants add up to {sum(counts)}")
+        start = 0
+        for count, target in zip(counts, targets, strict=True):
+            with pikepdf.new() as part:
+                part.pages.extend(source.pages[start:start + count])
+                # The file ID is a digest of the content: same pages, same bytes.
+                part.save(target, deterministic_id=True)
+            start += count
+
+
+def join_pdfs(sources: Sequence[Path], target: Path) -> None:
+    """All pages of `sources`, in order, in one file (the print file of a sheet)."""
+    import pikepdf
+
+    with pikepdf.new() as joined:
+        opened = [pikepdf.open(source) for source in sources]
+        try:
+            for pdf in opened:
+                joined.pages.extend(pdf.pages)
+            joined.save(target, deterministic_id=True)
+        finally:
+            for pdf in opened:
+                pdf.close()
 
 
 def compile_all(documents: Sequence[Document], workdir: Path, jobs: int,

@@ -26,13 +26,16 @@ from generator.build import (
     Document,
     atomic_directory,
     compile_all,
+    join_pdfs,
     page_counts,
     pdflatex,
     split_pdf,
 )
 from generator.documents import SHEETS, render_sheet, variant_context
+from generator.exports.csv import key_csv
 from generator.exports.key import dumps, key_document
 from generator.plan import Plan
+from generator.roster import shared_instances
 from generator.variants import Variant, make_variant
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
@@ -163,7 +166,8 @@ def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Prog
     previous = _read_manifest(out)
     digest = inputs_digest(plan, pdf, options)
     if previous.get("inputs") == digest and all((out / f).is_file() for f in previous.get("files", [])):
-        return BuildResult(out, len(plan.variant_keys), pdf, tuple(previous["files"]), up_to_date=True)
+        return BuildResult(out, len(plan.variant_keys), pdf, tuple(previous["files"]), up_to_date=True,
+                           warnings=tuple(previous.get("warnings", ())))
 
     prepared = prepare(plan, jobs, progress)
     variants = [v for v, _ in prepared]
@@ -176,25 +180,27 @@ def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Prog
             path.write_text(text, encoding="utf-8")
             written.append(relative)
 
-        write("key.json", dumps(key_document(plan, variants)))
+        key = key_document(plan, variants)
+        write("key.json", dumps(key))
+        write("key.csv", key_csv(key))
+        warnings = shared_instances(plan, variants)
         for variant, contexts in prepared:
             for sheet in SHEETS:
                 write(f"variants/{variant.key}/{sheet}.tex", render_sheet(plan, [contexts[sheet]], sheet))
         cache: dict[str, Any] = {}
         if pdf:
             compiled, cache = _pdfs(plan, prepared, jobs, staging, out, previous, written, progress)
-        manifest = {"generator": __version__, "inputs": digest, "files": sorted(written), "documents": cache}
+        manifest = {"generator": __version__, "inputs": digest, "files": sorted(written), "documents": cache,
+                    "warnings": warnings}
         state = staging / STATE
         state.mkdir(exist_ok=True)
         (state / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return BuildResult(out, len(variants), pdf, tuple(written), compiled=compiled)
+    return BuildResult(out, len(variants), pdf, tuple(written), compiled=compiled, warnings=tuple(warnings))
 
 
 def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: dict[str, Any],
           written: list[str], progress: Progress) -> tuple[int, dict[str, Any]]:
     """Compile (or reuse) the combined documents, split them per variant, join them per sheet."""
-    from pypdf import PdfReader, PdfWriter
-
     docs = documents(plan, prepared, jobs)
     old = previous.get("documents", {})
     cache: dict[str, Any] = {}
@@ -211,35 +217,34 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
         else:
             to_compile.append(document)
             cache[document.name] = {"hash": digest}
+    def split(document: Document) -> None:
+        sheet = document.name.split("-")[0]
+        targets = [staging / "variants" / key / f"{sheet}.pdf" for key in document.variant_keys]
+        split_pdf(pdf_dir / f"{document.name}.pdf", cache[document.name]["pages"], targets)
+        written.extend(str(t.relative_to(staging)) for t in targets)
+
+    for document in (d for _, d in docs if d not in to_compile):
+        split(document)
     if to_compile:
         workdir = staging / ".latex"
         finished = 0
 
-        def done(_: Document) -> None:
+        def done(document: Document) -> None:
+            # Runs as each document finishes, so splitting overlaps the compiles still running.
             nonlocal finished
+            aux = (workdir / document.name / f"{document.name}.aux").read_text(encoding="utf-8")
+            cache[document.name]["pages"] = page_counts(aux, len(document.variant_keys))
+            shutil.copyfile(workdir / document.name / f"{document.name}.pdf", pdf_dir / f"{document.name}.pdf")
+            split(document)
             finished += 1
             progress("compiling", finished, len(to_compile))
 
         progress("compiling", 0, len(to_compile))
-        pdfs = compile_all(to_compile, workdir, jobs, done)
-        for document in to_compile:
-            aux = (workdir / document.name / f"{document.name}.aux").read_text(encoding="utf-8")
-            cache[document.name]["pages"] = page_counts(aux, len(document.variant_keys))
-            shutil.copyfile(pdfs[document.name], pdf_dir / f"{document.name}.pdf")
+        compile_all(to_compile, workdir, jobs, done)
         shutil.rmtree(workdir)
 
     for sheet in SHEETS:
-        joined = PdfWriter()
-        for kind, document in docs:
-            if kind != sheet:
-                continue
-            source = pdf_dir / f"{document.name}.pdf"
-            targets = [staging / "variants" / key / f"{sheet}.pdf" for key in document.variant_keys]
-            split_pdf(source, cache[document.name]["pages"], targets)
-            written.extend(str(t.relative_to(staging)) for t in targets)
-            for page in PdfReader(source).pages:
-                joined.add_page(page)
-        with open(staging / COMBINED[sheet], "wb") as handle:
-            joined.write(handle)
+        # batches are in variant order
+        join_pdfs([pdf_dir / f"{d.name}.pdf" for kind, d in docs if kind == sheet], staging / COMBINED[sheet])
         written.append(COMBINED[sheet])
     return len(to_compile), cache
