@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.bank import ROOT
+from generator.bank import DEFAULT_BANK, ROOT
 from generator.build import (
     Document,
     atomic_directory,
@@ -93,21 +93,24 @@ def prepare(plan: Plan, jobs: int, progress: Progress = _noop) -> list[tuple[Var
 
 # ---------------------------------------------------------------- stage: documents
 
-def batches(count: int, jobs: int) -> list[range]:
-    """Consecutive variant ranges, one combined document each: enough to keep `jobs` cores
-    busy with two sheets, never more than BATCH_VARIANTS variants."""
-    per_sheet = max(math.ceil(count / BATCH_VARIANTS), min(max(1, jobs // 2 + jobs % 2), count // MIN_BATCH) or 1)
-    if count >= 2 * MIN_BATCH and jobs >= 2:
-        per_sheet = max(per_sheet, 2)  # the longer solutions sheet must not leave a core idle
+def batches(count: int) -> list[range]:
+    """Consecutive variant ranges, one combined document each.
+
+    Two per sheet from 2 * MIN_BATCH variants (so the longer solutions sheet does not leave
+    a core idle), never more than BATCH_VARIANTS per document. It depends on the count only,
+    never on --jobs: a variant's PDF embeds font subsets of its combined document, so the
+    same batches are what makes the bytes the same whatever the number of cores.
+    """
+    per_sheet = max(2 if count >= 2 * MIN_BATCH else 1, math.ceil(count / BATCH_VARIANTS))
     size = math.ceil(count / per_sheet)
     return [range(i, min(count, i + size)) for i in range(0, count, size)]
 
 
-def documents(plan: Plan, prepared: Sequence[tuple[Variant, dict[str, Any]]], jobs: int) -> list[tuple[str, Document]]:
+def documents(plan: Plan, prepared: Sequence[tuple[Variant, dict[str, Any]]]) -> list[tuple[str, Document]]:
     """(sheet, combined document) pairs; the biggest first so the cores finish together."""
     out = []
     keys = [v.key for v, _ in prepared]
-    ranges = batches(len(prepared), jobs)
+    ranges = batches(len(prepared))
     for sheet in reversed(SHEETS):  # solutions sheets are the longer ones: start them first
         for number, span in enumerate(ranges, start=1):
             tex = render_sheet(plan, [prepared[i][1][sheet] for i in span], sheet)
@@ -118,11 +121,13 @@ def documents(plan: Plan, prepared: Sequence[tuple[Variant, dict[str, Any]]], jo
 
 # ---------------------------------------------------------------- rebuild detection
 
-def _source_digest() -> str:
-    """What the output depends on besides the plan: the generator, templates and bank files."""
+def _source_digest(problem_ids: Sequence[str]) -> str:
+    """What the output depends on besides the plan: the generator, the templates, and the
+    folders of the problems the plan uses (editing another problem forces no rebuild)."""
     digest = hashlib.sha256(__version__.encode())
-    for folder in ("generator", "templates", "problem_bank"):
-        for path in sorted((ROOT / folder).rglob("*")):
+    folders = [ROOT / "generator", ROOT / "templates"] + [DEFAULT_BANK / pid for pid in sorted(set(problem_ids))]
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(ROOT)).encode())
                 digest.update(path.read_bytes())
@@ -138,7 +143,7 @@ def _tex_identity() -> str:
 
 
 def inputs_digest(plan: Plan, pdf: bool, options: dict[str, Any]) -> str:
-    blob = json.dumps({"plan": asdict(plan), "pdf": pdf, "options": options, "source": _source_digest(),
+    blob = json.dumps({"plan": asdict(plan), "pdf": pdf, "options": options, "source": _source_digest([slot.problem_id for slot in plan.slots]),
                        "tex": _tex_identity() if pdf else None}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -201,7 +206,7 @@ def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Prog
 def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: dict[str, Any],
           written: list[str], progress: Progress) -> tuple[int, dict[str, Any]]:
     """Compile (or reuse) the combined documents, split them per variant, join them per sheet."""
-    docs = documents(plan, prepared, jobs)
+    docs = documents(plan, prepared)
     old = previous.get("documents", {})
     cache: dict[str, Any] = {}
     to_compile = []
