@@ -1,0 +1,46 @@
+"""Compile the instances that `verify` checks: every seed's statement and solution through
+pdflatex, so a template that breaks LaTeX for some parameters is found before an exam does.
+
+Seed n of a problem is variant `n` of that problem's combined documents; a LaTeX error
+names the problem, the seed and the template (`examgen show ID --seed n --pdf` reproduces it).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from generator import bank
+from generator.build import compile_all
+from generator.documents import SHEETS, variant_context
+from generator.instance import draw_instance
+from generator.pipeline import documents
+from generator.plan import Plan, Slot
+from generator.seeds import Sampler
+from generator.variants import Variant
+
+
+def problem_plan(problem_id: str, seeds: Sequence[int]) -> tuple[Plan, list]:
+    problem = bank.load(problem_id)
+    slot = Slot(1, problem.id, problem.id, tuple((p.name, p.points) for p in problem.parts), {}, problem.id)
+    plan = Plan(title=f"{problem.id}: PDF check", course="examgen verify", date="", instructions="", seed=0,
+                spec_name=problem.id.replace("/", "-"), slots=(slot,), variant_keys=tuple(str(s) for s in seeds))
+    prepared = []
+    for seed in seeds:
+        instance = draw_instance(problem, Sampler(seed, problem.id))
+        variant = Variant(str(seed), seed, ((slot, instance),))
+        prepared.append((variant, {sheet: variant_context(plan, variant, sheet) for sheet in SHEETS}))
+    return plan, prepared
+
+
+def compile_check(problem_ids: Sequence[str], seeds: int, jobs: int = 2,
+                  done: Callable[[str], None] | None = None) -> None:
+    """Compile seeds 0..seeds-1 of every problem; raise CompileError on the first LaTeX error."""
+    with tempfile.TemporaryDirectory(prefix="examgen-pdfcheck-") as folder:
+        for problem_id in problem_ids:
+            plan, prepared = problem_plan(problem_id, range(seeds))
+            docs = [d for _, d in documents(plan, prepared)]
+            compile_all(docs, Path(folder) / problem_id.replace("/", "-"), jobs)
+            if done:
+                done(problem_id)
