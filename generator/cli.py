@@ -75,6 +75,8 @@ def make_parser() -> Parser:
     verify.add_argument("ids", nargs="*", help="problem ids or topics (default: the whole bank)")
     verify.add_argument("--seeds", type=_positive, default=100, help="seeds per problem (default 100)")
     verify.add_argument("--jobs", type=_positive, default=os.cpu_count() or 2, help="processes")
+    verify.add_argument("--pdf", type=_positive, metavar="N",
+                        help="also compile the first N seeds of each problem with pdflatex")
     return parser
 
 
@@ -192,6 +194,19 @@ def cmd_verify(args) -> int:
         failed += len(report.failures)
     runs = sum(r.runs for r in reports)
     print(f"{runs} instances of {len(reports)} problems, {failed} failures")
+    if args.pdf and not failed:
+        from generator.pdfcheck import compile_check
+
+        with _progress() as progress:
+            compiled = 0
+
+            def compiled_one(problem_id: str) -> None:
+                nonlocal compiled
+                compiled += 1
+                progress("compiling", compiled, len(ids))
+
+            compile_check(ids, args.pdf, jobs=args.jobs, done=compiled_one)
+        print(f"compiled seeds 0-{args.pdf - 1} of {len(ids)} problems (exam and solutions): no LaTeX error")
     return 1 if failed else 0
 
 
@@ -201,7 +216,13 @@ class _progress:
     def __enter__(self):
         self._bar = None
         if sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._bar = Progress(TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), transient=True)

@@ -40,9 +40,9 @@ def _write(tmp_path, data) -> str:
 @SETTINGS
 @given(data=valid_spec)
 def test_valid_specs_plan_and_render(tmp_path, data):
+    from generator.documents import render_sheet
     from generator.pipeline import prepare
     from generator.plan import make_plan
-    from generator.documents import render_sheet
 
     path = _write(tmp_path, data)
     plan = make_plan(*load_spec(path), path, variants=1)
