@@ -42,6 +42,17 @@ lint: install
 verify: install
 	$(BIN)/examgen verify --seeds 500
 
+# The long certification (not part of `make test`): 5000 seeds of every problem through
+# the independent checks, and seeds 0-49 of every problem compiled to PDF.
+stress: install tex
+	$(BIN)/examgen verify --seeds 5000 --pdf 50
+
+# Speed targets, measured with hyperfine; writes benchmarks/results.md.
+bench: install tex
+	@command -v hyperfine >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq hyperfine >/dev/null; } \
+	  || { echo "hyperfine is missing; run: sudo apt-get install -y hyperfine"; exit 1; }
+	$(BIN)/python benchmarks/bench.py
+
 clean:
 	rm -rf output/* $(VENV) .pytest_cache
 	touch output/.gitkeep
