@@ -10,6 +10,7 @@ templates leave) the variant, problem and template it came from; no PDF is left 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -60,6 +61,55 @@ def pdflatex() -> str:
     return path
 
 
+def format_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "examgen" / "formats"
+
+
+def tex_identity() -> str:
+    """Which TeX this is (path, size and date of the binary): a format is valid for one TeX only."""
+    path = shutil.which("pdflatex")
+    if path is None:
+        return "none"
+    real = os.path.realpath(path)
+    stat = os.stat(real)
+    return f"{real}:{stat.st_size}:{int(stat.st_mtime)}"
+
+
+def preamble_format(tex: str) -> str | None:
+    """A precompiled format of the document's preamble (mylatexformat), built once and cached.
+
+    Loading the preamble (exam class, TikZ, fonts) is a large part of every pdflatex pass; all
+    sheets share one preamble, so one format serves every document of every build. Returns the
+    format's path without `.fmt` for `-fmt=`, or None when it cannot be built (then documents
+    compile the ordinary way). Whether a format is used changes the PDF bytes, so a given
+    machine always takes the same way.
+    """
+    head, marker, _ = tex.partition("\\begin{document}")
+    if not marker or os.environ.get("EXAMGEN_TEX_FORMAT") == "0":
+        return None
+    name = "examgen-" + hashlib.sha256((tex_identity() + "\n" + head).encode()).hexdigest()[:20]
+    cache = format_cache()
+    target = cache / f"{name}.fmt"
+    if target.is_file():
+        return str(target.with_suffix(""))
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache) as folder:
+            source = Path(folder) / "preamble.tex"
+            source.write_text(head + "\\begin{document}\n\\end{document}\n", encoding="utf-8")
+            result = subprocess.run(
+                [pdflatex(), "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                 f"-jobname={name}", "&pdflatex", "mylatexformat.ltx", source.name],
+                cwd=folder, env=tex_environment(), stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+            built = Path(folder) / f"{name}.fmt"
+            if result.returncode != 0 or not built.is_file():
+                return None
+            os.replace(built, target)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return str(target.with_suffix(""))
+
+
 def time_limit(document: Document) -> float:
     """Seconds one pass may take: generous, but a hang ends."""
     return 60.0 + 2.0 * len(document.variant_keys)
@@ -97,14 +147,14 @@ class Running:
 
 
 def compile_document(document: Document, workdir: Path, timeout: float | None = None,
-                     running: Running | None = None) -> Path:
+                     running: Running | None = None, fmt: str | None = None) -> Path:
     """Compile `document` in `workdir` (two passes); return the PDF or raise CompileError."""
     running = running or Running()
     limit = timeout if timeout is not None else time_limit(document)
     workdir.mkdir(parents=True, exist_ok=True)
     tex_path = workdir / f"{document.name}.tex"
     tex_path.write_text(document.tex, encoding="utf-8")
-    command = [pdflatex(), *PDFLATEX_FLAGS, tex_path.name]
+    command = [pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), tex_path.name]
     pdf = workdir / f"{document.name}.pdf"
     for _ in range(2):
         process = running.start(command, workdir)
@@ -222,11 +272,17 @@ def compile_all(documents: Sequence[Document], workdir: Path, jobs: int,
     The first failure (or an interrupt) ends every other running compile at once.
     """
     pdflatex()  # fail early and clearly when TeX is missing
+    formats: dict[str, str | None] = {}
+    for document in documents:
+        head = document.tex.partition("\\begin{document}")[0]
+        if head not in formats:
+            formats[head] = preamble_format(document.tex)
     running = Running()
     results: dict[str, Path] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        futures = {pool.submit(compile_document, d, workdir / d.name, None, running): d for d in documents}
+        futures = {pool.submit(compile_document, d, workdir / d.name, None, running,
+                               formats[d.tex.partition("\\begin{document}")[0]]): d for d in documents}
         for future in as_completed(futures):
             document = futures[future]
             results[document.name] = future.result()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +29,7 @@ from generator.build import (
     page_counts,
     pdflatex,
     split_pdf,
+    tex_identity,
 )
 from generator.documents import SHEETS, render_sheet, variant_context
 from generator.exports.csv import key_csv
@@ -134,17 +134,9 @@ def _source_digest(problem_ids: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def _tex_identity() -> str:
-    path = shutil.which("pdflatex")
-    if path is None:
-        return "none"
-    stat = os.stat(os.path.realpath(path))
-    return f"{os.path.realpath(path)}:{stat.st_size}:{int(stat.st_mtime)}"
-
-
 def inputs_digest(plan: Plan, pdf: bool, options: dict[str, Any]) -> str:
     blob = json.dumps({"plan": asdict(plan), "pdf": pdf, "options": options, "source": _source_digest([slot.problem_id for slot in plan.slots]),
-                       "tex": _tex_identity() if pdf else None}, sort_keys=True, default=str)
+                       "tex": tex_identity() if pdf else None}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -156,7 +148,7 @@ def _read_manifest(out: Path) -> dict[str, Any]:
 
 
 def _document_hash(document: Document) -> str:
-    return hashlib.sha256((_tex_identity() + "\n" + document.tex).encode()).hexdigest()
+    return hashlib.sha256((tex_identity() + "\n" + document.tex).encode()).hexdigest()
 
 
 # ---------------------------------------------------------------- the build
@@ -188,6 +180,12 @@ def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Prog
         key = key_document(plan, variants)
         write("key.json", dumps(key))
         write("key.csv", key_csv(key))
+        if "moodle" in options.get("formats", ()):
+            from generator.exports.moodle import moodle_xml
+
+            progress("moodle", 0, 1)
+            write("moodle.xml", moodle_xml(plan, variants))
+            progress("moodle", 1, 1)
         warnings = shared_instances(plan, variants)
         for variant, contexts in prepared:
             for sheet in SHEETS:
