@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 TYPES = ("int", "real", "vector", "matrix", "matrices", "shape", "choice", "expr", "bool", "proof")
@@ -71,14 +72,29 @@ class Approx:
 
 @dataclass(frozen=True)
 class Exact:
-    """A closed-form value for templates: sympy text, its LaTeX and its decimal value."""
+    """A closed-form value for templates: sympy text, its LaTeX and its decimal value.
+
+    `latex` may be None: it is then made from `text` only when a template prints it, since
+    sympy's LaTeX printer costs about a millisecond per value and most values are never shown.
+    """
 
     text: str
-    latex: str
+    latex: str | None
     value: float
 
     def __float__(self) -> float:
         return self.value
+
+    def tex(self) -> str:
+        return self.latex if self.latex is not None else _latex_of(self.text)
+
+
+@lru_cache(maxsize=4096)
+def _latex_of(text: str) -> str:
+    import sympy
+
+    return sympy.latex(sympy.sympify(text, locals={"sigmoid": sympy.Function("sigmoid"),
+                                                   "logit": sympy.Function("logit")}))
 
 
 def _is_sympy(value: Any) -> bool:
@@ -105,8 +121,8 @@ def plain(value: Any) -> Any:
         if isinstance(value, sympy.MatrixBase):
             return [[plain(x) for x in value.row(i)] for i in range(value.rows)]
         if value.is_number:
-            return Exact(str(value), sympy.latex(value), float(value))
-        return Exact(str(value), sympy.latex(value), math.nan)
+            return Exact(str(value), None, float(value))
+        return Exact(str(value), None, math.nan)
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return plain(value.tolist())
     if isinstance(value, list | tuple):

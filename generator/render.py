@@ -106,7 +106,7 @@ def approx(value: Any, digits: int = 4) -> str:
 def frac(value: Any) -> str:
     """A rational number as \\frac{p}{q} (an Exact value as its LaTeX)."""
     if isinstance(value, Exact):
-        return value.latex
+        return value.tex()
     fraction = Fraction(value).limit_denominator(10_000) if isinstance(value, float) else Fraction(value)
     if fraction.denominator == 1:
         return _group(str(fraction.numerator))
@@ -117,7 +117,7 @@ def frac(value: Any) -> str:
 def exact(value: Any, digits: int | None = None) -> str:
     """An Exact value's LaTeX (e.g. \\frac{\\sqrt{2}}{3}); plain numbers as `num`."""
     if isinstance(value, Exact):
-        return value.latex
+        return value.tex()
     if isinstance(value, str):
         return sym(value)
     return num(value, digits)
@@ -127,7 +127,7 @@ def exact_approx(value: Any, digits: int = 4) -> str:
     """`\\frac{\\sqrt{2}}{2} \\approx 0.7071` when the exact form says more than the decimal,
     else just the number."""
     if isinstance(value, Exact):
-        return f"{value.latex} {approx(value.value, digits)}"
+        return f"{value.tex()} {approx(value.value, digits)}"
     return num(value, digits)
 
 
@@ -154,7 +154,7 @@ def mat(rows: Iterable[Iterable[Any]], digits: int | None = None) -> str:
 def sym(value: Any) -> str:
     """A sympy expression (or its text) as LaTeX."""
     if isinstance(value, Exact):
-        return value.latex
+        return value.tex()
     import sympy
 
     if isinstance(value, str):
