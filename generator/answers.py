@@ -261,8 +261,8 @@ def expressions_equal(expected: str, given: str, symbols: Sequence[str] = ()) ->
     local.update({"sigmoid": sympy.Function("sigmoid"), "logit": sympy.Function("logit"),
                   "O": sympy.Function("O")})
     try:
-        a = sympy.sympify(expected, locals=local)
-        b = sympy.sympify(given, locals=local)
+        a = sympy.sympify(_keywords(expected), locals=local)
+        b = sympy.sympify(_keywords(given), locals=local)
     except (sympy.SympifyError, SyntaxError, TypeError):
         return False
     if a == b:
@@ -271,3 +271,11 @@ def expressions_equal(expected: str, given: str, symbols: Sequence[str] = ()) ->
         return sympy.simplify(a - b) == 0
     except (TypeError, ValueError):
         return False
+
+
+def _keywords(text: str) -> str:
+    """`lambda` is a Python keyword that sympy cannot parse: students (and keys) may write it
+    for the regularisation weight, which the bank's parameters call `lam`."""
+    import re
+
+    return re.sub(r"\blambda\b", "lam", str(text))
