@@ -2,7 +2,7 @@
 
 JSON conventions (the catalog's): reals are numbers, vectors lists, matrices lists of rows,
 shapes lists of ints, `expr` a string in sympy syntax, `choice` a string, `bool` true/false,
-`matrices` a list of matrices; `proof` fields have no value in the key. An answer with a
+`matrices` a list of matrices, `bools` a list of true/false; `proof` fields have no value in the key. An answer with a
 closed form that is not a plain number (sqrt(2)/3, ...) also gets its exact form, as a
 sympy string, in the key's `exact` map.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-TYPES = ("int", "real", "vector", "matrix", "matrices", "shape", "choice", "expr", "bool", "proof")
+TYPES = ("int", "real", "vector", "matrix", "matrices", "shape", "choice", "expr", "bool", "bools", "proof")
 NUMERIC = ("real", "vector", "matrix", "matrices")
 
 # Reference solver against independent check: both are exact or float64 computations, so
@@ -98,7 +98,7 @@ def _latex_of(text: str) -> str:
 
 
 def _is_sympy(value: Any) -> bool:
-    return type(value).__module__.startswith("sympy")
+    return (type(value).__module__ or "").startswith("sympy")
 
 
 def plain(value: Any) -> Any:
@@ -175,6 +175,10 @@ def to_key(answer: Answer, value: Any) -> tuple[Any, Any]:
         if not isinstance(value, bool):
             raise ValueError(f"{answer.name}: expected a bool, got {value!r}")
         return value, None
+    if kind == "bools":
+        if not isinstance(value, list) or not all(isinstance(v, bool) for v in value):
+            raise ValueError(f"{answer.name}: expected a list of bools, got {value!r}")
+        return value, None
     if kind in ("int", "shape"):
         number = _number(value)
         ints = [int(v) for v in number] if kind == "shape" else int(number)
@@ -242,6 +246,10 @@ def matches(answer: Answer, expected: Any, given: Any, atol: float | None = None
         return str(given).strip().lower() == str(expected).strip().lower()
     if kind == "bool":
         return isinstance(given, bool) and given == expected
+    if kind == "bools":
+        given = plain(given)
+        return (isinstance(given, list) and len(given) == len(expected)
+                and all(isinstance(g, bool) and g == e for g, e in zip(given, expected, strict=True)))
     if kind in ("int", "shape"):
         return _flatten(plain(given)) == _flatten(expected) and _structure(plain(given)) == _structure(expected)
     given = _number(plain(given))

@@ -7,14 +7,20 @@ template shows. `check_instance` runs the independent method against it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.answers import CHECK_ATOL, CHECK_RTOL, Approx, matches, plain, to_key
+from generator.errors import ExamgenError
 from generator.params import sample_params
-from generator.problem import Problem
+from generator.problem import Mistake, Problem
 from generator.seeds import Sampler
+
+# Redraws when a declared mistake gives the right answer (see `mistake_clashes`): each
+# redraw runs the full rejection sampler again, so this bound is rarely approached.
+MAX_MISTAKE_DRAWS = 100
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,67 @@ def make_instance(problem: Problem, params: Mapping[str, Any], tries: int = 1) -
 
 def draw_instance(problem: Problem, rng: Sampler, pins: Mapping[str, Any] | None = None,
                   where: str | None = None) -> Instance:
-    """Sample non-degenerate parameters (keeping pins) and solve them."""
-    sampled = sample_params(problem.id, problem.params, problem.constraints, rng, pins,
-                            problem.sample, where)
-    return make_instance(problem, sampled.params, sampled.tries)
+    """Sample non-degenerate parameters (keeping pins) and solve them.
+
+    An instance in which a declared mistake gives the right answer is degenerate too (the
+    grader could not tell that mistake from a right answer): it is drawn again, and the
+    redraw counts in `tries` like a failed constraint.
+    """
+    tries = 0
+    clashes: Counter[tuple[str, str]] = Counter()
+    all_pinned = bool(pins) and {p.name for p in problem.params} <= set(pins or {})
+    for _ in range(MAX_MISTAKE_DRAWS):
+        sampled = sample_params(problem.id, problem.params, problem.constraints, rng, pins,
+                                problem.sample, where)
+        tries += sampled.tries
+        instance = make_instance(problem, sampled.params, tries)
+        found = mistake_clashes(problem, instance)
+        if not found:
+            return instance
+        clashes.update(found)
+        if all_pinned:
+            break  # everything pinned: another draw cannot change anything
+    (name, answer), count = clashes.most_common(1)[0]
+    mistake = next(m for m in problem.mistakes if m.name == name)
+    share = "" if all_pinned else f" (in {count} of {MAX_MISTAKE_DRAWS} draws)"
+    what = (f"the declared mistake '{name}' ({mistake.description}) gives the right {answer}{share},"
+            f" so grading could not tell it from a right answer")
+    if pins:
+        raise ExamgenError(f"with the pinned parameters {sorted(pins)}, {what}", f"{where or problem.id}.params",
+                           "change or remove those pins")
+    raise ExamgenError(f"no usable instance of {problem.id}: {what}", where or problem.id,
+                       "the problem's parameter ranges, constraints or MISTAKES need fixing")
+
+
+def mistake_answers(problem: Problem, mistake: Mistake, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The graded answers a declared mistake gives for `params`, as key values (JSON).
+
+    Raises what the mistake raises, and KeyError for a field that is not an answer: a bug
+    in the bank, which `examgen verify` reports.
+    """
+    out = {}
+    for name, value in mistake.wrong(params).items():
+        answer = problem.answer(name)
+        if answer.graded:
+            out[name] = to_key(answer, value)[0]
+    return out
+
+
+def mistake_clashes(problem: Problem, instance: Instance) -> list[tuple[str, str]]:
+    """(mistake, answer) pairs whose wrong value is right, within the answer's tolerance,
+    for this instance. A mistake that fails to evaluate is skipped here (verify reports it)."""
+    clashes = []
+    for mistake in problem.mistakes:
+        try:
+            wrong = mistake_answers(problem, mistake, instance.params)
+        except Exception:  # a broken mistake must not break a build; verify names it
+            continue
+        for name, value in wrong.items():
+            answer = problem.answer(name)
+            right = instance.answers[name]
+            if matches(answer, right, value) or matches(answer, value, right):
+                clashes.append((mistake.name, name))
+    return clashes
 
 
 def check_instance(problem: Problem, instance: Instance) -> list[str]:
@@ -86,7 +149,7 @@ def check_instance(problem: Problem, instance: Instance) -> list[str]:
         atol, rtol = CHECK_ATOL, CHECK_RTOL
         if isinstance(other, Approx):
             atol, rtol, other = other.atol, other.rtol, other.value
-        if answer.type in ("int", "shape", "choice", "bool", "expr"):
+        if answer.type in ("int", "shape", "choice", "bool", "bools", "expr"):
             atol = rtol = None  # exact types compare exactly whatever the check says
         ok = matches(answer, instance.answers[answer.name], plain(other), atol, rtol, slack=0.0)
         if not ok:

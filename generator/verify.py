@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from generator import bank
 from generator.errors import ExamgenError
-from generator.instance import check_instance, draw_instance
+from generator.instance import check_instance, draw_instance, mistake_answers, mistake_clashes
 from generator.render import render_problem
 from generator.seeds import Sampler
 
@@ -43,7 +43,7 @@ def verify_seed(problem_id: str, seed: int) -> tuple[int, str | None]:
         return 1, f"sampling: {error}"
     except Exception as error:
         return 1, f"solve: {type(error).__name__}: {error}"
-    problems = check_instance(problem, instance)
+    problems = check_instance(problem, instance) + check_mistakes(problem, instance)
     if problems:
         return instance.tries, "; ".join(problems)
     try:
@@ -52,6 +52,22 @@ def verify_seed(problem_id: str, seed: int) -> tuple[int, str | None]:
     except ExamgenError as error:
         return instance.tries, f"render: {error}"
     return instance.tries, None
+
+
+def check_mistakes(problem, instance) -> list[str]:
+    """Declared mistakes that fail to evaluate, name unknown fields, or give the right answer
+    (the sampler redraws such instances, so the last should never be reported)."""
+    problems = []
+    for mistake in problem.mistakes:
+        try:
+            mistake_answers(problem, mistake, instance.params)
+        except KeyError as error:
+            problems.append(f"mistake {mistake.name}: returns {error}, which is not an answer field")
+        except Exception as error:
+            problems.append(f"mistake {mistake.name}: raised {type(error).__name__}: {error}")
+    for name, answer in mistake_clashes(problem, instance):
+        problems.append(f"mistake {name}: gives the right {answer}")
+    return problems
 
 
 def verify_chunk(problem_id: str, seeds: Sequence[int]) -> Report:
