@@ -263,6 +263,8 @@ def matches(answer: Answer, expected: Any, given: Any, atol: float | None = None
 
 def expressions_equal(expected: str, given: str, symbols: Sequence[str] = ()) -> bool:
     """Symbolic equivalence of two sympy-syntax expressions (simplify(a - b) == 0)."""
+    if "".join(str(expected).split()) == "".join(str(given).split()):
+        return True  # the same text: no need to parse (sympy takes milliseconds per expression)
     import sympy
 
     local = {name: sympy.Symbol(name) for name in symbols}
