@@ -100,6 +100,14 @@ class Sampler:
     def sample_without_replacement(self, items: Sequence[T], k: int) -> list[T]:
         return self.shuffle(items)[:k]
 
+    def probability_vector(self, size: int, units: int = 20, min_units: int = 1) -> list[float]:
+        """A probability vector on the 1/units grid (0.05 steps by default), each entry at least
+        min_units/units: a uniformly drawn composition of `units` into `size` parts."""
+        free = units - size * min_units
+        cuts = sorted(self.sample_without_replacement(range(1, free + size), size - 1))
+        parts = [b - a - 1 for a, b in zip([0, *cuts], [*cuts, free + size], strict=True)]
+        return [round((min_units + k) / units, _places(1 / units)) for k in parts]
+
     def unit_uniform(self) -> float:
         """A float in [0, 1) from 53 random bits (for simulations in checks, not for parameters)."""
         return (self._word() >> 11) / float(1 << 53)

@@ -9,7 +9,7 @@ with 1/n_k each center is exactly the running mean of the examples assigned to i
 from fractions import Fraction
 from functools import lru_cache
 
-from generator.answers import Exact
+from generator.exact import rational
 from generator.problem import Answer, Approx, Choice, Constraint, Decimal, Matrix, Mistake, Part
 
 TITLE = "Online k-means by stochastic gradient descent"
@@ -100,12 +100,8 @@ ANSWERS = (
 # ---------------------------------------------------------------- reference solver
 
 def _exact(v: Fraction):
-    """An exact rational for the key and the templates: an int, or an Exact with its fraction.
-    (What sympy.Rational would give, without sympy's printers: they dominated the run time.)"""
-    if v.denominator == 1:
-        return v.numerator
-    sign = "-" if v < 0 else ""
-    return Exact(str(v), rf"{sign}\frac{{{abs(v.numerator)}}}{{{v.denominator}}}", float(v))
+    """An exact rational for the key and the templates: an int, or an Exact p/q."""
+    return rational(v, decimals=False)
 
 
 def solve(p):

@@ -8,6 +8,7 @@ alpha < 2 lam / (lam^2 + a^2).
 
 from fractions import Fraction
 
+from generator.exact import rational, sqrt_rational, terminates
 from generator.problem import Answer, Choice, Constraint, Decimal, Mistake, Part
 
 TITLE = "Batch normalisation with weight decay: one gradient step"
@@ -53,52 +54,6 @@ ANSWERS = (
     Answer("proof_optimum", "proof", "gradient descent started at an optimum of L"),
     Answer("proof_orthogonal", "proof", "g is orthogonal to w_0 and to grad R(w_0)"),
 )
-
-
-def _terminates(x: Fraction) -> bool:
-    d = x.denominator
-    for prime in (2, 5):
-        while d % prime == 0:
-            d //= prime
-    return d == 1
-
-
-def _rational(x: Fraction):
-    """An exact rational for the key: int, terminating decimal as float, else an Exact p/q."""
-    from generator.answers import Exact
-
-    if x.denominator == 1:
-        return int(x)
-    if _terminates(x):
-        return float(x)
-    sign = "-" if x < 0 else ""
-    return Exact(f"{x.numerator}/{x.denominator}", rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}", float(x))
-
-
-def _sqrt_rational(q: Fraction):
-    """sqrt(q) for a rational q >= 0: a rational when q is a square, else an Exact (k sqrt(c))/n."""
-    import math
-
-    from generator.answers import Exact
-
-    num, den = q.numerator, q.denominator
-    # sqrt(num/den) = sqrt(num den)/den
-    n = num * den
-    k = math.isqrt(n)
-    if k * k == n:
-        return _rational(Fraction(k, den))
-    square, core = 1, n
-    for f in range(2, math.isqrt(n) + 1):
-        while core % (f * f) == 0:
-            core //= f * f
-            square *= f
-    coef = Fraction(square, den)
-    top = "" if coef.numerator == 1 else str(coef.numerator)
-    text = (f"{coef.numerator}*" if coef.numerator != 1 else "") + f"sqrt({core})" + (
-        f"/{coef.denominator}" if coef.denominator != 1 else "")
-    body = top + rf"\sqrt{{{core}}}"
-    latex = body if coef.denominator == 1 else rf"\frac{{{body}}}{{{coef.denominator}}}"
-    return Exact(text, latex, float(coef) * math.sqrt(core))
 
 
 def solve(p):
@@ -150,22 +105,22 @@ def solve(p):
     }
     return {
         "grad_R": "lam*w",
-        "norm_after_step": _sqrt_rational(norm_sq),
+        "norm_after_step": sqrt_rational(norm_sq),
         "norm_decreases": norm_sq < 1,
-        "alpha_threshold": _rational(threshold),
+        "alpha_threshold": rational(threshold),
         # what the solution shows
-        "decay_factor": _rational(radial),
-        "alpha_lam": _rational(alpha * lam),
-        "radial": _rational(radial),
-        "tangential": _rational(tangential),
-        "radial_sq": _rational(radial ** 2),
-        "tangential_sq": _rational(tangential ** 2),
-        "norm_sq": _rational(norm_sq),
-        "lam_sq": _rational(lam ** 2),
-        "a_sq": _rational(a ** 2),
-        "lam_sq_plus_a_sq": _rational(lam ** 2 + a ** 2),
-        "two_lam": _rational(2 * lam),
-        "norm_is_exact_decimal": _terminates(norm_sq) and math.isqrt(norm_sq.numerator * norm_sq.denominator) ** 2
+        "decay_factor": rational(radial),
+        "alpha_lam": rational(alpha * lam),
+        "radial": rational(radial),
+        "tangential": rational(tangential),
+        "radial_sq": rational(radial ** 2),
+        "tangential_sq": rational(tangential ** 2),
+        "norm_sq": rational(norm_sq),
+        "lam_sq": rational(lam ** 2),
+        "a_sq": rational(a ** 2),
+        "lam_sq_plus_a_sq": rational(lam ** 2 + a ** 2),
+        "two_lam": rational(2 * lam),
+        "norm_is_exact_decimal": terminates(norm_sq) and math.isqrt(norm_sq.numerator * norm_sq.denominator) ** 2
         == norm_sq.numerator * norm_sq.denominator,
         "step_length": float(alpha) * math.hypot(lamf, af),
         "fig": figure,

@@ -10,6 +10,7 @@ from functools import cache
 from itertools import combinations_with_replacement
 from math import isqrt
 
+from generator.exact import square_free
 from generator.problem import Answer, Approx, Choice, Constraint, Decimal, Mistake, Part, Vector
 
 TITLE = "Trust-region step for a linearised loss"
@@ -76,15 +77,8 @@ ANSWERS = (
 
 def _surd(m: Fraction) -> tuple[Fraction, int]:
     """sqrt(m) as (c, r) with sqrt(m) = c sqrt(r), r a square-free integer."""
-    # sqrt(a/b) = sqrt(a b)/b; then pull the square factors out of a b.
-    inside, outside = m.numerator * m.denominator, 1
-    factor = 2
-    while factor * factor <= inside:
-        while inside % (factor * factor) == 0:
-            inside //= factor * factor
-            outside *= factor
-        factor += 1
-    return Fraction(outside, m.denominator), inside
+    square, core = square_free(m.numerator * m.denominator)  # sqrt(a/b) = sqrt(a b)/b
+    return Fraction(square, m.denominator), core
 
 
 def _sym(c: Fraction, r: int = 1):

@@ -65,21 +65,12 @@ PARAMS = (
 )
 
 
-def _grid_row(rng, size: int, min_units: int) -> list[float]:
-    """A probability vector on the 0.05 grid, each entry at least min_units * 0.05:
-    a uniformly drawn composition of the GRID units into `size` parts."""
-    free = GRID - size * min_units
-    cuts = sorted(rng.sample_without_replacement(range(1, free + size), size - 1))
-    parts = [b - a - 1 for a, b in zip([0, *cuts], [*cuts, free + size], strict=True)]
-    return [round((min_units + k) / GRID, 2) for k in parts]
-
-
 def sample(rng):
     K = rng.choice((2, 3))
     return {
-        "prior_train": _grid_row(rng, K, 2),
-        "prior_deploy": _grid_row(rng, K, 2),
-        "outputs": [_grid_row(rng, K, 1) for _ in range(INPUTS)],
+        "prior_train": rng.probability_vector(K, GRID, 2),
+        "prior_deploy": rng.probability_vector(K, GRID, 2),
+        "outputs": [rng.probability_vector(K, GRID, 1) for _ in range(INPUTS)],
     }
 
 

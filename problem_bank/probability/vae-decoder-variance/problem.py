@@ -9,7 +9,7 @@ average over N given pairs (x_i, mu_i = mu(z_i)), z_i drawn from the encoder.
 from fractions import Fraction
 from functools import cache
 
-from generator.answers import Exact
+from generator.exact import rational
 from generator.problem import Answer, Approx, Constraint, Matrix, Mistake, Part
 
 TITLE = "Optimal decoder variance of a Gaussian VAE"
@@ -52,12 +52,8 @@ ANSWERS = (
 # ---------------------------------------------------------------- reference solver
 
 def _exact(v: Fraction):
-    """An exact rational for the key and the templates: an int, or an Exact with its fraction.
-    (What sympy.Rational would give, without sympy's printers: they dominated the run time.)"""
-    if v.denominator == 1:
-        return v.numerator
-    sign = "-" if v < 0 else ""
-    return Exact(str(v), rf"{sign}\frac{{{abs(v.numerator)}}}{{{v.denominator}}}", float(v))
+    """An exact rational for the key and the templates: an int, or an Exact p/q."""
+    return rational(v, decimals=False)
 
 
 def solve(p):

@@ -7,6 +7,7 @@ depend on the weights only, and so can be penalised instead of the gradient norm
 
 from fractions import Fraction
 
+from generator.exact import sqrt_rational
 from generator.problem import Answer, Constraint, Decimal, Matrix, Mistake, Part, Vector
 
 TITLE = "Gradient-norm bounds of a two-layer ReLU network"
@@ -66,24 +67,9 @@ ANSWERS = (
 )
 
 
-def _sqrt(n: int):
-    """sqrt(n) exactly: an int for a perfect square, else an Exact k sqrt(core) (no sympy:
-    its printers would cost more than the rest of the instance)."""
-    import math
-
-    from generator.answers import Exact
-
-    k = math.isqrt(n)
-    if k * k == n:
-        return k
-    square, core = 1, n
-    for f in range(2, math.isqrt(n) + 1):
-        while core % (f * f) == 0:
-            core //= f * f
-            square *= f
-    if square == 1:
-        return Exact(f"sqrt({core})", rf"\sqrt{{{core}}}", math.sqrt(n))
-    return Exact(f"{square}*sqrt({core})", rf"{square}\sqrt{{{core}}}", square * math.sqrt(core))
+def _root(n: int):
+    """sqrt(n) exactly: an int for a perfect square, else an Exact k sqrt(core)."""
+    return sqrt_rational(Fraction(n))
 
 
 def _reduces(n: int) -> bool:
@@ -105,10 +91,10 @@ def solve(p):
     return {
         "f": sum(zj for zj in z if zj > 0),
         "grad_x": grad,
-        "grad_norm": _sqrt(grad_sq),
-        "fro": _sqrt(fro_sq),
-        "bound_fro": _sqrt(h * fro_sq),
-        "mix": _sqrt(mix_sq),
+        "grad_norm": _root(grad_sq),
+        "fro": _root(fro_sq),
+        "bound_fro": _root(h * fro_sq),
+        "mix": _root(mix_sq),
         "grad_mix_sq": [[2 * r * (1 if v > 0 else -1) for v in row] for r, row in zip(row_l1, W, strict=True)],
         "weight_decay_lr": float(Fraction(str(p["gamma"])) / 2),
         # what the solution shows

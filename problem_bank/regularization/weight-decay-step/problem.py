@@ -8,6 +8,7 @@ when alpha < 2 / (mu_max + 2 c lam), mu_max the largest eigenvalue of the Hessia
 
 from fractions import Fraction
 
+from generator.exact import rational, surd, terminates
 from generator.problem import Answer, Choice, Constraint, Decimal, Matrix, Mistake, Part, Vector
 
 TITLE = "Weight decay: one regularised gradient step"
@@ -92,64 +93,9 @@ ANSWERS = (
 )
 
 
-def _terminates(x: Fraction) -> bool:
-    """Whether x has a finite decimal expansion (denominator 2^a 5^b)."""
-    d = x.denominator
-    for prime in (2, 5):
-        while d % prime == 0:
-            d //= prime
-    return d == 1
-
-
-def _value(x: Fraction):
-    """An exact rational for the key: an int, a float when the decimal terminates (0.995),
-    otherwise an Exact p/q, so that the key and the solution carry the fraction (LaTeX made
-    here: sympy's printer would cost more than the rest of the instance)."""
-    from generator.answers import Exact
-
-    if x.denominator == 1:
-        return int(x)
-    if _terminates(x):
-        return float(x)
-    sign = "-" if x < 0 else ""
-    return Exact(f"{x.numerator}/{x.denominator}", rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}", float(x))
-
-
-def _surd(a: Fraction, b: Fraction, radicand: int):
-    """The number a + b sqrt(radicand) exactly: a Fraction when the root is rational, else an
-    Exact (sympy text for the key, LaTeX as one fraction (17 + \\sqrt{193})/3). Built by hand:
-    sympy's printers would cost more than the rest of the instance."""
-    import math
-
-    from generator.answers import Exact
-
-    k = math.isqrt(radicand)
-    if k * k == radicand:
-        return a + b * k
-    # pull square factors out of the root: sqrt(20) = 2 sqrt(5)
-    square, core = 1, radicand
-    for f in range(2, math.isqrt(radicand) + 1):
-        while core % (f * f) == 0:
-            core //= f * f
-            square *= f
-    b *= square
-    den = math.lcm(a.denominator, b.denominator)
-    A, B = int(a * den), int(b * den)
-    g = math.gcd(math.gcd(A, B), den)
-    A, B, den = A // g, B // g, den // g
-    coef = "" if abs(B) == 1 else str(abs(B))
-    sign = "- " if B < 0 else ("+ " if A else "")
-    body = (f"{A} " if A else "") + sign + coef + rf"\sqrt{{{core}}}"
-    latex = body if den == 1 else rf"\frac{{{body}}}{{{den}}}"
-    term = f"{abs(B)}*sqrt({core})" if abs(B) != 1 else f"sqrt({core})"
-    text = (f"{A} {'-' if B < 0 else '+'} {term}" if A else f"{'-' if B < 0 else ''}{term}")
-    text = text if den == 1 else f"({text})/{den}"
-    return Exact(text, latex, (A + B * math.sqrt(core)) / den)
-
-
 def _exact(x):
     """A _surd result or a Fraction, ready for the key."""
-    return _value(x) if isinstance(x, Fraction) else x
+    return rational(x) if isinstance(x, Fraction) else x
 
 
 def solve(p):
@@ -168,36 +114,36 @@ def solve(p):
     G = _gram(p)
     tr, det = G[0][0] + G[1][1], G[0][0] * G[1][1] - G[0][1] * G[1][0]
     disc = tr * tr - 4 * det
-    gram_max = _surd(Fraction(tr, 2), Fraction(1, 2), disc)
-    gram_min = _surd(Fraction(tr, 2), Fraction(-1, 2), disc)
-    mu_max = _surd(Fraction(tr, m), Fraction(1, m), disc)
-    mu_max_plus = _surd(Fraction(tr, m) + two_c_lam, Fraction(1, m), disc)
+    gram_max = surd(Fraction(tr, 2), Fraction(1, 2), disc)
+    gram_min = surd(Fraction(tr, 2), Fraction(-1, 2), disc)
+    mu_max = surd(Fraction(tr, m), Fraction(1, m), disc)
+    mu_max_plus = surd(Fraction(tr, m) + two_c_lam, Fraction(1, m), disc)
     # alpha_max = 2 / (mu_max + 2 c lam) = 2m / (P + sqrt(disc)) with P = tr + 2 c lam m > sqrt(disc),
     # rationalised: 2m (P - sqrt(disc)) / (P^2 - disc).
     P = tr + two_c_lam * m
     q = P * P - disc
-    alpha_max = _surd(2 * m * P / q, Fraction(-2 * m) / q, disc)
+    alpha_max = surd(2 * m * P / q, Fraction(-2 * m) / q, disc)
     alpha_max_float = float(alpha_max)
     hessian = [[Fraction(2, m) * sum(X[k][i] * X[k][j] for k in range(m)) for j in range(n)] for i in range(n)]
     return {
-        "grad_d": [_value(g) for g in grad_d],
-        "decay_factor": _value(decay),
-        "w_next": [_value(v) for v in w_next],
+        "grad_d": [rational(g) for g in grad_d],
+        "decay_factor": rational(decay),
+        "w_next": [rational(v) for v in w_next],
         "alpha_max_stable": _exact(alpha_max),
-        "alpha_max_no_sign_flip": _value(1 / two_c_lam),
+        "alpha_max_no_sign_flip": rational(1 / two_c_lam),
         # what the solution shows
         "m": m,
         "n": n,
         "c_half": c == Fraction(1, 2),
         "predictions": [ri + ti for ri, ti in zip(r, t, strict=True)],
         "residuals": r,
-        "two_over_m": _value(Fraction(2, m)),
+        "two_over_m": rational(Fraction(2, m)),
         "Xt_r": [sum(X[i][j] * r[i] for i in range(m)) for j in range(n)],
-        "two_c_lam": _value(two_c_lam),
-        "decayed_w": [_value(decay * wj) for wj in w],
-        "alpha_grad_d": [_value(alpha * g) for g in grad_d],
-        "grad_L": [_value(g) for g in grad_L],
-        "hessian": [[_value(v) for v in row] for row in hessian],
+        "two_c_lam": rational(two_c_lam),
+        "decayed_w": [rational(decay * wj) for wj in w],
+        "alpha_grad_d": [rational(alpha * g) for g in grad_d],
+        "grad_L": [rational(g) for g in grad_L],
+        "hessian": [[rational(v) for v in row] for row in hessian],
         "gram": G,
         "gram_is_xxt": n == 3,
         "gram_trace": tr,
@@ -210,9 +156,9 @@ def solve(p):
         "alpha_is_stable": p["alpha"] < alpha_max_float,
         # the factor that multiplies the error along the top eigenvector in every step
         "top_factor": 1 - p["alpha"] * float(mu_max_plus),
-        "grad_d_rounded": not all(_terminates(g) for g in grad_d),
-        "w_next_rounded": not all(_terminates(v) for v in w_next),
-        "alpha_grad_d_rounded": not all(_terminates(alpha * g) for g in grad_d),
+        "grad_d_rounded": not all(terminates(g) for g in grad_d),
+        "w_next_rounded": not all(terminates(v) for v in w_next),
+        "alpha_grad_d_rounded": not all(terminates(alpha * g) for g in grad_d),
     }
 
 
