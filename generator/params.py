@@ -33,6 +33,20 @@ def _is_real(value: Any) -> bool:
     return (isinstance(value, int | float)) and not isinstance(value, bool)
 
 
+def _number_problem(value: Any, low: float, high: float, nonzero: bool, integral: bool,
+                    subject: str = "") -> str | None:
+    """Why `value` is not a number of the declared kind and range (None when it is)."""
+    lead = f"{subject} must" if subject else "must"
+    if not (_is_int(value) if integral else _is_real(value)):
+        kind = ("integers" if integral else "numbers") if subject else ("an integer" if integral else "a number")
+        return f"{lead} be {kind}, got {value!r}"
+    if not low <= value <= high:
+        return f"{lead} be in [{low}, {high}], got {value}"
+    if nonzero and value == 0:
+        return f"{lead} not be 0"
+    return None
+
+
 def resolve_dim(dim: Dim, params: Mapping[str, Any], rng: Sampler | None) -> int:
     """The size a dimension stands for, given the parameters drawn so far."""
     if callable(dim):
@@ -81,13 +95,7 @@ class Int(Param):
         return rng.nonzero_integer(self.low, self.high) if self.nonzero else rng.integer(self.low, self.high)
 
     def problem_with(self, value, params):
-        if not _is_int(value):
-            return f"must be an integer, got {value!r}"
-        if not self.low <= value <= self.high:
-            return f"must be in [{self.low}, {self.high}], got {value}"
-        if self.nonzero and value == 0:
-            return "must not be 0"
-        return None
+        return _number_problem(value, self.low, self.high, self.nonzero, integral=True)
 
     def describe(self):
         return f"an integer in [{self.low}, {self.high}]"
@@ -127,13 +135,7 @@ class Decimal(Param):
                 return value
 
     def problem_with(self, value, params):
-        if not _is_real(value):
-            return f"must be a number, got {value!r}"
-        if not self.low <= value <= self.high:
-            return f"must be in [{self.low}, {self.high}], got {value}"
-        if self.nonzero and value == 0:
-            return "must not be 0"
-        return None
+        return _number_problem(value, self.low, self.high, self.nonzero, integral=False)
 
     def describe(self):
         return f"a number in [{self.low}, {self.high}]"
@@ -163,13 +165,7 @@ class Vector(Param):
 
     def _entry_problem(self, value: Any) -> str | None:
         integral = self.step == 1 and float(self.low).is_integer()
-        if not (_is_int(value) if integral else _is_real(value)):
-            return f"entries must be {'integers' if integral else 'numbers'}, got {value!r}"
-        if not self.low <= value <= self.high:
-            return f"entries must be in [{self.low}, {self.high}], got {value}"
-        if self.nonzero and value == 0:
-            return "entries must not be 0"
-        return None
+        return _number_problem(value, self.low, self.high, self.nonzero, integral, subject="entries")
 
     def _length_problem(self, value: Any, params: Mapping[str, Any]) -> str | None:
         if not isinstance(value, list):
