@@ -22,6 +22,7 @@ which the solutions sheet prints under the part.
 from __future__ import annotations
 
 import math
+import re
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -187,7 +188,15 @@ def text(value: Any) -> str:
     if value is None:
         return ""
     paragraphs = [p.strip() for p in str(value).replace("\r\n", "\n").split("\n\n")]
-    return "\n\n".join(str(escape_latex(" ".join(p.split("\n")))) for p in paragraphs if p)
+    return "\n\n".join(_literal(str(escape_latex(" ".join(p.split("\n"))))) for p in paragraphs if p)
+
+
+def _literal(escaped: str) -> str:
+    """Characters that escaping leaves but the fonts would still change: ' and ` become curly
+    quotes, ^ a circumflex accent, and ,, << >> ligatures (O'Brien must print as typed)."""
+    out = escaped.replace("'", r"\textquotesingle{}").replace("`", r"\textasciigrave{}")
+    out = out.replace(r"\^{}", r"\textasciicircum{}")
+    return re.sub(r"([,<>])(?=\1)", r"\1{}", out)
 
 
 def join_tex(values: Iterable[Any], sep: str = ", ") -> str:

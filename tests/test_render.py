@@ -56,10 +56,11 @@ def test_vectors_and_matrices():
 
 
 @pytest.mark.parametrize("raw, expected", [
-    ("O'Brien & Co. \\textbf{x} 50%", r"O'Brien \& Co. \textbackslash{}textbf\{x\} 50\%"),
+    ("O'Brien & Co. \\textbf{x} 50%", r"O\textquotesingle{}Brien \& Co. \textbackslash{}textbf\{x\} 50\%"),
     ("Zoë Łukasiewicz", "Zoë Łukasiewicz"),
     ("\\input{/etc/passwd}", r"\textbackslash{}input\{/etc/passwd\}"),
-    ("a_b #1 $x$ ~ ^", r"a\_b \#1 \$x\$ \textasciitilde{} \^{}"),
+    ("a_b #1 $x$ ~ ^", r"a\_b \#1 \$x\$ \textasciitilde{} \textasciicircum{}"),
+    ("`q` ,, << >>", r"\textasciigrave{}q\textasciigrave{} ,{}, <{}< >{}>"),
     ("first paragraph\nsame one\n\nsecond", "first paragraph same one\n\nsecond"),
 ])
 def test_text_escapes_user_text(raw, expected):

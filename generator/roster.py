@@ -1,0 +1,230 @@
+"""Rosters: a CSV of students, one variant per student, keyed by the student id.
+
+    id,name,email
+    s1001,Ada Lovelace,ada@example.org
+    s1002,"O'Brien & Co., Pat",pat@example.org
+
+Columns `id` and `name` are required (matched without regard to case or surrounding
+spaces); other columns are kept and go to the student's record in `key.json`. The file is
+UTF-8 (a byte-order mark, as spreadsheets write it, is fine); the delimiter is a comma,
+or a semicolon or tab when the header line uses that instead. Blank lines are skipped.
+
+The id becomes the variant key, which names the folder `variants/<id>/` and seeds the
+student's variant, so it must be unique and path-safe: letters, digits and `. _ - + @`,
+starting with a letter or digit. Ids that differ only in case are rejected too, since
+they would share a folder on case-insensitive file systems.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator.errors import ExamgenError, closest
+from generator.plan import Plan, Student
+from generator.spec import MAX_VARIANTS
+from generator.variants import Variant
+
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@-]*")
+MAX_ID_LENGTH = 64
+# Device names Windows reserves in any folder: a variant folder must not be called so.
+RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+# The characters the sheets' LaTeX set-up (utf8 input, T1 fonts) prints, measured with
+# pdflatex: ASCII, Latin-1 and Latin Extended-A but for nine letters, some of Latin
+# Extended-B (Romanian, pinyin vowels) and common punctuation. Any other character would
+# stop pdflatex ("Unicode character not set up"), so a name with one is refused up front.
+PRINTABLE = (
+    {chr(c) for c in range(0x20, 0x7F)}
+    | {chr(c) for c in range(0xA0, 0x180)} - set("ĦħĸĿŀŉŦŧſ")
+    | set("ƒǄǅǆǇǈǉǊǋǌǍǎǏǐǑǒǓǔǢǣǦǧǨǩǪǫǰǴǵȘșȚțȲȳȷ")
+    | set("\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u20ac\u2022\u2039\u203a\u2122")
+)
+
+
+def _plain_letters(text: str) -> str:
+    """The text with accents dropped where that makes it printable: Nguyễn -> Nguyen."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def read_csv_text(path: Path, what: str) -> str:
+    """The text of a CSV file: UTF-8, with or without a byte-order mark; errors name the file."""
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ExamgenError(f"{what} not found", shown, "check the path") from None
+    except IsADirectoryError:
+        raise ExamgenError(f"{what} is a folder, not a CSV file", shown, "give the path of the .csv file") from None
+    except OSError as error:
+        raise ExamgenError(f"cannot read the {what} ({error.strerror})", shown, "check the file's permissions") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ExamgenError(
+            f"the {what} is not UTF-8 text (byte 0x{data[error.start]:02x} on line {line})", shown,
+            f"save it as 'CSV UTF-8' from your spreadsheet, or convert it, e.g. "
+            f"iconv -f WINDOWS-1252 -t UTF-8 {path.name} > {path.stem}-utf8.csv") from None
+    if "\x00" in text:
+        raise ExamgenError(f"the {what} contains NUL bytes (UTF-16 or a binary file?)", shown,
+                           f"save it as 'CSV UTF-8', or convert it, e.g. iconv -f UTF-16 -t UTF-8 {path.name}"
+                           f" > {path.stem}-utf8.csv")
+    return text
+
+
+def csv_rows(text: str) -> list[tuple[int, list[str]]]:
+    """(line number, fields) of every record; the delimiter is taken from the header line."""
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first:
+        for candidate in (";", "\t"):
+            if candidate in first:
+                delimiter = candidate
+                break
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    start = 1
+    try:
+        for fields in reader:
+            rows.append((start, fields))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise ExamgenError(f"CSV does not parse ({error})", f"line {reader.line_num}",
+                           "check the quotes on that line: a field with a comma or a quote is written "
+                           'in double quotes, a quote inside it doubled ("")') from None
+    return rows
+
+
+def _blank(fields: list[str]) -> bool:
+    return all(not f.strip() for f in fields)
+
+
+def _id_problem(key: str) -> str | None:
+    if len(key) > MAX_ID_LENGTH:
+        return f"is longer than {MAX_ID_LENGTH} characters"
+    if not SAFE_ID.fullmatch(key):
+        bad = sorted({c for c in key if not re.fullmatch(r"[A-Za-z0-9._+@-]", c)})
+        if bad:
+            shown = " ".join(repr(c) for c in bad)
+            return f"contains {shown}, which cannot be part of a folder name"
+        return "must start with a letter or a digit"
+    if key.split(".")[0].lower() in RESERVED:
+        return "is a device name reserved by Windows"
+    return None
+
+
+def load_roster(path: str | Path) -> dict[str, Student]:
+    """The students of a roster CSV, by id, in file order; every bad input is one clear line."""
+    path = Path(path)
+    shown = str(path)
+    text = read_csv_text(path, "roster")
+    try:
+        rows = csv_rows(text)
+    except ExamgenError as error:
+        raise ExamgenError(error.what, f"{shown}:{error.where.removeprefix('line ')}", error.fix) from None
+    rows = [(line, fields) for line, fields in rows if not _blank(fields)]
+    if not rows:
+        raise ExamgenError("the roster is empty", shown, "write a header line 'id,name' and one line per student")
+    header_line, header = rows[0]
+    columns = [c.strip() for c in header]
+    lowered = [c.lower() for c in columns]
+    for i, name in enumerate(lowered):
+        if not name:
+            raise ExamgenError(f"column {i + 1} of the header has no name", f"{shown}:{header_line}",
+                               "name every column, or delete the empty one")
+        if lowered.index(name) != i:
+            raise ExamgenError(f"the header names the column '{columns[i]}' twice", f"{shown}:{header_line}",
+                               "give every column its own name")
+    fixes = {"id": "the first line must name the columns, e.g. 'id,name', then one line per student",
+             "name": "add a column 'name' with each student's name (header 'id,name')"}
+    for required in ("id", "name"):
+        if required not in lowered:
+            hint = closest(required, columns)
+            raise ExamgenError(f"the roster has no '{required}' column (its columns: {', '.join(columns)})",
+                               f"{shown}:{header_line}", (hint + " " if hint else "") + fixes[required])
+    id_col, name_col = lowered.index("id"), lowered.index("name")
+    students: dict[str, Student] = {}
+    first_line: dict[str, int] = {}
+    folded: dict[str, str] = {}
+    for line, fields in rows[1:]:
+        where = f"{shown}:{line}"
+        if len(fields) > len(columns):
+            raise ExamgenError(f"this line has {len(fields)} fields, the header {len(columns)}", where,
+                               'put a name or value that contains a comma in double quotes: "Lovelace, Ada"')
+        fields = fields + [""] * (len(columns) - len(fields))
+        key = fields[id_col].strip()
+        name = fields[name_col].strip()
+        if not key:
+            raise ExamgenError("this student has no id", where, "fill in the 'id' column (ids must be unique)")
+        problem = _id_problem(key)
+        if problem:
+            raise ExamgenError(f"student id '{key}' {problem}", where,
+                               "use letters, digits and . _ - + @ only, starting with a letter or digit")
+        if key in students:
+            raise ExamgenError(f"student id '{key}' appears twice, on lines {first_line[key]} and {line}", where,
+                               "give every student a unique id")
+        if key.lower() in folded:
+            other = folded[key.lower()]
+            raise ExamgenError(f"student ids '{other}' (line {first_line[other]}) and '{key}' differ only in case",
+                               where, "ids name folders, which case-insensitive file systems would merge; "
+                               "make them differ in more than case")
+        if not name:
+            raise ExamgenError(f"student '{key}' has no name", where, "fill in the 'name' column")
+        unprintable = [c for c in name if c not in PRINTABLE]
+        if unprintable:
+            plain = _plain_letters(name)
+            example = f" (e.g. '{plain}')" if all(c in PRINTABLE for c in plain) else ""
+            raise ExamgenError(
+                f"the name of student '{key}' has {unprintable[0]!r} (U+{ord(unprintable[0]):04X}), which the "
+                "exam's LaTeX fonts cannot print", where,
+                f"write the name in Latin letters{example}; the id stays the same")
+        extra = {columns[i]: fields[i].strip() for i in range(len(columns)) if i not in (id_col, name_col)}
+        students[key] = Student(key, name, extra)
+        first_line[key] = line
+        folded[key.lower()] = key
+    if not students:
+        raise ExamgenError("the roster has a header but no students", shown, "add one line per student: id,name")
+    if len(students) > MAX_VARIANTS:
+        raise ExamgenError(f"the roster has {len(students)} students, more than {MAX_VARIANTS}", shown,
+                           "split it into several rosters and builds")
+    return students
+
+
+def shared_instances(plan: Plan, variants: Sequence[Variant], shown: int = 3) -> list[str]:
+    """One warning line per slot in which two or more variants got the same instance.
+
+    Applies to every build (students of a roster, or numbered variants). A slot whose
+    parameters are all pinned gives everyone the same instance on purpose: not warned.
+    """
+    from generator import bank
+
+    warnings = []
+    noun = "students" if plan.students else "variants"
+    for index, slot in enumerate(plan.slots):
+        declared = {p.name for p in bank.load(slot.problem_id).params}
+        if declared <= set(slot.pins):
+            continue
+        groups: dict[str, list[str]] = {}
+        for variant in variants:
+            instance = variant.slots[index][1]
+            blob = json.dumps([instance.problem_id, instance.params], sort_keys=True)
+            groups.setdefault(blob, []).append(variant.key)
+        shared = [keys for keys in groups.values() if len(keys) > 1]
+        if not shared:
+            continue
+        text = "; ".join(" = ".join(keys) for keys in shared[:shown])
+        if len(shared) > shown:
+            text += f"; and {len(shared) - shown} more groups"
+        count = sum(len(keys) for keys in shared)
+        warnings.append(f"slot {slot.number} ({slot.problem_id}): {count} {noun} share an instance with another "
+                        f"({text}); neighbours could copy: widen the problem's parameter ranges, "
+                        f"unpin parameters or change the exam seed")
+    return warnings
