@@ -67,9 +67,13 @@ def make_parser() -> Parser:
     build.add_argument("spec", type=Path, help="the exam spec (YAML)")
     build.add_argument("--out", type=Path, help="output folder (default output/<spec name>/)")
     build.add_argument("--variants", type=_positive, help="number of variants (overrides the spec)")
+    build.add_argument("--roster", type=Path, metavar="CSV",
+                       help="one variant per student: a CSV with columns id and name (instead of --variants)")
     build.add_argument("--seed", type=_seed, help="exam seed (overrides the spec)")
     build.add_argument("--no-pdf", action="store_true", help="write .tex and key only, no pdflatex")
     build.add_argument("--jobs", type=_positive, default=os.cpu_count() or 2, help="parallel pdflatex runs")
+    build.add_argument("--format", action="append", choices=("moodle",), dest="formats", default=[],
+                       help="also write this export (repeatable): moodle = moodle.xml for Moodle's question bank")
 
     verify = commands.add_parser("verify", help="sample, solve, check and render many seeds; exit 1 on failure")
     verify.add_argument("ids", nargs="*", help="problem ids or topics (default: the whole bank)")
@@ -77,6 +81,21 @@ def make_parser() -> Parser:
     verify.add_argument("--jobs", type=_positive, default=os.cpu_count() or 2, help="processes")
     verify.add_argument("--pdf", type=_positive, metavar="N",
                         help="also compile the first N seeds of each problem with pdflatex")
+
+    grade = commands.add_parser("grade", help="score responses against a key.json: scores.csv and feedback")
+    grade.add_argument("key", type=Path, help="the build's key.json")
+    grade.add_argument("responses", type=Path,
+                       help="CSV: student,slot,field,value (one row per answer) or student,1.out_shape,... "
+                            "(one row per student)")
+    grade.add_argument("--out", type=Path, help="output folder (default <responses name>-graded/ beside it)")
+
+    practice = commands.add_parser("practice", help="a practice sheet (PDF) and a self-check page (index.html)")
+    practice.add_argument("target", help="a problem id, a topic, or an exam spec (.yaml)")
+    practice.add_argument("--seed", type=_seed, help="practice seed (default: a fresh one, printed)")
+    practice.add_argument("--count", type=_positive, help="number of problems (default: each of the target once)")
+    practice.add_argument("--variants", type=_positive, default=5, help="variants on the self-check page (default 5)")
+    practice.add_argument("--out", type=Path, help="output folder (default output/practice/<target>-seed<N>/)")
+    practice.add_argument("--no-pdf", action="store_true", help="write the page and the .tex only, no pdflatex")
     return parser
 
 
@@ -151,17 +170,47 @@ def cmd_build(args) -> int:
     from generator.plan import make_plan
     from generator.spec import load_spec
 
+    if args.roster and args.variants:
+        raise UsageError("examgen build: --roster and --variants exclude each other (a roster build has one "
+                         "variant per student); see 'examgen build --help'")
+    students = None
+    if args.roster:
+        from generator.roster import load_roster
+
+        students = load_roster(args.roster)
     spec, where = load_spec(args.spec)
-    plan = make_plan(spec, where, args.spec, variants=args.variants, seed=args.seed)
+    plan = make_plan(spec, where, args.spec, variants=args.variants, seed=args.seed, students=students)
     out = args.out or Path("output") / plan.slug
     with _progress() as progress:
-        result = build(plan, out, pdf=not args.no_pdf, jobs=args.jobs, progress=progress)
+        result = build(plan, out, pdf=not args.no_pdf, jobs=args.jobs, progress=progress,
+                       options={"formats": sorted(set(args.formats))} if args.formats else None)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if result.up_to_date:
         print(f"{result.out}/ is up to date ({result.variants} variants of '{plan.title}'): nothing to rebuild")
         return 0
     what = "with PDFs" if result.pdf else "without PDFs (--no-pdf)"
     print(f"built {result.variants} variant{'s' if result.variants != 1 else ''} of '{plan.title}' "
           f"{what} into {result.out}/")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from generator.grade import grade, load_key, read_responses, write_results
+
+    document = load_key(args.key)
+    responses = read_responses(args.responses)
+    grades = grade(document, responses, key_path=str(args.key))
+    out = args.out or args.responses.parent / f"{args.responses.stem}-graded"
+    write_results(grades, out)
+    for warning in grades.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    count = len(grades.students)
+    absent = (f"; {len(grades.absent)} variant{'s' if len(grades.absent) != 1 else ''} of the key "
+              f"{'have' if len(grades.absent) != 1 else 'has'} no responses") if grades.absent else ""
+    problems = f"; {len(grades.warnings)} warnings above" if grades.warnings else ""
+    print(f"graded {count} student{'s' if count != 1 else ''} ({responses.form} form){absent}{problems}: "
+          f"{out}/scores.csv and {out}/feedback/")
     return 0
 
 
@@ -243,7 +292,25 @@ class _progress:
         return False
 
 
-COMMANDS = {"list": cmd_list, "show": cmd_show, "build": cmd_build, "verify": cmd_verify}
+def cmd_practice(args) -> int:
+    from generator.practice import build_practice, fresh_seed
+
+    seed = args.seed if args.seed is not None else fresh_seed()
+    with _progress() as progress:
+        result = build_practice(args.target, seed, out=args.out, count=args.count, page_variants=args.variants,
+                                pdf=not args.no_pdf, progress=progress)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    count = len(result.problems)
+    sheet = f"{result.out}/practice.pdf and " if result.pdf else ""
+    print(f"practice sheet of {count} problem{'s' if count != 1 else ''} with seed {seed}: {sheet}"
+          f"{result.out}/index.html ({result.page_variants} variants)")
+    print(f"rebuild it with: {result.command}")
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "show": cmd_show, "build": cmd_build, "verify": cmd_verify, "grade": cmd_grade,
+            "practice": cmd_practice}
 
 
 def main(argv: list[str] | None = None) -> int:
