@@ -87,3 +87,17 @@ def test_sampled_quartic_roots_are_exact():
         if instance.params["rho"] == "quartic":
             assert instance.values["numeric_root"] is False
         assert instance.answers["l"] > 0
+
+
+def test_ascent_mistake_that_lands_on_the_origin():
+    # Found by `make stress` (seed 953): theta + eps g = (-2 + 0.5*4, -1.5 + 0.5*3) = (0, 0),
+    # so the mistaken step has no direction; its proximal point is the origin.
+    from generator import bank
+    from generator.instance import mistake_answers
+
+    problem = bank.load("optimization/prox-norm-regularizer")
+    params = {"rho": "norm", "theta": [-2.0, -1.5], "g": [4, 3], "eps": 0.5, "lam": 2.0}
+    ascent = next(m for m in problem.mistakes if m.name == "ascent")
+    wrong = mistake_answers(problem, ascent, params)
+    assert wrong["a"] == [0.0, 0.0]
+    assert wrong["theta_next"] == [0.0, 0.0]

@@ -271,7 +271,9 @@ def _wrong(p, a, c_used):
         radius = max(0.0, norm_a - c_used)
     else:
         radius = _newton(c_used, norm_a, norm_a, steps=60)[-1]
-    return {"a": a, "a_norm": norm_a, "l": radius, "theta_next": [radius * v / norm_a for v in a]}
+    # a = 0 (a wrong step can land exactly on the origin): the proximal point is 0 itself
+    direction = [v / norm_a for v in a] if norm_a > 0 else [0.0 for _ in a]
+    return {"a": a, "a_norm": norm_a, "l": radius, "theta_next": [radius * d for d in direction]}
 
 
 def _differing(p, wrong):
