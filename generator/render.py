@@ -296,7 +296,8 @@ def render_problem(
             body = caller().strip()
             if name not in part_points:
                 return ""
-            head = rf"\part[{points(part_points[name])}] {body}" + "\n"
+            space = "0pt" if with_solution else part_space[name]
+            head = rf"\examgenpart{{{space}}}" + "\n" + rf"\part[{points(part_points[name])}] {body}" + "\n"
             if with_solution:
                 # The markers let a LaTeX error be traced to the template it came from.
                 return (head + "% examgen: template=solution.tex.j2\n\\begin{solution}\n"
