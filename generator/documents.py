@@ -17,31 +17,38 @@ from generator.variants import Variant
 SHEETS = ("exam", "solutions")
 
 
-def variant_context(plan: Plan, variant: Variant, sheet: str) -> dict[str, Any]:
-    slots = []
+def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
+    """The template context of a variant for every sheet; each problem is rendered once."""
+    slots: dict[str, list[dict[str, Any]]] = {sheet: [] for sheet in SHEETS}
     for slot, instance in variant.slots:
         problem = bank.load(slot.problem_id)
         rendered = render_problem(
             slot.problem_id, instance.params, instance.values, dict(slot.parts),
             {p.name: p.space for p in problem.parts},
         )
-        slots.append({
-            "number": slot.number,
-            "problem_id": slot.problem_id,
-            "title": problem.title,
-            "points": slot.points,
-            "question": rendered.stem if sheet == "exam" else rendered.stem_with_solutions,
-            "general": rendered.general_solution,
-        })
+        for sheet in SHEETS:
+            slots[sheet].append({
+                "number": slot.number,
+                "problem_id": slot.problem_id,
+                "title": problem.title,
+                "points": slot.points,
+                "question": rendered.stem if sheet == "exam" else rendered.stem_with_solutions,
+                "general": rendered.general_solution,
+            })
     student = plan.students.get(variant.key)
-    return {
+    common = {
         "key": variant.key,
         "seed": variant.seed,
         "fingerprint": variant.fingerprint,
         "student": {"name": student.name, "id": student.key} if student else None,
-        "slots": slots,
         "total": plan.total_points,
     }
+    return {sheet: {**common, "slots": slots[sheet]} for sheet in SHEETS}
+
+
+def variant_context(plan: Plan, variant: Variant, sheet: str) -> dict[str, Any]:
+    """The context of one sheet of a variant (see `variant_contexts`)."""
+    return variant_contexts(plan, variant)[sheet]
 
 
 def exam_context(plan: Plan) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from generator import bank
 from generator.build import compile_all
-from generator.documents import SHEETS, variant_context
+from generator.documents import variant_contexts
 from generator.instance import draw_instance
 from generator.pipeline import documents
 from generator.plan import Plan, Slot
@@ -30,7 +30,7 @@ def problem_plan(problem_id: str, seeds: Sequence[int]) -> tuple[Plan, list]:
     for seed in seeds:
         instance = draw_instance(problem, Sampler(seed, problem.id))
         variant = Variant(str(seed), seed, ((slot, instance),))
-        prepared.append((variant, {sheet: variant_context(plan, variant, sheet) for sheet in SHEETS}))
+        prepared.append((variant, variant_contexts(plan, variant)))
     return plan, prepared
 
 

@@ -31,7 +31,7 @@ from generator.build import (
     split_pdf,
     tex_identity,
 )
-from generator.documents import SHEETS, render_sheet, variant_context
+from generator.documents import SHEETS, render_sheet, variant_contexts
 from generator.exports.csv import key_csv
 from generator.exports.key import dumps, key_document
 from generator.plan import Plan
@@ -68,7 +68,7 @@ def _prepare_chunk(plan: Plan, keys: Sequence[str]) -> list[tuple[Variant, dict[
     out = []
     for key in keys:
         variant = make_variant(plan, key)
-        out.append((variant, {sheet: variant_context(plan, variant, sheet) for sheet in SHEETS}))
+        out.append((variant, variant_contexts(plan, variant)))
     return out
 
 
