@@ -5,14 +5,15 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils
-SUDO_HINT := sudo apt-get install -y $(TEX_PACKAGES)
+# pandoc: LaTeX to HTML for the practice page and moodle.xml; chromium: the page's browser tests
+WEB_PACKAGES := pandoc chromium
 
-.PHONY: exam test install tex lint verify stress bench clean
+.PHONY: exam test install tex web apt-tex apt-web lint verify stress bench clean
 
 exam: install tex
 	$(BIN)/examgen build exams/demo.yaml
 
-test: install tex
+test: install tex web
 	$(BIN)/ruff check generator problem_bank tests
 	$(BIN)/python -m pytest -q
 
@@ -24,17 +25,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# TeX Live from Debian when pdflatex (or pdftotext, used by the tests) is missing: as root
+# System packages from Debian, each group only when one of its commands is missing: as root
 # with apt-get, otherwise stop and print the exact command to run.
-tex:
-	@if ! command -v pdflatex >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing TeX Live from Debian packages (about a minute)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEX_PACKAGES) >/dev/null; \
-	  else \
-	    echo "pdflatex is missing; run: $(SUDO_HINT)"; exit 1; \
-	  fi; \
+#   tex: TeX Live for the PDFs (and pdftotext, used by the tests)
+#   web: pandoc (LaTeX to HTML: practice page, moodle.xml) and Chromium (the page's browser tests)
+define apt_install
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing $(1) from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	else \
+	  echo "missing $(1); run: sudo apt-get install -y $(2)"; exit 1; \
 	fi
+endef
+
+tex:
+	@command -v pdflatex >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
+	  || $(MAKE) --no-print-directory apt-tex
+
+web:
+	@command -v pandoc >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 \
+	  || $(MAKE) --no-print-directory apt-web
+
+apt-tex:
+	$(call apt_install,TeX Live,$(TEX_PACKAGES))
+
+apt-web:
+	$(call apt_install,pandoc and Chromium,$(WEB_PACKAGES))
 
 lint: install
 	$(BIN)/ruff check generator problem_bank tests

@@ -1,0 +1,334 @@
+"""Practice sheets and the self-check page: `examgen practice TARGET [--seed N] [--count K]`.
+
+TARGET is a problem id, a topic or an exam spec. The sheet holds K problems (default: one
+per problem of the target, or the spec's slots), statements first and the worked
+solutions on fresh pages, with the seed and the command that rebuilds it printed on it.
+
+Seeds: the sheet is page variant 1 and draws each problem with `Sampler(seed, slot key)`,
+the slot key being the problem id (`id#2`, `id#3` for repeats, the spec's slot keys for a
+spec), so a problem's first instance is the one `examgen show ID --seed N` prints. Page
+variants 2, 3, ... use `variant_seed(seed, "practice-<j>")` in place of the seed. When
+`--count` picks fewer problems than the target has, the pick is drawn from the seed too.
+
+The self-check page `index.html` is one self-contained file (inline CSS, JS and SVG; maths as
+MathML): per problem the statement, one input per answer entry, Check (the tolerance rule
+of `generator.answers.matches`, in JS), Show solution, and a switch between the page variants.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from generator import __version__, bank
+from generator.answers import Answer
+from generator.build import Document, atomic_directory, compile_all, pdflatex
+from generator.documents import exam_context, variant_contexts
+from generator.errors import ExamgenError
+from generator.exports.html import Converter, ProblemHtml, problems_to_html
+from generator.exports.key import dumps, key_document
+from generator.plan import Plan, Slot, make_plan
+from generator.render import TEMPLATES, num, render_problem, render_template
+from generator.seeds import Sampler, variant_seed
+from generator.variants import Variant, slot_instance
+
+PAGE_VARIANTS = 5
+MAX_COUNT = 50
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def fresh_seed() -> int:
+    """A new practice seed from the operating system's randomness (short enough to type)."""
+    return secrets.randbelow(1_000_000)
+
+
+def is_spec(target: str) -> bool:
+    return target.endswith((".yaml", ".yml")) or Path(target).is_file()
+
+
+def slug(target: str) -> str:
+    return Path(target).stem if is_spec(target) else target.replace("/", "-")
+
+
+# ---------------------------------------------------------------- plan and variants
+
+def _base_slots(target: str, seed: int) -> tuple[str, str, list[Slot]]:
+    """(title, course, slots) of a target, before --count."""
+    if is_spec(target):
+        from generator.spec import load_spec
+
+        spec, where = load_spec(target)
+        plan = make_plan(spec, where, target, variants=1, seed=seed)
+        return f"Practice: {plan.title}", plan.course, list(plan.slots)
+    ids = bank.resolve_target(target, "practice")
+    slots = []
+    for problem_id in ids:
+        problem = bank.load(problem_id)
+        slots.append(Slot(0, problem_id, problem_id, tuple((p.name, float(p.points)) for p in problem.parts),
+                          {}, "practice"))
+    title = bank.load(ids[0]).title if len(ids) == 1 else f"topic {target}"
+    return f"Practice: {title}", "examgen practice", slots
+
+
+def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
+    """`count` slots: every slot as often as fits, the rest drawn from the seed; repeats get
+    their own slot keys (key#2, ...) and so their own instances."""
+    rounds, rest = divmod(count, len(slots))
+    picked = set(Sampler(seed, "examgen-practice-pick").sample_without_replacement(range(len(slots)), rest))
+    chosen = []
+    for index, slot in enumerate(slots):
+        for copy in range(rounds + (1 if index in picked else 0)):
+            key = slot.key if copy == 0 else f"{slot.key}#{copy + 1}"
+            chosen.append((key, slot))
+    return [Slot(n, key, slot.problem_id, slot.parts, slot.pins, slot.where)
+            for n, (key, slot) in enumerate(chosen, start=1)]
+
+
+def practice_plan(target: str, seed: int, count: int | None = None, page_variants: int = PAGE_VARIANTS) -> Plan:
+    title, course, slots = _base_slots(target, seed)
+    count = len(slots) if count is None else count
+    if not 1 <= count <= MAX_COUNT:
+        raise ExamgenError(f"--count {count} is out of range", "--count", f"ask for 1 to {MAX_COUNT} problems")
+    if not 1 <= page_variants <= 20:
+        raise ExamgenError(f"--variants {page_variants} is out of range", "--variants", "ask for 1 to 20 variants")
+    return Plan(title=title, course=course, date="", instructions="", seed=seed, spec_name=slug(target),
+                slots=tuple(_select(slots, count, seed)),
+                variant_keys=tuple(str(j) for j in range(1, page_variants + 1)))
+
+
+def page_seed(seed: int, index: int) -> int:
+    """The seed of page variant `index` (1-based): the practice seed itself for the sheet."""
+    return seed if index == 1 else variant_seed(seed, f"practice-{index}")
+
+
+def practice_variants(plan: Plan, progress: Progress = _noop) -> list[Variant]:
+    variants = []
+    for index, key in enumerate(plan.variant_keys, start=1):
+        seed = page_seed(plan.seed, index)
+        variants.append(Variant(key, seed, tuple((slot, slot_instance(slot, seed)) for slot in plan.slots)))
+        progress("instances", index, len(plan.variant_keys))
+    return variants
+
+
+def rebuild_command(target: str, seed: int, count: int | None, page_variants: int) -> str:
+    words = ["examgen", "practice", target, "--seed", str(seed)]
+    if count is not None:
+        words += ["--count", str(count)]
+    if page_variants != PAGE_VARIANTS:
+        words += ["--variants", str(page_variants)]
+    return shlex.join(words)
+
+
+# ---------------------------------------------------------------- the sheet (LaTeX)
+
+def practice_tex(plan: Plan, variant: Variant, command: str) -> str:
+    """The practice sheet: the statements, then the worked solutions on fresh pages."""
+    contexts = variant_contexts(plan, variant)
+    statements = dict(contexts["exam"], solutions=False)
+    solutions = dict(contexts["solutions"], solutions=True)
+    return render_template("practice.tex.j2", {"exam": exam_context(plan), "variants": [statements, solutions],
+                                               "practice": {"seed": plan.seed, "command": command}})
+
+
+# ---------------------------------------------------------------- the page (HTML)
+
+def _grid(name: str, rows: int, cols: int, dom: str, first: int, matrix: str = "") -> list[list[dict[str, str]]]:
+    """Input entries (dom id, accessible label) of one vector or matrix, numbered from `first`."""
+    grid = []
+    for i in range(rows):
+        row = []
+        for j in range(cols):
+            if rows == 1 and cols == 1 and not matrix:
+                aria = name
+            elif rows == 1 and not matrix:
+                aria = f"{name}, entry {j + 1}"
+            else:
+                aria = f"{name}{matrix}, row {i + 1}, column {j + 1}"
+            row.append({"id": f"{dom}-{first + i * cols + j}", "aria": aria})
+        grid.append(row)
+    return grid
+
+
+def _flat(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [x for v in value for x in _flat(v)]
+    return [value]
+
+
+def field_view(answer: Answer, value: Any, dom: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(what the template shows for one answer field, what the check needs) for a field."""
+    view: dict[str, Any] = {"name": answer.name, "type": answer.type, "label": answer.label or answer.name,
+                            "dom": dom, "grids": [], "options": []}
+    if answer.type == "proof":
+        return view, None
+    kind = answer.type
+    if kind in ("vector", "shape", "bools"):
+        view["grids"] = [_grid(answer.name, 1, len(value), dom, 1)]
+        view["layout"] = "vector"
+        if kind == "bools":
+            view["options"] = ["true", "false"]
+    elif kind == "matrix":
+        view["grids"] = [_grid(answer.name, len(value), len(value[0]) if value else 0, dom, 1)]
+        view["layout"] = "matrix"
+    elif kind == "matrices":
+        first = 1
+        for k, matrix in enumerate(value):
+            cols = len(matrix[0]) if matrix else 0
+            view["grids"].append(_grid(answer.name, len(matrix), cols, dom, first, f", matrix {k + 1}"))
+            first += len(matrix) * cols
+        view["layout"] = "matrix"
+    elif kind in ("int", "real", "choice", "bool", "expr"):
+        view["grids"] = [_grid(answer.name, 1, 1, dom, 1)]
+        view["layout"] = "scalar"
+        if kind == "bool":
+            view["options"] = ["true", "false"]
+        elif kind == "choice" and answer.options:
+            view["options"] = list(answer.options)
+    else:
+        raise ExamgenError(f"answer type '{kind}' has no input on the self-check page", answer.name,
+                           "teach generator/practice.py (field_view) and templates/practice.js the type")
+    check = {"type": kind, "expected": _flat(value), "atol": answer.atol, "rtol": answer.rtol,
+             "symbols": list(answer.symbols),
+             "entries": [entry["id"] for grid in view["grids"] for row in grid for entry in row]}
+    return view, check
+
+
+def _part_points(slot: Slot) -> dict[str, float]:
+    return {name: float(points) for name, points in slot.parts}
+
+
+def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Sequence[ProblemHtml]],
+                 command: str) -> dict[str, Any]:
+    checks: dict[str, Any] = {}
+    out_variants = []
+    for variant, htmls in zip(variants, problems, strict=True):
+        out_problems = []
+        for (slot, instance), html in zip(variant.slots, htmls, strict=True):
+            problem = bank.load(slot.problem_id)
+            qdom = f"v{variant.key}-q{slot.number}"
+            parts = []
+            for part in html.parts:
+                fields = []
+                for name in problem.part(part.name).answers:
+                    answer = problem.answer(name)
+                    view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}")
+                    fields.append(view)
+                    if check is not None:
+                        checks[view["dom"]] = check
+                parts.append({"name": part.name, "label": part.label, "points": num(part.points),
+                              "text": Markup(part.text.inline()), "solution": Markup(part.solution.inline()),
+                              "fields": fields, "dom": f"{qdom}-{part.name}"})
+            show = (f"examgen show {slot.problem_id} --seed {variant.seed}"
+                    if slot.key == slot.problem_id and not slot.pins else None)
+            out_problems.append({
+                "number": slot.number, "id": slot.problem_id, "title": problem.title, "points": num(slot.points),
+                "dom": qdom, "show": show, "intro": Markup(html.intro.inline()),
+                "outro": Markup(html.outro.inline()), "general": Markup(html.general.inline()), "parts": parts,
+            })
+        out_variants.append({"key": variant.key, "seed": variant.seed, "problems": out_problems})
+    return {"title": plan.title, "seed": plan.seed, "command": command, "variants": out_variants,
+            "checks": checks, "generator": f"examgen {__version__}",
+            "style": Markup(_asset("practice.css")), "script": Markup(_asset("practice.js"))}
+
+
+def _asset(name: str) -> str:
+    return (TEMPLATES / name).read_text(encoding="utf-8")
+
+
+@cache
+def html_environment() -> jinja2.Environment:
+    """The HTML templates' environment: autoescaped (never the LaTeX environment)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+
+
+def render_page(context: Mapping[str, Any]) -> str:
+    try:
+        return html_environment().get_template("practice.html.j2").render(**context)
+    except jinja2.TemplateError as error:
+        raise ExamgenError(f"template error: {error}", "templates/practice.html.j2", "fix the template") from error
+
+
+def problem_htmls(variants: Sequence[Variant], converter: Converter) -> list[list[ProblemHtml]]:
+    """Every variant's problems as HTML, converted in one batch."""
+    items = []
+    for variant in variants:
+        for slot, instance in variant.slots:
+            problem = bank.load(slot.problem_id)
+            rendered = render_problem(slot.problem_id, instance.params, instance.values, _part_points(slot),
+                                      {p.name: p.space for p in problem.parts})
+            items.append((slot.problem_id, rendered, _part_points(slot)))
+    flat = problems_to_html(converter, items)
+    width = len(variants[0].slots) if variants else 0
+    return [flat[i * width: (i + 1) * width] for i in range(len(variants))]
+
+
+# ---------------------------------------------------------------- the command
+
+@dataclass(frozen=True)
+class PracticeResult:
+    out: Path
+    seed: int
+    command: str
+    problems: tuple[str, ...]
+    page_variants: int
+    pdf: bool
+    files: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def build_practice(target: str, seed: int, out: Path | None = None, count: int | None = None,
+                   page_variants: int = PAGE_VARIANTS, pdf: bool = True,
+                   progress: Progress = _noop) -> PracticeResult:
+    if pdf:
+        pdflatex()  # before any work: TeX missing is a clear error, not a failure after rendering
+    plan = practice_plan(target, seed, count, page_variants)
+    command = rebuild_command(target, seed, count, page_variants)
+    out = Path(out) if out is not None else Path("output") / "practice" / f"{plan.spec_name}-seed{seed}"
+    variants = practice_variants(plan, progress)
+    progress("html", 0, 1)
+    converter = Converter("mathml")
+    htmls = problem_htmls(variants, converter)
+    progress("html", 1, 1)
+    warnings = []
+    for variant, problems in zip(variants, htmls, strict=True):
+        for (slot, _), html in zip(variant.slots, problems, strict=True):
+            for tex in html.raw_math:
+                warnings.append(f"variant {variant.key}, {slot.problem_id}: a formula stays TeX on the page "
+                                f"(pandoc cannot convert it to MathML): {' '.join(tex.split())[:80]}")
+    page = render_page(page_context(plan, variants, htmls, command))
+    written: list[str] = []
+    with atomic_directory(out) as staging:
+        def write(name: str, text: str) -> None:
+            (staging / name).write_text(text, encoding="utf-8")
+            written.append(name)
+
+        write("index.html", page)
+        write("key.json", dumps(key_document(plan, variants)))
+        tex = practice_tex(plan, variants[0], command)
+        write("practice.tex", tex)
+        if pdf:
+            progress("compiling", 0, 1)
+            workdir = staging / ".latex"
+            result = compile_all([Document("practice", tex, ("1", "2"))], workdir, jobs=1)
+            shutil.copyfile(result["practice"], staging / "practice.pdf")
+            shutil.rmtree(workdir)
+            written.append("practice.pdf")
+            progress("compiling", 1, 1)
+    return PracticeResult(out, seed, command, tuple(s.problem_id for s in plan.slots), len(variants), pdf,
+                          tuple(written), tuple(dict.fromkeys(warnings)))
+

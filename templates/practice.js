@@ -1,0 +1,291 @@
+/* The self-check page (examgen practice): variant switch, answer checks, solutions.
+ *
+ * The check follows generator.answers.matches:
+ *   reals, vectors, matrices: |r - v| <= atol + rtol |v| per entry, bounds inclusive with the same
+ *     slack (1e-9 * max(1, bound, |v|)) so that a value typed at the edge counts as right;
+ *   int and shape: exactly equal (46 and 46.0 are equal numbers);
+ *   choice: equal ignoring case and surrounding spaces; bool and each entry of bools: true or false;
+ *   expr: both formulas evaluated at 6 fixed pseudo-random points of their symbols (in [0.1, 2.1]);
+ *     equal when they agree there to 1e-6 relative. This is a numerical test, not sympy's
+ *     simplify: an expression equal at those points but not everywhere would pass.
+ * Numbers may be typed as decimals, fractions or formulas: 0.75, 3/4, sqrt(2)/2, 1e-3, 2^10.
+ * Plain JavaScript, no libraries, nothing loaded from the network.
+ */
+(function () {
+  "use strict";
+
+  var EDGE_SLACK = 1e-9;
+  var CHECKS = JSON.parse(document.getElementById("examgen-checks").textContent);
+
+  // ------------------------------------------------------------ formulas
+
+  var FUNCTIONS = {
+    sqrt: Math.sqrt, exp: Math.exp, log: function (x, b) { return b === undefined ? Math.log(x) : Math.log(x) / Math.log(b); },
+    ln: Math.log, sin: Math.sin, cos: Math.cos, tan: Math.tan, tanh: Math.tanh, sinh: Math.sinh,
+    cosh: Math.cosh, asin: Math.asin, acos: Math.acos, atan: Math.atan, abs: Math.abs, Abs: Math.abs,
+    sign: Math.sign, max: Math.max, Max: Math.max, min: Math.min, Min: Math.min,
+    sigmoid: function (x) { return 1 / (1 + Math.exp(-x)); },
+    logit: function (p) { return Math.log(p / (1 - p)); }
+  };
+  var CONSTANTS = { pi: Math.PI, E: Math.E };
+
+  function tokenize(text) {
+    var tokens = [], pattern = /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*\/^(),]))/y;
+    var at = 0, match;
+    text = text.replace(/\s+$/, "");
+    while (at < text.length) {
+      pattern.lastIndex = at;
+      match = pattern.exec(text);
+      if (!match) { throw new Error("cannot read '" + text.slice(at) + "'"); }
+      if (match[1] !== undefined) { tokens.push({ kind: "num", value: parseFloat(match[1]) }); }
+      else if (match[2] !== undefined) { tokens.push({ kind: "name", value: match[2] }); }
+      else { tokens.push({ kind: "op", value: match[3] === "^" ? "**" : match[3] }); }
+      at = pattern.lastIndex;
+    }
+    return tokens;
+  }
+
+  // expr := term (+|- term)* ; term := unary ((*|/|implicit) unary)* ; unary := (+|-) unary | power
+  // power := primary (** unary)? ; primary := number | name | name(args) | (expr)
+  function parse(text) {
+    var tokens = tokenize(text), i = 0;
+    function peek(value) { return i < tokens.length && tokens[i].kind === "op" && tokens[i].value === value; }
+    function expect(value) { if (!peek(value)) { throw new Error("expected " + value); } i += 1; }
+    function startsPrimary() {
+      return i < tokens.length && (tokens[i].kind !== "op" || tokens[i].value === "(");
+    }
+    function expr() {
+      var node = term();
+      while (peek("+") || peek("-")) { var op = tokens[i++].value; node = [op, node, term()]; }
+      return node;
+    }
+    function term() {
+      var node = unary();
+      for (;;) {
+        if (peek("*") || peek("/")) { var op = tokens[i++].value; node = [op, node, unary()]; }
+        else if (startsPrimary()) { node = ["*", node, unary()]; }
+        else { return node; }
+      }
+    }
+    function unary() {
+      if (peek("-")) { i += 1; return ["neg", unary()]; }
+      if (peek("+")) { i += 1; return unary(); }
+      return power();
+    }
+    function power() {
+      var base = primary();
+      if (peek("**")) { i += 1; return ["**", base, unary()]; }
+      return base;
+    }
+    function primary() {
+      if (i >= tokens.length) { throw new Error("unexpected end"); }
+      var token = tokens[i++];
+      if (token.kind === "num") { return ["num", token.value]; }
+      if (token.kind === "name") {
+        if (peek("(")) {
+          i += 1;
+          var args = [expr()];
+          while (peek(",")) { i += 1; args.push(expr()); }
+          expect(")");
+          return ["call", token.value, args];
+        }
+        return ["name", token.value];
+      }
+      if (token.value === "(") { var inner = expr(); expect(")"); return inner; }
+      throw new Error("unexpected " + token.value);
+    }
+    var tree = expr();
+    if (i !== tokens.length) { throw new Error("unexpected " + tokens[i].value); }
+    return tree;
+  }
+
+  // An unknown function (O(...), say) is an arbitrary but fixed function of its arguments,
+  // so that f(a) and f(b) agree only when a and b do.
+  function opaque(name, args) {
+    var h = 7;
+    for (var k = 0; k < name.length; k++) { h = (h * 31 + name.charCodeAt(k)) % 1000003; }
+    var a = 0.5 + (h % 1000) / 1000, total = 0;
+    for (var j = 0; j < args.length; j++) { total += Math.sin(a * (j + 1) * args[j] + a) + a * args[j]; }
+    return total;
+  }
+
+  function evaluate(node, env) {
+    switch (node[0]) {
+      case "num": return node[1];
+      case "neg": return -evaluate(node[1], env);
+      case "+": return evaluate(node[1], env) + evaluate(node[2], env);
+      case "-": return evaluate(node[1], env) - evaluate(node[2], env);
+      case "*": return evaluate(node[1], env) * evaluate(node[2], env);
+      case "/": return evaluate(node[1], env) / evaluate(node[2], env);
+      case "**": return Math.pow(evaluate(node[1], env), evaluate(node[2], env));
+      case "name":
+        if (Object.prototype.hasOwnProperty.call(env, node[1])) { return env[node[1]]; }
+        if (Object.prototype.hasOwnProperty.call(CONSTANTS, node[1])) { return CONSTANTS[node[1]]; }
+        throw new Error("unknown name " + node[1]);
+      case "call":
+        var args = node[2].map(function (arg) { return evaluate(arg, env); });
+        if (Object.prototype.hasOwnProperty.call(FUNCTIONS, node[1])) { return FUNCTIONS[node[1]].apply(null, args); }
+        return opaque(node[1], args);
+    }
+    throw new Error("bad formula");
+  }
+
+  function names(node, out) {
+    if (node[0] === "name" && !Object.prototype.hasOwnProperty.call(CONSTANTS, node[1])) { out[node[1]] = true; }
+    for (var k = 1; k < node.length; k++) {
+      if (Array.isArray(node[k])) {
+        if (node[0] === "call" && k === 2) { node[k].forEach(function (a) { names(a, out); }); }
+        else { names(node[k], out); }
+      }
+    }
+    return out;
+  }
+
+  // A number typed by a student: 0.5, 0,5, 1 234, 5,133,600, 3/4, sqrt(2)/2, 1e-3, e.
+  function readNumber(text) {
+    var t = String(text).trim().replace(/[\u2009\u202f\u00a0 _]/g, "").replace(/\u2212/g, "-");
+    if (t === "") { return null; }
+    if (/^[+-]?\d{1,3}(,\d{3})+$/.test(t)) { t = t.replace(/,/g, ""); }
+    else if (/^[+-]?\d*,\d+$/.test(t)) { t = t.replace(",", "."); }
+    var value = evaluate(parse(t), { e: Math.E });
+    if (typeof value !== "number" || isNaN(value)) { throw new Error("not a number"); }
+    return value;
+  }
+
+  // ------------------------------------------------------------ comparisons
+
+  function close(expected, given, atol, rtol) {
+    if (!(isFinite(expected) && isFinite(given))) { return expected === given; }
+    var bound = atol + rtol * Math.abs(expected);
+    return Math.abs(given - expected) <= bound + EDGE_SLACK * Math.max(1, bound, Math.abs(expected));
+  }
+
+  function pseudoRandom(seed) {
+    var state = seed >>> 0;
+    return function () { state = (Math.imul(state, 1664525) + 1013904223) >>> 0; return state / 4294967296; };
+  }
+
+  function sameExpression(expected, given, symbols) {
+    var a, b;
+    try { a = parse(expected); } catch (error) {
+      return expected.replace(/\s+/g, "") === given.replace(/\s+/g, "");
+    }
+    b = parse(given);
+    var allowed = names(a, {});
+    symbols.forEach(function (s) { allowed[s] = true; });
+    Object.keys(names(b, {})).forEach(function (n) {
+      if (!allowed[n] && !Object.prototype.hasOwnProperty.call(CONSTANTS, n)) { throw new Error("unknown name " + n); }
+    });
+    var random = pseudoRandom(20261214), agreed = 0;
+    for (var k = 0; k < 60 && agreed < 6; k++) {
+      var env = {};
+      Object.keys(allowed).forEach(function (n) { env[n] = 0.1 + 2 * random(); });
+      var x = evaluate(a, env), y = evaluate(b, env);
+      if (!isFinite(x)) { continue; }
+      if (!(Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y)))) { return false; }
+      agreed += 1;
+    }
+    return agreed > 0;
+  }
+
+  // One entry: true (right), false (wrong); throws when the text cannot be read.
+  function entryRight(check, expected, text) {
+    var kind = check.type;
+    if (kind === "choice") { return text.trim().toLowerCase() === String(expected).trim().toLowerCase(); }
+    if (kind === "bool" || kind === "bools") { return text === String(expected); }
+    if (kind === "expr") { return sameExpression(String(expected), text, check.symbols); }
+    var value = readNumber(text);
+    if (kind === "int" || kind === "shape") { return value === expected; }
+    return close(expected, value, check.atol, check.rtol);
+  }
+
+  function checkField(dom) {
+    var check = CHECKS[dom];
+    var wrong = [], unread = [], empty = 0;
+    check.entries.forEach(function (id, k) {
+      var input = document.getElementById(id);
+      var text = input.value;
+      var right = false;
+      input.classList.remove("right", "wrong");
+      if (text.trim() === "") { empty += 1; } else {
+        try { right = entryRight(check, check.expected[k], text); } catch (error) { unread.push(k + 1); }
+      }
+      input.classList.add(right ? "right" : "wrong");
+      input.setAttribute("aria-invalid", right ? "false" : "true");
+      if (!right) { wrong.push(k + 1); }
+    });
+    var verdict = document.getElementById(dom + "-verdict");
+    var field = verdict.closest(".field");
+    var many = check.entries.length > 1;
+    var message;
+    if (wrong.length === 0) { message = "\u2713 right"; }
+    else if (empty === check.entries.length) { message = "\u2717 no answer yet"; }
+    else if (many) { message = "\u2717 wrong: entr" + (wrong.length > 1 ? "ies " : "y ") + wrong.join(", "); }
+    else { message = "\u2717 wrong"; }
+    if (unread.length) { message += " (could not read " + (many ? "entry " + unread.join(", ") : "the answer") + ")"; }
+    verdict.textContent = message;
+    field.classList.remove("is-right", "is-wrong");
+    field.classList.add(wrong.length === 0 ? "is-right" : "is-wrong");
+    return wrong.length === 0;
+  }
+
+  // ------------------------------------------------------------ page wiring
+
+  function checkProblem(form) {
+    var fields = form.querySelectorAll("[data-field]"), right = 0, total = 0;
+    Array.prototype.forEach.call(fields, function (field) {
+      var dom = field.getAttribute("data-field");
+      if (!CHECKS[dom]) { return; }
+      total += 1;
+      if (checkField(dom)) { right += 1; }
+    });
+    form.querySelector(".score").textContent = right + " of " + total + " answer" + (total === 1 ? "" : "s") + " right";
+  }
+
+  function toggleSolution(button) {
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.getAttribute("aria-controls").split(/\s+/).forEach(function (id) {
+      var element = document.getElementById(id);
+      if (element) { element.hidden = !open; }
+    });
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    button.textContent = open ? "Hide solution" : "Show solution";
+  }
+
+  var select = document.getElementById("variant-select");
+  var status = document.getElementById("variant-status");
+
+  function showVariant(key, announce) {
+    var found = false;
+    Array.prototype.forEach.call(document.querySelectorAll(".variant"), function (section) {
+      var visible = section.getAttribute("data-variant") === key;
+      section.hidden = !visible;
+      found = found || visible;
+    });
+    if (!found) { return; }
+    select.value = key;
+    if (window.history && window.history.replaceState) {
+      try { window.history.replaceState(null, "", "#variant-" + key); } catch (error) { /* file: URLs in some browsers */ }
+    }
+    if (announce) { status.textContent = "Showing variant " + key + " of " + select.options.length; }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.classList && form.classList.contains("answers")) { event.preventDefault(); checkProblem(form); }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button.reveal") : null;
+    if (button) { toggleSolution(button); }
+  });
+  select.addEventListener("change", function () { showVariant(select.value, true); });
+  document.getElementById("next-variant").addEventListener("click", function () {
+    var next = (select.selectedIndex + 1) % select.options.length;
+    showVariant(select.options[next].value, true);
+  });
+  var initial = /^#variant-(.+)$/.exec(window.location.hash);
+  if (initial) { showVariant(decodeURIComponent(initial[1]), false); }
+  document.documentElement.classList.add("js");
+
+  window.examgen = { readNumber: readNumber, close: close, sameExpression: sameExpression, checkField: checkField };
+}());
