@@ -82,6 +82,22 @@ ANSWERS = (
 )
 
 
+def _four_digits(value: float) -> tuple[str, str]:
+    """(relation, text): `value` with the decimals the other results get (4), but never fewer
+    than four significant digits, trailing zeros kept (0.9900, 0.01235, not 0.99, 0.0123), and
+    `\\approx`; an exact value as it is (0.25), with `=`."""
+    from decimal import Decimal
+
+    if value == 0:
+        return "=", "0"
+    places = max(4, 3 - Decimal(repr(value)).adjusted())
+    text = f"{value:.{places}f}"
+    if float(text) == value:                 # exact: no padding zeros (L = 0.25)
+        text = format(Decimal(repr(value)), "f")
+        return "=", text.rstrip("0").rstrip(".") if "." in text else text
+    return r"\approx", text
+
+
 def solve(p):
     W1, W2, x, y = p["W1"], p["W2"], p["x"], p["y"]
     h, d, o = len(W1), len(x), len(W2)
@@ -114,6 +130,8 @@ def solve(p):
         "dL_du_terms": [[{"w": W2[i][k], "g": dL_dyhat[i]} for i in range(o)] for k in range(h)],
         "forward_counts": forward_counts, "backward_counts": backward_counts,
         "u_row": [u], "x_row": [x],   # u^T and x^T as 1-row matrices for the outer products
+        # L to at least the four significant digits the statement asks for (num() drops trailing 0s)
+        "loss_rel": _four_digits(loss)[0], "loss_text": _four_digits(loss)[1],
         "ratio": backward_mults / forward_mults,
         "extra": backward_mults - forward_mults,
     }

@@ -104,6 +104,17 @@ def _exact(v: Fraction):
     return rational(v, decimals=False)
 
 
+TABLE_ROWS = 3
+
+
+def _pieces(count: int, most: int) -> list[list[int]]:
+    """range(count) cut into the fewest consecutive runs of at most `most`, longest first."""
+    runs = -(-count // most)
+    sizes = [count // runs + (i < count % runs) for i in range(runs)]
+    starts = [sum(sizes[:i]) for i in range(runs)]
+    return [list(range(start, start + size)) for start, size in zip(starts, sizes, strict=True)]
+
+
 def solve(p):
     def exact_row(row):
         return [_exact(v) for v in row]
@@ -125,6 +136,9 @@ def solve(p):
         "steps": [{"t": s["t"], "x": exact_row(s["x"]), "d2": exact_row(s["d2"]), "k": s["k"] + 1,
                    "n_k": s["n_k"], "rate": _exact(s["rate"]), "old": exact_row(s["old"]),
                    "diff": exact_row(s["diff"]), "new": exact_row(s["new"])} for s in steps],
+        # The step table in pieces of at most TABLE_ROWS steps (a tabular cannot break across
+        # pages): 0-based step indices per piece, the pieces as even as possible.
+        "step_tables": _pieces(len(steps), TABLE_ROWS),
         "paths": paths,
         "moved": [len(path) > 1 for path in paths],
         "fractional": any(v.denominator != 1 for row in steps[-1]["centers"] for v in row),

@@ -98,6 +98,13 @@ def _exact(x):
     return rational(x) if isinstance(x, Fraction) else x
 
 
+def _is_sum(x) -> bool:
+    """Whether a _surd result prints as a bare sum a + b sqrt(r) (not one fraction, not one term)."""
+    if isinstance(x, Fraction):
+        return False
+    return not x.text.startswith("(") and (" + " in x.text or " - " in x.text)
+
+
 def solve(p):
     X, w, t = p["X"], p["w"], p["t"]
     m, n = len(X), len(w)
@@ -150,6 +157,8 @@ def solve(p):
         "gram_det": det,
         "gram_disc": disc,
         "gram_max": _exact(gram_max),
+        # 5 + 2 sqrt(5) is a sum: as the factor of (2/m) mu it needs parentheses
+        "gram_max_is_sum": _is_sum(gram_max),
         "gram_min": _exact(gram_min),
         "mu_max": _exact(mu_max),
         "mu_max_plus": _exact(mu_max_plus),
