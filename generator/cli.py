@@ -254,8 +254,13 @@ def cmd_verify(args) -> int:
                 compiled += 1
                 progress("compiling", compiled, len(ids))
 
-            compile_check(ids, args.pdf, jobs=args.jobs, done=compiled_one)
+            overfull = compile_check(ids, args.pdf, jobs=args.jobs, done=compiled_one)
         print(f"compiled seeds 0-{args.pdf - 1} of {len(ids)} problems (exam and solutions): no LaTeX error")
+        for problem_id, boxes in overfull.items():
+            for line in boxes[:3]:
+                print(f"warning: {problem_id}: {line}", file=sys.stderr)
+            if len(boxes) > 3:
+                print(f"warning: {problem_id}: ... and {len(boxes) - 3} more overfull boxes", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -7,6 +7,7 @@ names the problem, the seed and the template (`examgen show ID --seed n --pdf` r
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,13 +35,36 @@ def problem_plan(problem_id: str, seeds: Sequence[int]) -> tuple[Plan, list]:
     return plan, prepared
 
 
+OVERFULL_PT = 5.0   # smaller overruns are invisible in print
+
+
+def overfull_boxes(log: str, minimum: float = OVERFULL_PT) -> list[str]:
+    """The 'Overfull' warnings of a pdflatex log that overrun by more than `minimum` points."""
+    found = []
+    for match in re.finditer(r"^Overfull \\[hv]box \(([\d.]+)pt too (?:wide|high)\)[^\n]*", log, re.M):
+        if float(match.group(1)) > minimum:
+            found.append(match.group(0))
+    return found
+
+
 def compile_check(problem_ids: Sequence[str], seeds: int, jobs: int = 2,
-                  done: Callable[[str], None] | None = None) -> None:
-    """Compile seeds 0..seeds-1 of every problem; raise CompileError on the first LaTeX error."""
+                  done: Callable[[str], None] | None = None) -> dict[str, list[str]]:
+    """Compile seeds 0..seeds-1 of every problem; raise CompileError on the first LaTeX error.
+
+    Returns, per problem, the overfull boxes (text or a frame running off the page) that the
+    logs report, so layout problems show up as well as errors.
+    """
+    overfull: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory(prefix="examgen-pdfcheck-") as folder:
         for problem_id in problem_ids:
             plan, prepared = problem_plan(problem_id, range(seeds))
             docs = [d for _, d in documents(plan, prepared)]
-            compile_all(docs, Path(folder) / problem_id.replace("/", "-"), jobs)
+            workdir = Path(folder) / problem_id.replace("/", "-")
+            compile_all(docs, workdir, jobs)
+            overfull[problem_id] = [
+                f"{d.name}: {line}" for d in docs
+                for line in overfull_boxes((workdir / d.name / f"{d.name}.log").read_text(errors="replace"))
+            ]
             if done:
                 done(problem_id)
+    return overfull

@@ -132,3 +132,15 @@ def test_failed_build_keeps_the_previous_output(tmp_path, monkeypatch):
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_overfull_boxes_are_read_from_the_log():
+    from generator.pdfcheck import overfull_boxes
+
+    log = ("Overfull \\hbox (23.4pt too wide) in paragraph at lines 12--14\n"
+           "Overfull \\hbox (1.2pt too wide) detected at line 40\n"
+           "Overfull \\vbox (26.0pt too high) has occurred while \\output is active\n"
+           "Underfull \\hbox (badness 10000) in paragraph at lines 3--4\n")
+    found = overfull_boxes(log)
+    assert len(found) == 2
+    assert found[0].startswith("Overfull \\hbox (23.4pt") and found[1].startswith("Overfull \\vbox (26.0pt")
