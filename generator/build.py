@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import CompileError, ExamgenError
+from generator.figures import FIGURES, MIN_PICTURES, figure_document, include_pages, pictures
 
 PDFLATEX_FLAGS = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape")
 INSTALL_HINT = ("install TeX Live: apt-get install texlive-latex-base texlive-latex-recommended "
@@ -156,6 +157,8 @@ def compile_document(document: Document, workdir: Path, timeout: float | None = 
     tex_path.write_text(document.tex, encoding="utf-8")
     command = [pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), tex_path.name]
     pdf = workdir / f"{document.name}.pdf"
+    if _figures_once(document, workdir, limit, running):
+        tex_path.write_text(include_pages(document.tex), encoding="utf-8")
     for _ in range(2):
         process = running.start(command, workdir)
         try:
@@ -176,6 +179,32 @@ def compile_document(document: Document, workdir: Path, timeout: float | None = 
             log = (workdir / f"{document.name}.log").read_text(encoding="utf-8", errors="replace")
             raise log_error(document, log)
     return pdf
+
+
+def _figures_once(document: Document, workdir: Path, limit: float, running: Running) -> bool:
+    """Typeset the document's TikZ pictures once, into workdir/figures.pdf (see
+    generator.figures). False when there are too few to pay, or when they fail to compile
+    alone: the document then draws them itself, and any error is reported from it."""
+    sources = pictures(document.tex)
+    if len(sources) < MIN_PICTURES:
+        return False
+    source = figure_document(sources)
+    (workdir / f"{FIGURES}.tex").write_text(source, encoding="utf-8")
+    fmt = preamble_format(source)
+    process = running.start([pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), f"{FIGURES}.tex"],
+                            workdir)
+    try:
+        returncode = process.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return False
+    finally:
+        running.finish(process)
+    if running.stopped:
+        raise KeyboardInterrupt
+    return returncode == 0 and (workdir / f"{FIGURES}.pdf").is_file()
 
 
 def log_error(document: Document, log: str) -> CompileError:

@@ -144,3 +144,23 @@ def test_overfull_boxes_are_read_from_the_log():
     found = overfull_boxes(log)
     assert len(found) == 2
     assert found[0].startswith("Overfull \\hbox (23.4pt") and found[1].startswith("Overfull \\vbox (26.0pt")
+
+
+def test_figures_are_typeset_once_and_errors_keep_their_lines(tmp_path):
+    from generator.figures import include_pages
+
+    picture = "\\begin{tikzpicture}\n\\draw (0,0) -- (1,1) node {N%d};\n\\end{tikzpicture}"
+    body = "\n".join(picture % i for i in range(1, 6))
+    tex = ("\\documentclass{article}\n\\usepackage{graphicx}\n\\usepackage{tikz}\n\\begin{document}\n"
+           + body + "\n\\end{document}\n")
+    pdf = compile_document(Document("figs", tex, ("001",)), tmp_path)
+    assert pages(tmp_path / "figures.pdf") == 5  # one page per picture, typeset once
+    text = pdftext(pdf)
+    assert all(f"N{i}" in text for i in range(1, 6))
+    replaced = include_pages(tex)
+    assert replaced.count("\n") == tex.count("\n")  # error line numbers still map
+    assert "\\includegraphics[page=5]{figures.pdf}" in replaced
+    # A broken picture: the document draws its figures itself and the error names the line.
+    broken = tex.replace("node {N3}", "node {N3} \\undefinedmacro")
+    with pytest.raises(CompileError, match=r"figs2\.tex:\d+"):
+        compile_document(Document("figs2", broken, ("001",)), tmp_path / "b")

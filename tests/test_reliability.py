@@ -31,6 +31,8 @@ problems:
     points: 10
   - id: cnn/conv-layer-cost
     parts: [shape, params]
+  - id: cnn/receptive-field
+    parts: [final]
 """
 
 
@@ -56,6 +58,7 @@ def test_same_spec_same_bytes_across_folders_processes_and_jobs(tmp_path):
     a, b = digests(tmp_path / "a"), digests(tmp_path / "deeper" / "b")
     assert a == b
     assert len([f for f in a if f.endswith(".pdf")]) == 2 * 41 + 2 + 4  # per variant, combined, cached batches
+
     # No absolute path of the build leaks into a PDF.
     for name in ("all-exams.pdf", "variants/001/solutions.pdf"):
         assert str(tmp_path).encode() not in (tmp_path / "a" / name).read_bytes()

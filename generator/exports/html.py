@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.bank import ROOT
 from generator.build import PDFLATEX_FLAGS, pdflatex, preamble_format, tex_environment
 from generator.errors import ExamgenError
+from generator.figures import TIKZ, figure_document
 from generator.render import RenderedProblem
 
 MATH_MODES = {"mathml": "--mathml", "mathjax": "--mathjax"}
@@ -48,7 +48,7 @@ _SEPARATOR_RE = re.compile(r"<p>EXAMGENSEPARATOR(\d{6})</p>\n?")
 _FIGURE_TOKEN = "EXAMGENFIGURE{}"
 _FIGURE_BLOCK_RE = re.compile(r"<p>EXAMGENFIGURE([0-9a-f]{16})</p>")
 _FIGURE_RE = re.compile(r"EXAMGENFIGURE([0-9a-f]{16})")
-_TIKZ_RE = re.compile(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", re.S)
+_TIKZ_RE = TIKZ
 _ANSWERSPACE_RE = re.compile(r"\\answerspace\{[^{}]*\}")
 _PART_RE = re.compile(r"\\part\[([^\]]*)\]")
 
@@ -339,7 +339,7 @@ class Converter:
     def _pdflatex(self, sources: Sequence[str], workdir: Path, name: str) -> Path | None:
         """Compile pictures into one PDF, a page each; None when pdflatex fails."""
         workdir.mkdir(parents=True, exist_ok=True)
-        document = figure_document(sources)
+        document = figure_document(sources, border="2pt")  # an SVG clips at its edge
         (workdir / f"{name}.tex").write_text(document, encoding="utf-8")
         self.pdflatex_runs += 1
         fmt = preamble_format(document)  # the preamble precompiled once (cached), as for the sheets
@@ -352,19 +352,3 @@ class Converter:
         pdf = workdir / f"{name}.pdf"
         return pdf if result.returncode == 0 and pdf.is_file() else None
 
-
-def sheet_preamble() -> list[str]:
-    """The packages and TikZ libraries of the sheets (templates/sheet.tex.j2), for figures that
-    compile as they do on the sheets."""
-    text = (ROOT / "templates" / "sheet.tex.j2").read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines()
-            if line.startswith((r"\usepackage", r"\usetikzlibrary"))]
-
-
-def figure_document(sources: Sequence[str]) -> str:
-    """A standalone document with one page per TikZ picture."""
-    lines = [r"\documentclass[tikz,border=2pt]{standalone}", *sheet_preamble(),
-             r"\pdfinfoomitdate=1", r"\pdfsuppressptexinfo=-1", r"\begin{document}"]
-    lines += list(sources)
-    lines.append(r"\end{document}")
-    return "\n".join(lines) + "\n"
