@@ -14,7 +14,7 @@ exam: install tex
 	$(BIN)/examgen build exams/demo.yaml
 
 test: install tex web
-	$(BIN)/ruff check generator problem_bank tests
+	$(BIN)/ruff check generator problem_bank tests benchmarks
 	$(BIN)/python -m pytest -q
 
 install: $(STAMP)
@@ -53,7 +53,7 @@ apt-web:
 	$(call apt_install,pandoc and Chromium,$(WEB_PACKAGES))
 
 lint: install
-	$(BIN)/ruff check generator problem_bank tests
+	$(BIN)/ruff check generator problem_bank tests benchmarks
 
 verify: install
 	$(BIN)/examgen verify --seeds 500

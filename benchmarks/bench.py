@@ -56,13 +56,14 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="examgen-bench-"))
     spec = ROOT / "benchmarks" / "three.yaml"
     out = work / "out"
-    rows = []
 
     build = hyperfine("build 100 variants with PDFs", f"{EXAMGEN} build {spec} --out {out}", runs=5,
                       prepare=f"rm -rf {out}")
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "floor.py"), str(spec), str(work / "floor")],
                    check=True, cwd=ROOT)
-    floor = hyperfine("pdflatex floor, same documents", str(work / "floor" / "compile.sh"), runs=5)
+    plain = hyperfine("pdflatex alone, same documents, plain", str(work / "floor" / "plain" / "compile.sh"), runs=5)
+    floor = hyperfine("pdflatex alone, same documents, fastest way", str(work / "floor" / "fastest" / "compile.sh"),
+                      runs=5)
     rebuild = hyperfine("rebuild, unchanged spec", f"{EXAMGEN} build {spec} --out {out}", runs=10)
     nopdf_out = work / "nopdf"
     nopdf = hyperfine("demo, 100 variants, --no-pdf",
@@ -80,8 +81,9 @@ def main() -> int:
     per_instance_ms = verify["median"] / instances * 1000
     targets = [
         (build, f"<= 8 s ({build['median'] / 100 * 1000:.0f} ms per exam+solutions pair)", build["median"] <= 8.0),
-        (floor, "(reference)", True),
-        (None, f"build / floor = {build['median'] / floor['median']:.2f} (target <= 1.5)",
+        (plain, "(reference: two plain passes per document)", True),
+        (floor, "(the floor: format, figures once, draft first pass)", True),
+        (None, f"build / fastest floor = {build['median'] / floor['median']:.2f} (target <= 1.5)",
          build["median"] / floor["median"] <= 1.5),
         (nopdf, "<= 2 s", nopdf["median"] <= 2.0),
         (help_, "<= 0.25 s", help_["median"] <= 0.25),
@@ -104,8 +106,10 @@ def main() -> int:
     lines += [f"- {r['name']}: `{r['command'].replace(str(ROOT) + '/', '').replace(str(BIN) + '/', '')}`"
               for r, _, _ in targets if r is not None]
     lines += ["", f"The {count} problems of the bank were verified ({VERIFY_SEEDS} seeds each, independent "
-              "checks included, both cores). The floor compiles the very documents the build compiles, "
-              "two pdflatex passes each, one per core (benchmarks/floor.py).", ""]
+              "checks included, both cores). The floors compile the very documents the build compiles "
+              "with pdflatex alone, one per core (benchmarks/floor.py): plainly (two passes each), and "
+              "the fastest way (precompiled preamble, TikZ pictures typeset once, first pass in draft "
+              "mode), which is what the build does too; the ratio is the build's own overhead.", ""]
     text = "\n".join(lines)
     text = text.replace(str(work), "$TMP")
     (ROOT / "benchmarks" / "results.md").write_text(text, encoding="utf-8")
