@@ -139,6 +139,21 @@ class Running:
         with self._lock:
             self._processes.discard(process)
 
+    def run(self, command: list[str], cwd: Path, timeout: float) -> int | None:
+        """Run one pdflatex to its end: its exit code, or None when the time limit ended it."""
+        process = self.start(command, cwd)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return None
+        finally:
+            self.finish(process)
+            if self.stopped:
+                raise KeyboardInterrupt
+
     def stop_all(self) -> None:
         with self._lock:
             self.stopped = True
@@ -162,20 +177,11 @@ def compile_document(document: Document, workdir: Path, timeout: float | None = 
     for number in (1, 2):
         # The first pass only settles the .aux (page counts): -draftmode writes no PDF and
         # reads no included figure, a third less time; the second pass writes the PDF.
-        process = running.start(command[:1] + ["-draftmode"] * (number == 1) + command[1:], workdir)
-        try:
-            returncode = process.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        returncode = running.run(command[:1] + ["-draftmode"] * (number == 1) + command[1:], workdir, limit)
+        if returncode is None:
             pdf.unlink(missing_ok=True)
             raise CompileError(f"pdflatex took longer than {limit:.0f} s and was stopped",
-                               f"{document.name}.tex", "look for a loop in a template (\\loop, \\foreach)") from None
-        finally:
-            running.finish(process)
-        if running.stopped:
-            raise KeyboardInterrupt
+                               f"{document.name}.tex", "look for a loop in a template (\\loop, \\foreach)")
         if returncode != 0:
             pdf.unlink(missing_ok=True)
             log = (workdir / f"{document.name}.log").read_text(encoding="utf-8", errors="replace")
@@ -193,19 +199,8 @@ def _figures_once(document: Document, workdir: Path, limit: float, running: Runn
     source = figure_document(sources)
     (workdir / f"{FIGURES}.tex").write_text(source, encoding="utf-8")
     fmt = preamble_format(source)
-    process = running.start([pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), f"{FIGURES}.tex"],
-                            workdir)
-    try:
-        returncode = process.wait(timeout=limit)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        return False
-    finally:
-        running.finish(process)
-    if running.stopped:
-        raise KeyboardInterrupt
+    returncode = running.run([pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), f"{FIGURES}.tex"],
+                             workdir, limit)
     return returncode == 0 and (workdir / f"{FIGURES}.pdf").is_file()
 
 
