@@ -46,6 +46,7 @@ from generator.errors import ExamgenError, closest
 from generator.instance import mistake_answers
 from generator.problem import Problem
 from generator.roster import csv_rows, read_csv_text
+from generator.userfiles import read_user_text
 
 LONG = ("student", "slot", "field", "value")
 IGNORED = ("name",)
@@ -79,12 +80,7 @@ def load_key(path: str | Path) -> dict[str, Any]:
     """A `key.json` written by `examgen build`; anything else is one clear error."""
     path = Path(path)
     shown = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExamgenError("answer key not found", shown, "give the key.json of the build") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExamgenError(f"cannot read the answer key ({error})", shown, "give the key.json of the build") from None
+    text = read_user_text(path, "answer key")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:

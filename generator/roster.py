@@ -27,6 +27,7 @@ from pathlib import Path
 from generator.errors import ExamgenError, closest
 from generator.plan import Plan, Student
 from generator.spec import MAX_VARIANTS
+from generator.userfiles import read_user_text
 from generator.variants import Variant
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@-]*")
@@ -55,29 +56,9 @@ def _plain_letters(text: str) -> str:
 
 
 def read_csv_text(path: Path, what: str) -> str:
-    """The text of a CSV file: UTF-8, with or without a byte-order mark; errors name the file."""
-    shown = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ExamgenError(f"{what} not found", shown, "check the path") from None
-    except IsADirectoryError:
-        raise ExamgenError(f"{what} is a folder, not a CSV file", shown, "give the path of the .csv file") from None
-    except OSError as error:
-        raise ExamgenError(f"cannot read the {what} ({error.strerror})", shown, "check the file's permissions") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ExamgenError(
-            f"the {what} is not UTF-8 text (byte 0x{data[error.start]:02x} on line {line})", shown,
-            f"save it as 'CSV UTF-8' from your spreadsheet, or convert it, e.g. "
-            f"iconv -f WINDOWS-1252 -t UTF-8 {path.name} > {path.stem}-utf8.csv") from None
-    if "\x00" in text:
-        raise ExamgenError(f"the {what} contains NUL bytes (UTF-16 or a binary file?)", shown,
-                           f"save it as 'CSV UTF-8', or convert it, e.g. iconv -f UTF-16 -t UTF-8 {path.name}"
-                           f" > {path.stem}-utf8.csv")
-    return text
+    """The text of a CSV file (UTF-8, with or without a byte-order mark); errors name the file."""
+    return read_user_text(path, what, f"'CSV UTF-8' from a spreadsheet, or iconv -f WINDOWS-1252 -t UTF-8 "
+                                      f"{path.name} > {path.stem}-utf8.csv")
 
 
 def csv_rows(text: str) -> list[tuple[int, list[str]]]:

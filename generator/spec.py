@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from generator.errors import ExamgenError, closest
+from generator.userfiles import read_user_text
 
 MAX_VARIANTS = 5000
 
@@ -131,12 +132,7 @@ def load_spec(path: str | Path) -> tuple[ExamSpec, dict[str, str]]:
     """Load and validate a spec; also return where each problem entry is (file:line)."""
     path = Path(path)
     shown = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExamgenError("exam spec not found", shown, "check the path") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExamgenError(f"cannot read the exam spec ({error})", shown, "save it as UTF-8 text") from None
+    text = read_user_text(path, "exam spec")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

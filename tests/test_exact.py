@@ -59,3 +59,15 @@ def test_probability_vectors_are_on_the_grid_and_sum_to_one():
             assert len(vector) == size and min(vector) >= 0.1
             assert sum(round(v * 20) for v in vector) == 20
             assert all(abs(v * 20 - round(v * 20)) < 1e-9 for v in vector)
+
+
+def test_central_gradient_of_a_quadratic_form():
+    import numpy as np
+
+    from generator.checks import central_gradient
+
+    A = np.array([[2.0, 1.0], [0.0, 3.0]])
+    # f(M) = sum(A * M**2): df/dM = 2 A M, computed here by hand
+    M = np.array([[1.0, -2.0], [0.5, 4.0]])
+    grad = central_gradient(lambda X: float(np.sum(A * X ** 2)), M)
+    assert np.allclose(grad, [[4.0, -4.0], [0.0, 24.0]], atol=1e-6)

@@ -6,6 +6,8 @@ norm in the denominator.
 """
 
 from generator.answers import Exact
+from generator.checks import central_gradient
+from generator.exact import square_free
 from generator.problem import Answer, Approx, Constraint, Matrix, Mistake, Part, Vector
 
 TITLE = "Backpropagation through a normalised linear layer"
@@ -107,7 +109,7 @@ class Surd:
     def sqrt(cls, k: int):
         from fractions import Fraction
 
-        outside, inside = _split_square(k)
+        outside, inside = square_free(k)
         return cls({inside: Fraction(outside)})
 
     def __add__(self, other):
@@ -133,7 +135,7 @@ class Surd:
         out = Surd({})
         for r1, c1 in self.terms.items():
             for r2, c2 in other.terms.items():
-                outside, inside = _split_square(r1 * r2)
+                outside, inside = square_free(r1 * r2)
                 out = out + Surd({inside: c1 * c2 * outside})
         return out
 
@@ -194,17 +196,6 @@ class Surd:
         if set(self.terms) == {1} and self.terms[1].denominator == 1:
             return int(self.terms[1])
         return Exact(self.text(), self.latex(), float(self))
-
-
-def _split_square(k: int) -> tuple[int, int]:
-    """k = outside^2 * inside with inside square-free."""
-    outside, inside, f = 1, k, 2
-    while f * f <= inside:
-        while inside % (f * f) == 0:
-            inside //= f * f
-            outside *= f
-        f += 1
-    return outside, inside
 
 
 def _lowest_terms(numerator: int, norm: Surd) -> bool:
@@ -278,23 +269,13 @@ def check(p, answers):
     def loss(W, b, x):
         return float(g @ layer(W, b, x))
 
-    h = 1e-6
-
-    def gradient(array, evaluate):
-        grad = np.empty_like(array)
-        for index in np.ndindex(array.shape):
-            step = np.zeros_like(array)
-            step[index] = h
-            grad[index] = (evaluate(array + step) - evaluate(array - step)) / (2 * h)
-        return grad
-
     # Truncation error ~h^2, rounding ~1e-16 |L| / h ~ 1e-9: 1e-6 is a safe bound.
     fd = {"atol": 1e-6, "rtol": 1e-6}
     return {
         "y": layer(W0, b0, x0),
-        "dL_db": Approx(gradient(b0, lambda b: loss(W0, b, x0)).tolist(), **fd),
-        "dL_dx": Approx(gradient(x0, lambda x: loss(W0, b0, x)).tolist(), **fd),
-        "dL_dW": Approx(gradient(W0, lambda W: loss(W, b0, x0)).tolist(), **fd),
+        "dL_db": Approx(central_gradient(lambda b: loss(W0, b, x0), b0).tolist(), **fd),
+        "dL_dx": Approx(central_gradient(lambda x: loss(W0, b0, x), x0).tolist(), **fd),
+        "dL_dW": Approx(central_gradient(lambda W: loss(W, b0, x0), W0).tolist(), **fd),
     }
 
 

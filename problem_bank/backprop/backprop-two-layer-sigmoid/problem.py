@@ -7,6 +7,7 @@ scalar multiplications under a convention that the statement spells out.
 
 import math
 
+from generator.checks import central_gradient
 from generator.problem import Answer, Approx, Constraint, Matrix, Mistake, Part, Vector
 
 TITLE = "Backpropagation in a two-layer sigmoid network"
@@ -159,16 +160,6 @@ def check(p, answers):
     def loss_from_weights(W1, W2):
         return loss_from_z(W1 @ x, W2)
 
-    step = 1e-6
-
-    def gradient(array, evaluate):
-        grad = np.empty_like(array)
-        for index in np.ndindex(array.shape):
-            e = np.zeros_like(array)
-            e[index] = step
-            grad[index] = (evaluate(array + e) - evaluate(array - e)) / (2 * step)
-        return grad
-
     z = W1 @ x
     u = sigma(z)
     y_hat = W2 @ u
@@ -176,10 +167,10 @@ def check(p, answers):
     counts = _counted_passes(p["W1"], p["W2"], p["x"], p["y"])
     return {
         "z": z, "u": u, "y_hat": y_hat, "loss": loss_from_yhat(y_hat),
-        "dL_dyhat": Approx(gradient(y_hat, loss_from_yhat).tolist(), **fd),
-        "dL_dz": Approx(gradient(z, loss_from_z).tolist(), **fd),
-        "dL_dW1": Approx(gradient(W1, lambda A: loss_from_weights(A, W2)).tolist(), **fd),
-        "dL_dW2": Approx(gradient(W2, lambda B: loss_from_weights(W1, B)).tolist(), **fd),
+        "dL_dyhat": Approx(central_gradient(loss_from_yhat, y_hat).tolist(), **fd),
+        "dL_dz": Approx(central_gradient(loss_from_z, z).tolist(), **fd),
+        "dL_dW1": Approx(central_gradient(lambda A: loss_from_weights(A, W2), W1).tolist(), **fd),
+        "dL_dW2": Approx(central_gradient(lambda B: loss_from_weights(W1, B), W2).tolist(), **fd),
         "forward_mults": counts["forward"],
         "backward_mults": counts["backward"],
         "costlier_pass": max(("forward", "backward"), key=counts.__getitem__)

@@ -8,6 +8,7 @@ alpha < 2 lam / (lam^2 + a^2).
 
 from fractions import Fraction
 
+from generator.checks import central_gradient
 from generator.exact import rational, sqrt_rational, terminates
 from generator.problem import Answer, Choice, Constraint, Decimal, Mistake, Part
 
@@ -143,9 +144,9 @@ def check(p, answers):
     def R(w):
         return lam / 2 * float(w @ w)
 
-    def grad_R(w, h=1e-4):
+    def grad_R(w):
         # central differences: exact for the quadratic R up to rounding
-        return np.array([(R(w + h * e) - R(w - h * e)) / (2 * h) for e in np.eye(2)])
+        return central_gradient(R, w, h=1e-4)
 
     # The step direction does not depend on alpha: the full gradient of L~ at w_0 (g plus grad R
     # by differences), then ||w_0 - alpha d|| in plain floats for the many bisection evaluations.

@@ -7,6 +7,7 @@ depend on the weights only, and so can be penalised instead of the gradient norm
 
 from fractions import Fraction
 
+from generator.checks import central_gradient
 from generator.exact import sqrt_rational
 from generator.problem import Answer, Constraint, Decimal, Matrix, Mistake, Part, Vector
 
@@ -141,27 +142,16 @@ def check(p, answers):
         return float(np.maximum(0.0, W.T @ v + b).sum())
 
     # f is linear within 0.5 of x (no kink there), so central differences are exact up to rounding.
-    step = 1e-6
-    grad = np.array([(f(x + step * e) - f(x - step * e)) / (2 * step) for e in np.eye(d)])
+    grad = central_gradient(f, x)
 
     def mix_sq(M):
         return float(np.sum(np.linalg.norm(M, ord=1, axis=1) ** 2))
 
     # |W_ij| >= 1, so |.| is smooth around every entry.
-    grad_mix = np.zeros_like(W)
-    for i in range(d):
-        for j in range(h):
-            E = np.zeros_like(W)
-            E[i, j] = step
-            grad_mix[i, j] = (mix_sq(W + E) - mix_sq(W - E)) / (2 * step)
+    grad_mix = central_gradient(mix_sq, W)
 
     # weight decay as a gradient step on ||W||_F^2: the eta with W - eta G = (1 - gamma) W, G by differences
-    G = np.zeros_like(W)
-    for i in range(d):
-        for j in range(h):
-            E = np.zeros_like(W)
-            E[i, j] = step
-            G[i, j] = (np.sum((W + E) ** 2) - np.sum((W - E) ** 2)) / (2 * step)
+    G = central_gradient(lambda M: float(np.sum(M ** 2)), W)
     eta = float(np.sum(gamma * W * G) / np.sum(G * G))
 
     fro = float(np.linalg.norm(W, "fro"))
