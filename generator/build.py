@@ -26,6 +26,7 @@ from pathlib import Path
 
 from generator.errors import CompileError, ExamgenError
 from generator.figures import FIGURES, MIN_PICTURES, figure_document, include_pages, pictures
+from generator.markers import END_LABEL, MARKER
 
 PDFLATEX_FLAGS = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape")
 INSTALL_HINT = ("install TeX Live: apt-get install texlive-latex-base texlive-latex-recommended "
@@ -235,8 +236,8 @@ def trace_line(tex: str, line_number: int) -> str:
     found: dict[str, str] = {}
     lines = tex.splitlines()
     for line in reversed(lines[: line_number]):
-        if line.startswith("% examgen:"):
-            for field in line[len("% examgen:"):].split():
+        if line.startswith(MARKER):
+            for field in line[len(MARKER):].split():
                 name, _, value = field.partition("=")
                 found.setdefault(name, value)
             if "variant" in found:
@@ -252,7 +253,7 @@ def trace_line(tex: str, line_number: int) -> str:
 
 def page_counts(aux_text: str, count: int) -> list[int]:
     """Pages of each variant, from the `examgen-end-N` labels (each variant restarts at page 1)."""
-    pages = {int(n): int(p) for n, p in re.findall(r"\\newlabel\{examgen-end-(\d+)\}\{\{[^}]*\}\{(\d+)\}", aux_text)}
+    pages = {int(n): int(p) for n, p in re.findall(r"\\newlabel\{" + re.escape(END_LABEL) + r"-(\d+)\}\{\{[^}]*\}\{(\d+)\}", aux_text)}
     missing = [n for n in range(1, count + 1) if n not in pages]
     if missing:
         raise ExamgenError(f"variant page labels missing from the .aux file: {missing[:5]}", None,

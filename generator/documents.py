@@ -2,6 +2,8 @@
 
 One document holds any number of variants (each on fresh pages), so the same code writes
 a variant's own `exam.tex` and the combined `all-exams.tex` that is compiled once and split.
+Problems reach the templates as data (`RenderedProblem`); the `layout` macro of
+`templates/problem.tex.j2` puts them into the exam class's markup.
 """
 
 from __future__ import annotations
@@ -9,32 +11,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from generator import bank
-from generator.plan import Plan
-from generator.render import render_problem, render_template
+from generator import bank, markers
+from generator.instance import Instance
+from generator.plan import Plan, Slot
+from generator.render import RenderedProblem, environment, render_problem, render_template
 from generator.variants import Variant
 
 SHEETS = ("exam", "solutions")
 
 
+def render_slot(slot: Slot, instance: Instance) -> RenderedProblem:
+    """A slot's instance rendered to parts, for the sheets and for every export."""
+    problem = bank.load(slot.problem_id)
+    return render_problem(slot.problem_id, instance.params, instance.values, dict(slot.parts),
+                          {p.name: p.space for p in problem.parts})
+
+
+def render_variant(variant: Variant) -> tuple[RenderedProblem, ...]:
+    return tuple(render_slot(slot, instance) for slot, instance in variant.slots)
+
+
 def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
     """The template context of a variant for every sheet; each problem is rendered once."""
-    slots: dict[str, list[dict[str, Any]]] = {sheet: [] for sheet in SHEETS}
-    for slot, instance in variant.slots:
-        problem = bank.load(slot.problem_id)
-        rendered = render_problem(
-            slot.problem_id, instance.params, instance.values, dict(slot.parts),
-            {p.name: p.space for p in problem.parts},
-        )
-        for sheet in SHEETS:
-            slots[sheet].append({
-                "number": slot.number,
-                "problem_id": slot.problem_id,
-                "title": problem.title,
-                "points": slot.points,
-                "question": rendered.stem if sheet == "exam" else rendered.stem_with_solutions,
-                "general": rendered.general_solution,
-            })
+    slots = []
+    for (slot, _), rendered in zip(variant.slots, render_variant(variant), strict=True):
+        slots.append({
+            "number": slot.number,
+            "problem_id": slot.problem_id,
+            "title": bank.load(slot.problem_id).title,
+            "points": slot.points,
+            "problem": rendered,
+        })
     student = plan.students.get(variant.key)
     common = {
         "key": variant.key,
@@ -42,13 +49,14 @@ def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
         "fingerprint": variant.fingerprint,
         "student": {"name": student.name, "id": student.key} if student else None,
         "total": plan.total_points,
+        "slots": slots,
     }
-    return {sheet: {**common, "slots": slots[sheet]} for sheet in SHEETS}
+    return {sheet: dict(common) for sheet in SHEETS}
 
 
-def variant_context(plan: Plan, variant: Variant, sheet: str) -> dict[str, Any]:
-    """The context of one sheet of a variant (see `variant_contexts`)."""
-    return variant_contexts(plan, variant)[sheet]
+def rendered_problems(contexts: dict[str, dict[str, Any]]) -> tuple[RenderedProblem, ...]:
+    """The rendered problems held by a variant's contexts (see `variant_contexts`), in slot order."""
+    return tuple(slot["problem"] for slot in contexts[SHEETS[0]]["slots"])
 
 
 def exam_context(plan: Plan) -> dict[str, Any]:
@@ -56,6 +64,17 @@ def exam_context(plan: Plan) -> dict[str, Any]:
             "instructions": plan.instructions, "seed": plan.seed}
 
 
+def sheet_context(plan: Plan, contexts: Sequence[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """What every sheet template sees: the exam, the variants, and the names the build reads."""
+    return {"exam": exam_context(plan), "variants": list(contexts), "names": markers.context(), **extra}
+
+
 def render_sheet(plan: Plan, contexts: Sequence[dict[str, Any]], sheet: str) -> str:
-    """One LaTeX document holding the given variants' contexts (see `variant_context`)."""
-    return render_template(f"{sheet}.tex.j2", {"exam": exam_context(plan), "variants": list(contexts)})
+    """One LaTeX document holding the given variants' contexts (see `variant_contexts`)."""
+    return render_template(f"{sheet}.tex.j2", sheet_context(plan, contexts))
+
+
+def problem_tex(rendered: RenderedProblem, with_solutions: bool) -> str:
+    """A rendered problem's body as the sheets lay it out (for tests and snapshots)."""
+    layout = environment().get_template("problem.tex.j2").module.layout  # type: ignore[attr-defined]
+    return str(layout(rendered, with_solutions, markers.context()))

@@ -32,7 +32,7 @@ from markupsafe import Markup
 from generator import __version__, bank
 from generator.answers import Answer
 from generator.build import Document, atomic_directory, compile_all, pdflatex
-from generator.documents import exam_context, variant_contexts
+from generator.documents import sheet_context, variant_contexts
 from generator.errors import ExamgenError
 from generator.exports.html import Converter, ProblemHtml, problems_to_html
 from generator.exports.key import dumps, key_document
@@ -139,8 +139,8 @@ def practice_tex(plan: Plan, variant: Variant, command: str) -> str:
     contexts = variant_contexts(plan, variant)
     statements = dict(contexts["exam"], solutions=False)
     solutions = dict(contexts["solutions"], solutions=True)
-    return render_template("practice.tex.j2", {"exam": exam_context(plan), "variants": [statements, solutions],
-                                               "practice": {"seed": plan.seed, "command": command}})
+    return render_template("practice.tex.j2", sheet_context(plan, [statements, solutions],
+                                                            practice={"seed": plan.seed, "command": command}))
 
 
 # ---------------------------------------------------------------- the page (HTML)

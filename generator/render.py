@@ -239,13 +239,31 @@ def environment(bank: Path = DEFAULT_BANK) -> jinja2.Environment:
 # ---------------------------------------------------------------- problem rendering
 
 @dataclass(frozen=True)
-class RenderedProblem:
-    """A problem instance as LaTeX: the statement with its parts, and per-part solutions."""
+class RenderedPart:
+    """One part of a rendered problem, as data: the sheet templates and HTML exports lay it out."""
 
-    stem: str                      # question.tex.j2 for the exam sheet
-    stem_with_solutions: str       # the same, each part followed by its solution environment
-    solutions: Mapping[str, str]   # part name -> worked solution
-    general_solution: str          # solution text outside any part (figures, set-up)
+    name: str
+    label: str         # a, b, c, ... in the order the slot asks the parts
+    points: float
+    space: str         # the answer space below the part on the exam sheet (a TeX length)
+    text: str          # the part's statement (LaTeX)
+    solution: str      # its worked solution (LaTeX; empty when the solution template has none)
+
+
+@dataclass(frozen=True)
+class RenderedProblem:
+    """A problem instance rendered to LaTeX pieces: the statement before its parts, each part
+    with its solution, the statement after the parts, and the solution text outside any part."""
+
+    problem_id: str
+    intro: str
+    parts: tuple[RenderedPart, ...]
+    outro: str
+    general: str       # solution text outside any part (figures, set-up)
+
+    @property
+    def solutions(self) -> dict[str, str]:
+        return {part.name: part.solution for part in self.parts}
 
 
 def _template_error(error: Exception, fallback: str) -> ExamgenError:
@@ -269,6 +287,17 @@ def render_template(name: str, context: Mapping[str, Any], bank: Path = DEFAULT_
         raise _template_error(error, name) from error
 
 
+# What the `part` call block leaves in the statement in place of each part: a character no
+# LaTeX source holds, so the text around the parts is found without reading any LaTeX.
+_PART_TOKEN = "\x00examgen-part\x00"
+BEGIN_PARTS, END_PARTS = r"\begin{parts}", r"\end{parts}"
+
+
+def part_labels(names: Iterable[str]) -> dict[str, str]:
+    """The sheet's part labels, a, b, c, ..., in the order the parts are asked."""
+    return {name: chr(ord("a") + i) for i, name in enumerate(names)}
+
+
 def render_problem(
     problem_id: str,
     params: Mapping[str, Any],
@@ -277,9 +306,15 @@ def render_problem(
     part_space: Mapping[str, str],
     bank: Path = DEFAULT_BANK,
 ) -> RenderedProblem:
-    """Render a problem's two templates for the parts in `part_points` (in that order)."""
-    labels = {name: chr(ord("a") + i) for i, name in enumerate(part_points)}
+    """Render a problem's two templates for the parts in `part_points` (in that order).
+
+    The `part` call block collects each asked part's text (question.tex.j2) or solution
+    (solution.tex.j2) as data instead of printing it; the statement must hold its parts in
+    one `\\begin{parts}...\\end{parts}` with nothing but parts inside.
+    """
+    labels = part_labels(part_points)
     solutions: dict[str, str] = {}
+    texts: dict[str, str] = {}
 
     def file_solution(name: str, caller) -> str:
         body = caller()
@@ -287,27 +322,33 @@ def render_problem(
             solutions[name] = body.strip()
         return ""
 
+    def file_part(name: str, caller) -> str:
+        body = caller().strip()
+        if name not in part_points:
+            return ""
+        texts[name] = body
+        return _PART_TOKEN
+
     question_name, solution_name = f"{problem_id}/question.tex.j2", f"{problem_id}/solution.tex.j2"
     general = render_template(solution_name, {"p": params, "s": values, "part": file_solution,
                                               "label": labels}, bank).strip()
-
-    def make_part(with_solution: bool):
-        def part(name: str, caller) -> str:
-            body = caller().strip()
-            if name not in part_points:
-                return ""
-            space = "0pt" if with_solution else part_space[name]
-            head = rf"\examgenpart{{{space}}}" + "\n" + rf"\part[{points(part_points[name])}] {body}" + "\n"
-            if with_solution:
-                # The markers let a LaTeX error be traced to the template it came from.
-                return (head + "% examgen: template=solution.tex.j2\n\\begin{solution}\n"
-                        + solutions.get(name, "") + "\n\\end{solution}\n% examgen: template=question.tex.j2\n")
-            return head + rf"\answerspace{{{part_space[name]}}}" + "\n"
-        return part
-
-    stems = [
-        render_template(question_name, {"p": params, "s": values, "part": make_part(flag),
-                                        "label": labels}, bank).strip()
-        for flag in (False, True)
-    ]
-    return RenderedProblem(stems[0], stems[1], solutions, general)
+    statement = render_template(question_name, {"p": params, "s": values, "part": file_part,
+                                                "label": labels}, bank)
+    where = f"problem_bank/{problem_id}/question.tex.j2"
+    fix = "write each part as one \\BLOCK{call part('name')} block inside \\begin{parts}...\\end{parts}"
+    missing = [name for name in part_points if name not in texts]
+    if missing:
+        raise ExamgenError(f"the statement has no part '{missing[0]}'", where, fix)
+    pieces = statement.split(_PART_TOKEN)
+    intro, outro = pieces[0].rstrip(), pieces[-1].lstrip()
+    if len(pieces) != len(texts) + 1 or any(between.strip() for between in pieces[1:-1]):
+        raise ExamgenError("the statement has text between its parts or a part twice", where, fix)
+    if not intro.endswith(BEGIN_PARTS) or not outro.startswith(END_PARTS):
+        raise ExamgenError("the parts are not inside one \\begin{parts}...\\end{parts}", where, fix)
+    parts = tuple(
+        RenderedPart(name, labels[name], float(part_points[name]), part_space[name], texts[name],
+                     solutions.get(name, ""))
+        for name in texts  # the template's order, as on the sheet
+    )
+    return RenderedProblem(problem_id, intro[: -len(BEGIN_PARTS)].strip(), parts,
+                           outro[len(END_PARTS):].strip(), general)

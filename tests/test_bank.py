@@ -16,6 +16,7 @@ import pytest
 
 from generator import bank
 from generator.instance import check_instance, draw_instance
+from generator.documents import problem_tex
 from generator.render import render_problem
 from generator.seeds import Sampler
 
@@ -53,8 +54,8 @@ def test_check_agrees_with_solve(problem_id):
 def _rendered(problem, instance) -> str:
     rendered = render_problem(problem.id, instance.params, instance.values,
                               {p.name: p.points for p in problem.parts}, {p.name: p.space for p in problem.parts})
-    return ("% ---- question.tex.j2 (exam)\n" + rendered.stem + "\n% ---- solutions sheet\n"
-            + rendered.stem_with_solutions + "\n% ---- general solution\n" + rendered.general_solution + "\n")
+    return ("% ---- question.tex.j2 (exam)\n" + problem_tex(rendered, False) + "\n% ---- solutions sheet\n"
+            + problem_tex(rendered, True) + "\n% ---- general solution\n" + rendered.general + "\n")
 
 
 @pytest.mark.parametrize("problem_id", PROBLEMS)
