@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
+from generator import __version__, exports
 from generator.errors import ExamgenError
 
 
@@ -72,8 +72,9 @@ def make_parser() -> Parser:
     build.add_argument("--seed", type=_seed, help="exam seed (overrides the spec)")
     build.add_argument("--no-pdf", action="store_true", help="write .tex and key only, no pdflatex")
     build.add_argument("--jobs", type=_positive, default=os.cpu_count() or 2, help="parallel pdflatex runs")
-    build.add_argument("--format", action="append", choices=("moodle",), dest="formats", default=[],
-                       help="also write this export (repeatable): moodle = moodle.xml for Moodle's question bank")
+    build.add_argument("--format", action="append", choices=exports.Choices(), dest="formats", default=[],
+                       metavar="NAME", help="also write this export (repeatable): %(choices)s "
+                       "(key and csv are always written; see README, Exports)")
 
     verify = commands.add_parser("verify", help="sample, solve, check and render many seeds; exit 1 on failure")
     verify.add_argument("ids", nargs="*", help="problem ids or topics (default: the whole bank)")

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
+from generator import __version__, exports
 from generator.bank import DEFAULT_BANK, ROOT
 from generator.build import (
     Document,
@@ -31,9 +31,7 @@ from generator.build import (
     split_pdf,
     tex_identity,
 )
-from generator.documents import SHEETS, render_sheet, variant_contexts
-from generator.exports.csv import key_csv
-from generator.exports.key import dumps, key_document
+from generator.documents import SHEETS, render_sheet, rendered_problems, variant_contexts
 from generator.plan import Plan
 from generator.roster import shared_instances
 from generator.variants import Variant, make_variant
@@ -177,15 +175,11 @@ def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Prog
             path.write_text(text, encoding="utf-8")
             written.append(relative)
 
-        key = key_document(plan, variants)
-        write("key.json", dumps(key))
-        write("key.csv", key_csv(key))
-        if "moodle" in options.get("formats", ()):
-            from generator.exports.moodle import moodle_xml
-
-            progress("moodle", 0, 1)
-            write("moodle.xml", moodle_xml(plan, variants))
-            progress("moodle", 1, 1)
+        exporters = exports.chosen(options.get("formats", ()))
+        export = exports.prepare(plan, variants, [rendered_problems(c) for _, c in prepared], exporters,
+                                 progress=progress)
+        for exporter in exporters:
+            write(exporter.filename, exporter.write(export))
         warnings = shared_instances(plan, variants)
         for variant, contexts in prepared:
             for sheet in SHEETS:

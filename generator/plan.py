@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,16 @@ class Slot:
     @property
     def points(self) -> float:
         return sum(p for _, p in self.parts)
+
+    def field_points(self, fields_of: Callable[[str], Sequence[str]]) -> dict[str, Fraction]:
+        """Points per answer field, in sheet order: each part's points split equally over its
+        fields (`fields_of(part name)`). The one rule for the key, grading and every export."""
+        out: dict[str, Fraction] = {}
+        for part, points in self.parts:
+            fields = fields_of(part)
+            for name in fields:
+                out[name] = Fraction(points).limit_denominator(1000) / len(fields)
+        return out
 
 
 @dataclass(frozen=True)

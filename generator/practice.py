@@ -29,15 +29,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__, bank
+from generator import __version__, bank, exports
 from generator.answers import Answer
 from generator.build import Document, atomic_directory, compile_all, pdflatex
-from generator.documents import sheet_context, variant_contexts
+from generator.documents import render_variant, sheet_context, variant_contexts
 from generator.errors import ExamgenError
-from generator.exports.html import Converter, ProblemHtml, problems_to_html
-from generator.exports.key import dumps, key_document
+from generator.exports import Export, Exporter
+from generator.exports.html import Converter, ProblemHtml, slot_htmls
 from generator.plan import Plan, Slot, make_plan
-from generator.render import TEMPLATES, num, render_problem, render_template
+from generator.render import TEMPLATES, num, render_template
 from generator.seeds import Sampler, variant_seed
 from generator.variants import Variant, slot_instance
 
@@ -206,10 +206,6 @@ def field_view(answer: Answer, value: Any, dom: str) -> tuple[dict[str, Any], di
     return view, check
 
 
-def _part_points(slot: Slot) -> dict[str, float]:
-    return {name: float(points) for name, points in slot.parts}
-
-
 def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Sequence[ProblemHtml]],
                  command: str) -> dict[str, Any]:
     checks: dict[str, Any] = {}
@@ -265,16 +261,19 @@ def render_page(context: Mapping[str, Any]) -> str:
 
 def problem_htmls(variants: Sequence[Variant], converter: Converter) -> list[list[ProblemHtml]]:
     """Every variant's problems as HTML, converted in one batch."""
-    items = []
-    for variant in variants:
-        for slot, instance in variant.slots:
-            problem = bank.load(slot.problem_id)
-            rendered = render_problem(slot.problem_id, instance.params, instance.values, _part_points(slot),
-                                      {p.name: p.space for p in problem.parts})
-            items.append((slot.problem_id, rendered, _part_points(slot)))
-    flat = problems_to_html(converter, items)
-    width = len(variants[0].slots) if variants else 0
-    return [flat[i * width: (i + 1) * width] for i in range(len(variants))]
+    return slot_htmls(converter, [render_variant(variant) for variant in variants])
+
+
+class PracticePage(Exporter):
+    name = "practice"
+    filename = "index.html"
+    description = "the self-check page: every variant with inputs, Check and Show solution (one HTML file)"
+    needs = frozenset({"html-mathml"})
+
+    def write(self, export: Export) -> str:
+        command = export.command or shlex.join(["examgen", "build", f"{export.plan.spec_name}.yaml",
+                                                "--seed", str(export.plan.seed)])
+        return render_page(page_context(export.plan, export.variants, export.slot_html("mathml"), command))
 
 
 # ---------------------------------------------------------------- the command
@@ -300,25 +299,23 @@ def build_practice(target: str, seed: int, out: Path | None = None, count: int |
     command = rebuild_command(target, seed, count, page_variants)
     out = Path(out) if out is not None else Path("output") / "practice" / f"{plan.spec_name}-seed{seed}"
     variants = practice_variants(plan, progress)
-    progress("html", 0, 1)
-    converter = Converter("mathml")
-    htmls = problem_htmls(variants, converter)
-    progress("html", 1, 1)
+    exporters = [exports.get("practice"), exports.get("key")]
+    export = exports.prepare(plan, variants, [render_variant(v) for v in variants], exporters, command,
+                             progress)
     warnings = []
-    for variant, problems in zip(variants, htmls, strict=True):
+    for variant, problems in zip(variants, export.slot_html("mathml"), strict=True):
         for (slot, _), html in zip(variant.slots, problems, strict=True):
             for tex in html.raw_math:
                 warnings.append(f"variant {variant.key}, {slot.problem_id}: a formula stays TeX on the page "
                                 f"(pandoc cannot convert it to MathML): {' '.join(tex.split())[:80]}")
-    page = render_page(page_context(plan, variants, htmls, command))
     written: list[str] = []
     with atomic_directory(out) as staging:
         def write(name: str, text: str) -> None:
             (staging / name).write_text(text, encoding="utf-8")
             written.append(name)
 
-        write("index.html", page)
-        write("key.json", dumps(key_document(plan, variants)))
+        for exporter in exporters:
+            write(exporter.filename, exporter.write(export))
         tex = practice_tex(plan, variants[0], command)
         write("practice.tex", tex)
         if pdf:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from generator import bank
-from generator.instance import check_instance, draw_instance
 from generator.documents import problem_tex
+from generator.instance import check_instance, draw_instance
 from generator.render import render_problem
 from generator.seeds import Sampler
 

@@ -5,43 +5,60 @@ from __future__ import annotations
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
 from generator import bank
 from generator.errors import ExamgenError
-from generator.exports.html import Converter, problems_to_html, split_statement
+from generator.exports import html as html_module
+from generator.exports.html import Converter, problems_to_html, slot_htmls
 from generator.instance import draw_instance
-from generator.render import render_problem
+from generator.render import RenderedPart, RenderedProblem, render_problem
 from generator.seeds import Sampler
 
 pytestmark = pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is installed by 'make test'")
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftocairo") is None,
                                reason="TeX Live and poppler-utils are installed by 'make test'")
 
-STEM = r"""Intro with $x^2$.
-\begin{parts}
-\part[2] First part $\frac{a}{b}$.
-\answerspace{3cm}
-\part[1.5] Second part.
-\answerspace{2cm}
-\end{parts}
-After the parts."""
+PROBLEM = RenderedProblem(
+    "cnn/demo", "Intro with $x^2$.",
+    (RenderedPart("first", "a", 2.0, "3cm", r"First part $\frac{a}{b}$.", "Because $y$."),
+     RenderedPart("second", "b", 1.5, "2cm", "Second part.", "")),
+    "After the parts.", "A general note.",
+)
+
 
 PICTURE = r"\begin{tikzpicture}\draw[->] (0,0) -- (1,1) node[right] {$x$};\end{tikzpicture}"
 
 
-def test_split_statement_cuts_at_parts_and_drops_answer_space():
-    parts = split_statement(STEM, 2)
-    assert parts.intro == "Intro with $x^2$."
-    assert parts.parts == (r"First part $\frac{a}{b}$.", "Second part.")
-    assert parts.outro == "After the parts."
-    assert "answerspace" not in "".join(parts.parts)
+def test_a_rendered_problem_converts_piece_by_piece_in_one_run():
+    converter = Converter("mathml")
+    [[html]] = slot_htmls(converter, [[PROBLEM]])
+    assert converter.pandoc_runs == 1
+    assert [(p.name, p.label, p.points) for p in html.parts] == [("first", "a", 2.0), ("second", "b", 1.5)]
+    assert "<mfrac>" in html.parts[0].text.inline() and "Second part." in html.parts[1].text.inline()
+    assert "Because" in html.parts[0].solution.inline() and html.parts[1].solution.empty
+    assert "Intro with" in html.intro.inline() and "After the parts." in html.outro.inline()
+    assert "A general note." in html.general.inline()
+    # No exam-class markup reaches pandoc, so none can come back.
+    for piece in html.pieces():
+        assert "answerspace" not in piece.template and "\\part" not in piece.template
 
 
-def test_split_statement_counts_the_parts():
-    with pytest.raises(ExamgenError, match="2 \\\\part commands but 3 parts"):
-        split_statement(STEM, 3, "problem_bank/x/y/question.tex.j2")
+def test_slot_htmls_keeps_each_variants_slots_apart():
+    other = RenderedProblem("cnn/other", "Other intro.", (RenderedPart("only", "a", 1.0, "1cm", "Only.", "So."),),
+                            "", "")
+    converted = slot_htmls(Converter("mathml"), [[PROBLEM, other], [other]])
+    assert [len(v) for v in converted] == [2, 1]
+    assert "Other intro." in converted[0][1].intro.inline() and "Other intro." in converted[1][0].intro.inline()
+    assert "Intro with" in converted[0][0].intro.inline()
+
+
+def test_the_html_path_cuts_no_latex_apart():
+    source = Path(html_module.__file__).read_text(encoding="utf-8")
+    for trace in ("split_statement", "\\\\part", "answerspace", "begin{parts}"):
+        assert trace not in source, trace
 
 
 def test_mathml_mode_renders_formulas_and_leaves_no_tex():
@@ -138,7 +155,7 @@ def test_every_bank_problem_converts_with_all_formulas_as_mathml():
                                       {p.name: p.space for p in problem.parts})
             items.append((problem_id, rendered, points))
     converter = Converter("mathml")
-    converted = problems_to_html(converter, items)
+    converted = problems_to_html(converter, [rendered for _, rendered, _ in items])
     assert converter.pandoc_runs == 1
     failures = [f"{pid}: {tex[:70]}" for (pid, _, _), html in zip(items, converted, strict=True)
                 for tex in html.raw_math]

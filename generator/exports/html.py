@@ -4,11 +4,10 @@ Two maths modes:
 - `mathml`: formulas become MathML, which browsers render natively (the self-check page);
 - `mathjax`: formulas stay TeX, as `\\( ... \\)` and `\\[ ... \\]`, for Moodle's MathJax filter.
 
-The exam class's pieces that pandoc does not know are dealt with before pandoc sees the
-text: `split_statement` cuts a statement at `\\begin{parts}`, `\\part[points]` and
-`\\end{parts}` and drops `\\answerspace{...}`; solutions are converted part by part, so no
-`solution` environment reaches pandoc; `\\boxed` is left to the maths converter (MathML's
-box, MathJax's `\\boxed`). Each `tikzpicture` becomes a standalone page compiled by pdflatex
+Problems arrive as data (`RenderedProblem`: the statement's intro, each part's text and
+solution, the outro, the general solution), so no exam-class markup reaches pandoc: each piece
+is converted on its own, and `slot_htmls` is the one way every export turns a build's slots
+into HTML. `\\boxed` is left to the maths converter (MathML's box, MathJax's `\\boxed`). Each `tikzpicture` becomes a standalone page compiled by pdflatex
 (the sheets' flags: no shell escape, paranoid file access; the sheet's packages and TikZ
 libraries) and an SVG by `pdftocairo -svg`; the SVG takes the picture's place. texmath,
 pandoc's maths converter, misses a few commands (\\Bigl, \\operatorname*{arg\\,min}): they are
@@ -38,6 +37,7 @@ from typing import Any
 from generator.build import PDFLATEX_FLAGS, pdflatex, preamble_format, tex_environment
 from generator.errors import ExamgenError
 from generator.figures import TIKZ, figure_document
+from generator.markers import QUESTION_TEMPLATE, SOLUTION_TEMPLATE
 from generator.render import RenderedProblem
 
 MATH_MODES = {"mathml": "--mathml", "mathjax": "--mathjax"}
@@ -49,8 +49,6 @@ _FIGURE_TOKEN = "EXAMGENFIGURE{}"
 _FIGURE_BLOCK_RE = re.compile(r"<p>EXAMGENFIGURE([0-9a-f]{16})</p>")
 _FIGURE_RE = re.compile(r"EXAMGENFIGURE([0-9a-f]{16})")
 _TIKZ_RE = TIKZ
-_ANSWERSPACE_RE = re.compile(r"\\answerspace\{[^{}]*\}")
-_PART_RE = re.compile(r"\\part\[([^\]]*)\]")
 
 
 def _operatorname(match: re.Match[str]) -> str:
@@ -132,33 +130,7 @@ class Html:
         return not self.template.strip()
 
 
-# ---------------------------------------------------------------- statements
-
-@dataclass(frozen=True)
-class StatementParts:
-    """A problem statement cut at the exam class's parts: LaTeX before, per part, after."""
-
-    intro: str
-    parts: tuple[str, ...]
-    outro: str
-
-
-def split_statement(stem: str, count: int, where: str = "question.tex.j2") -> StatementParts:
-    """Cut `stem` (RenderedProblem.stem) into its text before `\\begin{parts}`, the text of each
-    `\\part[...]` (without `\\answerspace`) and the text after `\\end{parts}`."""
-    stem = _ANSWERSPACE_RE.sub("", stem)
-    begin, end = stem.find(r"\begin{parts}"), stem.rfind(r"\end{parts}")
-    if begin < 0 or end < begin:
-        pieces: list[str] = []
-        intro, outro = stem, ""
-    else:
-        intro, body, outro = stem[:begin], stem[begin + len(r"\begin{parts}"): end], stem[end + len(r"\end{parts}"):]
-        pieces = [p.strip() for p in _PART_RE.split(body)[2::2]]
-    if len(pieces) != count:
-        raise ExamgenError(f"the statement has {len(pieces)} \\part commands but {count} parts are asked", where,
-                           "write each part as one \\BLOCK{call part('name')} block inside \\begin{parts}...\\end{parts}")
-    return StatementParts(intro.strip(), tuple(pieces), outro.strip())
-
+# ---------------------------------------------------------------- problems
 
 @dataclass(frozen=True)
 class PartHtml:
@@ -187,32 +159,36 @@ class ProblemHtml:
         return [tex for piece in self.pieces() for tex in piece.raw_math]
 
 
-def problems_to_html(converter: Converter, items: Sequence[tuple[str, RenderedProblem, Mapping[str, float]]]
-                     ) -> list[ProblemHtml]:
-    """Convert many rendered problems at once: `items` are (problem id, rendered, part points in
-    sheet order); one pandoc run for all of them."""
+def problems_to_html(converter: Converter, problems: Sequence[RenderedProblem]) -> list[ProblemHtml]:
+    """Convert many rendered problems at once (one pandoc run for all of them)."""
     fragments: list[str] = []
     origins: list[str] = []
-    layout = []
-    for problem_id, rendered, part_points in items:
-        names = list(part_points)
-        statement = split_statement(rendered.stem, len(names), f"problem_bank/{problem_id}/question.tex.j2")
-        start = len(fragments)
-        fragments += [statement.intro, statement.outro, rendered.general_solution]
-        origins += [f"{problem_id} (question.tex.j2)"] * 2 + [f"{problem_id} (solution.tex.j2)"]
-        for name, text in zip(names, statement.parts, strict=True):
-            fragments += [text, rendered.solutions.get(name, "")]
-            origins += [f"{problem_id} (question.tex.j2)", f"{problem_id} (solution.tex.j2)"]
-        layout.append((start, names, part_points))
-    converted = converter.convert(fragments, origins)
+    for rendered in problems:
+        question = f"{rendered.problem_id} ({QUESTION_TEMPLATE})"
+        solution = f"{rendered.problem_id} ({SOLUTION_TEMPLATE})"
+        fragments += [rendered.intro, rendered.outro, rendered.general]
+        origins += [question, question, solution]
+        for part in rendered.parts:
+            fragments += [part.text, part.solution]
+            origins += [question, solution]
+    converted = iter(converter.convert(fragments, origins))
     out = []
-    for start, names, part_points in layout:
-        parts = tuple(
-            PartHtml(name, chr(ord("a") + i), float(part_points[name]),
-                     converted[start + 3 + 2 * i], converted[start + 4 + 2 * i])
-            for i, name in enumerate(names)
-        )
-        out.append(ProblemHtml(converted[start], parts, converted[start + 1], converted[start + 2]))
+    for rendered in problems:
+        intro, outro, general = next(converted), next(converted), next(converted)
+        parts = tuple(PartHtml(part.name, part.label, part.points, next(converted), next(converted))
+                      for part in rendered.parts)
+        out.append(ProblemHtml(intro, parts, outro, general))
+    return out
+
+
+def slot_htmls(converter: Converter, rendered: Sequence[Sequence[RenderedProblem]]) -> list[list[ProblemHtml]]:
+    """Every variant's slots as HTML (`rendered[v][s]` -> `result[v][s]`), converted in one batch:
+    the one function that renders a slot to HTML for every export."""
+    flat = problems_to_html(converter, [problem for variant in rendered for problem in variant])
+    out, start = [], 0
+    for variant in rendered:
+        out.append(flat[start: start + len(variant)])
+        start += len(variant)
     return out
 
 

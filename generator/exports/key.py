@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from generator import __version__, bank
+from generator.exports import Export, Exporter
 from generator.plan import Plan
 from generator.variants import Variant
 
@@ -45,3 +46,25 @@ def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+class KeyJson(Exporter):
+    name = "key"
+    filename = "key.json"
+    description = "the answer key: every variant's parameters, answers and tolerances (JSON)"
+    always = True
+
+    def write(self, export: Export) -> str:
+        return dumps(dict(export.key))
+
+
+class KeyCsv(Exporter):
+    name = "csv"
+    filename = "key.csv"
+    description = "the answer key flat, one row per variant, slot and field, for spreadsheets"
+    always = True
+
+    def write(self, export: Export) -> str:
+        from generator.exports.csv import key_csv
+
+        return key_csv(export.key)

@@ -3,8 +3,7 @@
 As R/exams' exams2moodle does, each slot gets its own category holding one question per
 variant, so that a quiz can draw a random question per slot:
 
-    $course$/top/<exam title>/<NN> <problem title>            cloze questions, one per variant
-    $course$/top/<exam title>/<NN> <problem title> (written)  essay questions, when the problem has proof parts
+    $course$/top/<exam title>/<NN> <problem title>            one question per variant
 
 A variant's graded fields form one `cloze` (multianswer) question: reals, vectors and matrices
 are NUMERICAL sub-answers, one per entry, with the absolute tolerance Moodle wants,
@@ -14,11 +13,21 @@ MULTICHOICE (the right option marked `=`, 100%); `expr` fields are SHORTANSWER h
 compares as text (case-insensitively), not symbolically: a correct but differently written
 formula is marked wrong there and needs a manual regrade. Sub-answer weights are whole
 numbers (Moodle's rule) in the ratio of the points: a part's points are split equally over
-its fields and a field's over its entries, then scaled to whole numbers.
+its fields (`Slot.field_points`) and a field's over its entries, then scaled to whole numbers.
 
-`proof` parts cannot sit in a cloze question; they become an essay question of the same
-variant (the whole statement, the proof parts asked, the model answer as the grader's
-information), in the slot's "(written)" category.
+A slot with `proof` parts exports each variant as ONE `essay` question instead: Moodle's cloze
+has no essay blank, and a quiz draws its random questions per category independently, so a
+cloze and an essay of the same variant in two categories could reach a student mismatched
+(the numbers of one variant, the proof of another). The essay holds the whole problem, every
+part is answered in it, its grade is the slot's points, and the grader's information lists
+the key's values of every graded field next to the worked solutions.
+
+Moodle sizes a text blank to its longest answer (`strlen`, plus up to 15% at random), which
+tells a student how many characters the answer has. So every NUMERICAL and SHORTANSWER blank
+of a slot gets one more answer, worth 0%, as long as the slot's longest answer (`BLANK_WIDTH`
+at least): the blanks of a slot are all of one width. Labels in plain text ("(h)",
+"sqrt(h)") sit in `<span class="nolink">`, which Moodle's text filters leave alone (the
+emoticon filter, on by default, would turn "(h)" into a heart).
 
 Statements and solutions are HTML from pandoc with the maths kept as `\\( ... \\)` and
 `\\[ ... \\]` for Moodle's MathJax filter; the worked solution is the general feedback; TikZ
@@ -37,9 +46,10 @@ from typing import Any
 from generator import bank
 from generator.answers import EDGE_SLACK, Answer
 from generator.errors import ExamgenError
-from generator.exports.html import Converter, Html, ProblemHtml, problems_to_html
+from generator.exports import Export, Exporter
+from generator.exports.html import Converter, Html, ProblemHtml, slot_htmls
 from generator.plan import Plan, Slot
-from generator.render import _positional, num, render_problem
+from generator.render import _positional, num
 from generator.variants import Variant
 
 PLUGINFILE = "@@PLUGINFILE@@/"
@@ -92,19 +102,13 @@ def _flat(value: Any) -> list[Any]:
 # ---------------------------------------------------------------- weights
 
 def entry_weights(problem, slot: Slot, answers: dict[str, Any]) -> dict[str, list[Fraction]]:
-    """Points per entry of each graded field: a part's points equally over its fields, a field's
-    equally over its entries (proof fields keep their share for the essay question)."""
+    """Points per entry of each graded field: the field's points (`Slot.field_points`) split
+    equally over its entries (a proof field is one entry)."""
     out: dict[str, list[Fraction]] = {}
-    for part_name, points in slot.parts:
-        fields = problem.part(part_name).answers
-        share = Fraction(points).limit_denominator(1000) / len(fields)
-        for name in fields:
-            answer = problem.answer(name)
-            if not answer.graded:
-                out[name] = [share]
-                continue
-            entries = _flat(answers[name]) if answer.type in LISTS else [None]
-            out[name] = [share / len(entries)] * len(entries)
+    for name, share in slot.field_points(lambda part: problem.part(part).answers).items():
+        answer = problem.answer(name)
+        entries = _flat(answers[name]) if answer.graded and answer.type in LISTS else [None]
+        out[name] = [share / len(entries)] * len(entries)
     return out
 
 
@@ -144,7 +148,7 @@ def _subquestion(answer: Answer, value: Any, weight: int) -> str:
 
 
 def _field_html(answer: Answer, value: Any, weights: list[int]) -> str:
-    label = html.escape(answer.label or answer.name)
+    label = _label(answer.label or answer.name)
     kind = answer.type
     if kind in ("vector", "shape", "bools"):
         cells = [_subquestion(answer, v, w) for v, w in zip(value, weights, strict=True)]
@@ -197,6 +201,11 @@ def _fragment(text: str) -> Html:
     return Html(text)
 
 
+def _label(text: str) -> str:
+    """Plain text that Moodle's filters must leave as it is (the emoticon filter reads "(h)" as a heart)."""
+    return f'<span class="nolink">{html.escape(text)}</span>'
+
+
 def _category(root: ET.Element, path: str, info: str) -> None:
     question = ET.SubElement(root, "question", {"type": "category"})
     category = ET.SubElement(question, "category")
@@ -209,25 +218,28 @@ def _category_name(text: str) -> str:
     return " ".join(text.replace("/", "-").split())
 
 
-def _solution_pieces(problem_html: ProblemHtml, names: Sequence[str]) -> list[Html]:
+def _part_head(part) -> str:
+    return f"<strong>{_label(f'({part.label})')}</strong>"
+
+
+def _solution_pieces(problem_html: ProblemHtml, keys: dict[str, str] | None = None) -> list[Html]:
+    """The worked solution per part (after the key's values, for the grader), then the general one."""
     pieces: list[Html] = []
     for part in problem_html.parts:
-        if part.name in names and not part.solution.empty:
-            pieces += [_fragment(f"<p><strong>({part.label})</strong></p>"), part.solution]
+        key = (keys or {}).get(part.name, "")
+        if key or not part.solution.empty:
+            pieces += [_fragment(f"<p>{_part_head(part)}</p>{key}"), part.solution]
     if not problem_html.general.empty:
         pieces.append(problem_html.general)
     return pieces
 
 
-def _statement_pieces(problem_html: ProblemHtml, title: str, fields_html: dict[str, str],
-                      written: Sequence[str], note: str) -> list[Html]:
+def _statement_pieces(problem_html: ProblemHtml, title: str, fields_html: dict[str, str]) -> list[Html]:
     pieces = [_fragment(f"<h4>{html.escape(title)}</h4>"), problem_html.intro]
     for part in problem_html.parts:
-        pieces.append(_fragment(f'<div class="examgen-part"><p><strong>({part.label})</strong> '
+        pieces.append(_fragment(f'<div class="examgen-part"><p>{_part_head(part)} '
                                 f"[{num(part.points)} pt]</p>"))
         pieces.append(part.text)
-        if part.name in written:
-            pieces.append(_fragment(f"<p><em>{html.escape(note)}</em></p>"))
         if part.name in fields_html:
             pieces.append(_fragment(fields_html[part.name]))
         pieces.append(_fragment("</div>"))
@@ -235,41 +247,39 @@ def _statement_pieces(problem_html: ProblemHtml, title: str, fields_html: dict[s
     return pieces
 
 
-def moodle_xml(plan: Plan, variants: Sequence[Variant], converter: Converter | None = None) -> str:
-    """The Moodle XML of a build: categories per slot, a question per variant and slot."""
-    converter = converter or Converter("mathjax")
-    items = []
-    for variant in variants:
-        for slot, instance in variant.slots:
-            problem = bank.load(slot.problem_id)
-            points = {name: float(p) for name, p in slot.parts}
-            rendered = render_problem(slot.problem_id, instance.params, instance.values, points,
-                                      {p.name: p.space for p in problem.parts})
-            items.append((slot.problem_id, rendered, points))
-    converted = iter(problems_to_html(converter, items))
-    by_variant = [[next(converted) for _ in variant.slots] for variant in variants]
+def moodle_xml(plan: Plan, variants: Sequence[Variant],
+               problems: Sequence[Sequence[ProblemHtml]] | None = None) -> str:
+    """The Moodle XML of a build: a category per slot, a question per variant and slot.
 
+    `problems[v][s]` is slot s of variant v as HTML in MathJax mode (`html.slot_htmls`);
+    converted here when not given."""
+    if problems is None:
+        from generator.documents import render_variant
+
+        problems = slot_htmls(Converter("mathjax"), [render_variant(v) for v in variants])
     root = ET.Element("quiz")
     base = f"$course$/top/{_category_name(plan.title)}"
     width = max(2, len(str(len(plan.slots))))
     for index, slot in enumerate(plan.slots):
         problem = bank.load(slot.problem_id)
         asked = [name for name, _ in slot.parts]
-        written = [name for name in asked if any(not problem.answer(f).graded for f in problem.part(name).answers)]
-        graded = [name for name in asked if any(problem.answer(f).graded for f in problem.part(name).answers)]
+        written = any(not problem.answer(f).graded for name in asked for f in problem.part(name).answers)
         title = f"{str(slot.number).zfill(width)} {problem.title}"
-        category = f"{base}/{_category_name(title)}"
         info = (f"examgen slot {slot.number} ({html.escape(slot.key)}): problem {html.escape(slot.problem_id)}, "
-                f"{len(variants)} variants of exam seed {plan.seed}; draw one random question per quiz slot.")
-        if graded:
-            _category(root, category, info)
-            for variant, problems in zip(variants, by_variant, strict=True):
-                instance = variant.slots[index][1]
-                _cloze(root, plan, slot, variant, problem, instance, problems[index], graded, written)
+                f"{len(variants)} variants of exam seed {plan.seed}; draw one random question per quiz slot."
+                + (" Graded by hand: the essay holds the whole problem." if written else ""))
+        _category(root, f"{base}/{_category_name(title)}", info)
+        pairs = [(variant, variant.slots[index][1], htmls[index])
+                 for variant, htmls in zip(variants, problems, strict=True)]
         if written:
-            _category(root, f"{category} (written)", info + " Parts graded by hand.")
-            for variant, problems in zip(variants, by_variant, strict=True):
-                _essay(root, plan, slot, variant, problem, problems[index], written)
+            for variant, instance, problem_html in pairs:
+                _essay(root, plan, slot, variant, problem, instance, problem_html)
+        else:
+            fields = [_fields_html(slot, problem, instance) for _, instance, _ in pairs]
+            blank = max([BLANK_WIDTH] + [_longest_answer(text) for f in fields for text in f.values()])
+            for (variant, _, problem_html), field_html in zip(pairs, fields, strict=True):
+                padded = {part: _pad_blanks(text, blank) for part, text in field_html.items()}
+                _cloze(root, plan, slot, variant, problem, problem_html, padded)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -278,24 +288,95 @@ def _name(plan: Plan, slot: Slot, variant: Variant, suffix: str = "") -> str:
     return f"{plan.spec_name} slot {slot.number} {slot.problem_id} variant {variant.key}{suffix}"
 
 
-def _cloze(root, plan, slot, variant, problem, instance, problem_html: ProblemHtml, graded, written) -> None:
+def _fields_html(slot: Slot, problem, instance) -> dict[str, str]:
+    """Part name -> the cloze blanks of its graded fields."""
     shares = entry_weights(problem, slot, instance.answers)
-    order = [name for part in graded for name in problem.part(part).answers if problem.answer(name).graded]
-    flat = [w for name in order for w in shares[name]]
-    whole = iter(whole_weights(flat))
-    fields_html: dict[str, str] = {}
-    for part in graded:
+    order = [name for part, _ in slot.parts for name in problem.part(part).answers]
+    whole = iter(whole_weights([w for name in order for w in shares[name]]))
+    out: dict[str, str] = {}
+    for part, _ in slot.parts:
         lines = []
         for name in problem.part(part).answers:
-            answer = problem.answer(name)
-            if not answer.graded:
-                continue
             weights = [next(whole) for _ in shares[name]]
-            lines.append(_field_html(answer, instance.answers[name], weights))
-        fields_html[part] = "".join(lines)
-    note = "Graded by hand in the written question of this slot." if written else ""
-    statement, figures = _html(_statement_pieces(problem_html, problem.title, fields_html, written, note))
-    feedback, feedback_figures = _html(_solution_pieces(problem_html, [name for name, _ in slot.parts]))
+            lines.append(_field_html(problem.answer(name), instance.answers[name], weights))
+        out[part] = "".join(lines)
+    return out
+
+
+# ---------------------------------------------------------------- blank widths
+
+BLANK_WIDTH = 10                 # characters at least in every text blank
+MOODLE_MAX_WIDTH = 60            # Moodle caps a blank's size here
+_TEXT_BLANKS = ("NUMERICAL", "SHORTANSWER")
+
+
+def _blanks(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of each `{weight:KIND:answers}` sub-question in a cloze text; the
+    answers' `\\}` escapes do not end it."""
+    out, i = [], 0
+    while (start := text.find("{", i)) >= 0:
+        head, colon = text[start + 1:].partition(":")[0], text.find(":", start)
+        kind = text[colon + 1:].partition(":")[0] if head.isdigit() else ""
+        if not kind.isalpha() or not kind.isupper():
+            i = start + 1
+            continue
+        j = colon + len(kind) + 2
+        while text[j] != "}":
+            j += 2 if text[j] == "\\" else 1
+        out.append((start, j + 1, kind))
+        i = j + 1
+    return out
+
+
+def _answer_texts(blank: str, kind: str) -> list[str]:
+    """The answers of one text blank as Moodle stores them (unescaped), for its `strlen`."""
+    body = blank[blank.index(kind) + len(kind) + 1: -1]
+    answers, current, i = [], "", 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            current += body[i + 1]
+            i += 2
+            continue
+        if body[i] == "~":
+            answers.append(current)
+            current = ""
+        else:
+            current += body[i]
+        i += 1
+    answers.append(current)
+    out = []
+    for answer in answers:
+        answer = answer[1:] if answer.startswith("=") else answer.split("%", 2)[-1]
+        if kind == "NUMERICAL":
+            answer = answer.rsplit(":", 1)[0]
+        out.append(html.unescape(answer).strip())
+    return out
+
+
+def _longest_answer(text: str) -> int:
+    return max([len(a) for start, end, kind in _blanks(text) if kind in _TEXT_BLANKS
+                for a in _answer_texts(text[start:end], kind)], default=0)
+
+
+def _pad_blanks(text: str, width: int) -> str:
+    """Every text blank given a 0% answer `width` characters long, so that Moodle sizes them alike.
+    The pad is a number no one writes for NUMERICAL, and underscores for SHORTANSWER."""
+    width = min(width, MOODLE_MAX_WIDTH)
+    out, last = [], 0
+    for _start, end, kind in _blanks(text):
+        if kind not in _TEXT_BLANKS:
+            continue
+        pad = f"~%0%{'9' * width}:0" if kind == "NUMERICAL" else f"~%0%{'_' * width}"
+        out += [text[last:end - 1], pad, "}"]
+        last = end
+    return "".join(out) + text[last:]
+
+
+# ---------------------------------------------------------------- questions
+
+def _cloze(root, plan, slot, variant, problem, problem_html: ProblemHtml, fields_html: dict[str, str]) -> None:
+    statement, figures = _html(_statement_pieces(problem_html, problem.title, fields_html))
+    feedback, feedback_figures = _html(_solution_pieces(problem_html))
     question = ET.SubElement(root, "question", {"type": "cloze"})
     name = ET.SubElement(question, "name")
     ET.SubElement(name, "text").text = _name(plan, slot, variant)
@@ -305,28 +386,43 @@ def _cloze(root, plan, slot, variant, problem, instance, problem_html: ProblemHt
     _simple(question, "hidden", "0")
 
 
-def _essay(root, plan, slot, variant, problem, problem_html: ProblemHtml, written) -> None:
-    points = 0.0   # a part's points are split equally over its fields: the proof fields' share
-    for name, part_points in slot.parts:
-        fields = problem.part(name).answers
-        points += float(part_points) * sum(not problem.answer(f).graded for f in fields) / len(fields)
-    statement, figures = _html(_statement_pieces(problem_html, problem.title, {}, [], ""))
-    asked = ", ".join(f"({part.label})" for part in problem_html.parts if part.name in written)
-    statement += f"<p><strong>Answer part{'s' if len(written) > 1 else ''} {html.escape(asked)} here.</strong></p>"
-    model, model_figures = _html(_solution_pieces(problem_html, written))
-    feedback, feedback_figures = _html(_solution_pieces(problem_html, [name for name, _ in slot.parts]))
+def _key_html(problem, part_name: str, answers: dict[str, Any]) -> str:
+    """The key's values of a part's graded fields, for the grader."""
+    from generator.exports.csv import value_text
+
+    items = [f"<li>{_label(problem.answer(f).label or f)}: <code>{html.escape(value_text(answers[f]))}</code></li>"
+             for f in problem.part(part_name).answers if problem.answer(f).graded]
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
+def _essay(root, plan, slot, variant, problem, instance, problem_html: ProblemHtml) -> None:
+    statement, figures = _html(_statement_pieces(problem_html, problem.title, {}))
+    statement += "<p><strong>Answer every part here, each under its label.</strong></p>"
+    keys = {name: _key_html(problem, name, instance.answers) for name, _ in slot.parts}
+    model, model_figures = _html(_solution_pieces(problem_html, keys))
+    feedback, feedback_figures = _html(_solution_pieces(problem_html))
     question = ET.SubElement(root, "question", {"type": "essay"})
     name = ET.SubElement(question, "name")
-    ET.SubElement(name, "text").text = _name(plan, slot, variant, " (written)")
+    ET.SubElement(name, "text").text = _name(plan, slot, variant)
     _text(question, "questiontext", statement, figures=figures)
     _text(question, "generalfeedback", feedback, figures=feedback_figures)
-    _simple(question, "defaultgrade", _number(points))
+    _simple(question, "defaultgrade", _number(slot.points))
     _simple(question, "penalty", "0")
     _simple(question, "hidden", "0")
     _simple(question, "responseformat", "editor")
     _simple(question, "responserequired", "1")
-    _simple(question, "responsefieldlines", "15")
+    _simple(question, "responsefieldlines", "25")
     _simple(question, "attachments", "0")
     _simple(question, "attachmentsrequired", "0")
     _text(question, "graderinfo", model, figures=model_figures)
     _text(question, "responsetemplate", "")
+
+
+class MoodleXml(Exporter):
+    name = "moodle"
+    filename = "moodle.xml"
+    description = "Moodle XML for the question bank: a category per slot, a question per variant"
+    needs = frozenset({"html-mathjax"})
+
+    def write(self, export: Export) -> str:
+        return moodle_xml(export.plan, export.variants, export.slot_html("mathjax"))
