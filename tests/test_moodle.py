@@ -19,7 +19,8 @@ import pytest
 
 from generator import bank
 from generator.answers import Answer
-from generator.exports.moodle import _subquestion
+from generator.exports.csv import value_text
+from generator.exports.moodle import _longest_answer, _pad_blanks, _subquestion
 from generator.pipeline import build
 from generator.plan import make_plan
 from generator.spec import load_spec
@@ -65,6 +66,24 @@ def expected_entries(problem_entry: dict) -> list[tuple[str, object, float, dict
     return out
 
 
+PAD_RE = {"NUMERICAL": re.compile(r"~%0%(9+):0"), "SHORTANSWER": re.compile(r"~%0%(_+)")}
+
+
+def split_pad(body: str, kind: str) -> tuple[str, str]:
+    """A text blank's answers without its trailing 0% pad (which must be there), and the pad."""
+    match = PAD_RE[kind].search(body)
+    assert match and match.end() == len(body), body
+    return body[: match.start()], match.group(1)
+
+
+def stored_length(body: str, kind: str) -> int:
+    """The length Moodle gives the right answer of a blank (strlen of the unescaped answer)."""
+    answer = body[1:]
+    if kind == "NUMERICAL":
+        answer = answer.rsplit(":", 1)[0]
+    return len(unescape_cloze(answer))
+
+
 def check_question_against_key(question: ET.Element, problem_entry: dict) -> None:
     problem = bank.load(problem_entry["id"])
     text = question.find("questiontext/text").text
@@ -78,6 +97,8 @@ def check_question_against_key(question: ET.Element, problem_entry: dict) -> Non
         # Weights in the ratio of the points (a part's points over its fields, a field's over its entries).
         assert weight / total_weight == pytest.approx(share / total_share, rel=1e-9), (field, weight)
         answer_type = problem.answer(field).type
+        if kind in PAD_RE:
+            body, _ = split_pad(body, kind)
         if answer_type in ("int", "shape", "real", "vector", "matrix", "matrices"):
             assert kind == "NUMERICAL"
             match = re.fullmatch(r"=(-?[0-9.]+):([0-9.]+)", body)
@@ -107,7 +128,13 @@ def check_question_against_key(question: ET.Element, problem_entry: dict) -> Non
             pytest.fail(f"unexpected answer type {answer_type}")
 
 
+def has_proof(problem, entry: dict) -> bool:
+    return any(not problem.answer(f).graded for part in entry["parts"].values() for f in part["fields"])
+
+
 def check_structure(questions: list[ET.Element], key: dict) -> None:
+    """One category per slot, then exactly one question per variant: an essay holding the whole
+    problem (proof and numbers together) when the slot has proof parts, else a cloze."""
     variants = key["variants"]
     names = []
     index = 0
@@ -117,21 +144,25 @@ def check_structure(questions: list[ET.Element], key: dict) -> None:
         category = questions[index]
         assert category.get("type") == "category"
         path = category.find("category/text").text
-        assert path.startswith("$course$/top/")
+        assert path.startswith("$course$/top/") and "(written)" not in path
         index += 1
-        written = path.endswith("(written)")
         slot_number = int(path.rsplit("/", 1)[1].split(" ", 1)[0])
-        seen_slots.append((slot_number, written))
+        seen_slots.append(slot_number)
         for variant in variants:
             question = questions[index]
             index += 1
             entry = variant["problems"][slot_number - 1]
+            problem = bank.load(entry["id"])
+            written = has_proof(problem, entry)
             assert question.get("type") == ("essay" if written else "cloze")
             name = question.find("name/text").text
             assert name and variant["key"] in name and entry["id"] in name
             names.append(name)
             text = question.find("questiontext/text").text
             assert text and "\\(" in text and "$" not in text.replace("$course$", "")
+            # Every part asked is in the question, its label safe from the emoticon filter.
+            for label in "abcdefghij"[: len(entry["parts"])]:
+                assert f'<span class="nolink">({label})</span>' in text, (name, label)
             feedback = question.find("generalfeedback/text").text
             assert feedback and len(feedback) > 50      # the worked solution
             for image in re.findall(r'@@PLUGINFILE@@/([^"]+)', text + feedback):
@@ -139,16 +170,37 @@ def check_structure(questions: list[ET.Element], key: dict) -> None:
                 assert image in files and files[image].get("encoding") == "base64"
                 assert base64.b64decode(files[image].text).lstrip().startswith(b"<svg")
             if written:
-                problem = bank.load(entry["id"])
-                proof_points = sum(part["points"] * sum(not problem.answer(f).graded for f in part["fields"])
-                                   / len(part["fields"]) for part in entry["parts"].values())
-                assert float(question.find("defaultgrade").text) == pytest.approx(proof_points)
-                assert len(question.find("graderinfo/text").text) > 50   # the model answer
+                assert not subquestions(text)   # numbers and proof are answered in the same essay
+                assert float(question.find("defaultgrade").text) == pytest.approx(entry["points"])
+                info = question.find("graderinfo/text").text
+                assert len(info) > 50   # the model answer
+                asked = [f for part in entry["parts"].values() for f in part["fields"] if f in entry["answers"]]
+                for field in asked:   # and the numbers it must agree with
+                    value = entry["answers"][field]
+                    label = html.escape(problem.answer(field).label or field)
+                    assert f'<span class="nolink">{label}</span>' in info, (name, field)
+                    assert html.escape(value_text(value)) in info, (name, field)
                 assert question.find("responseformat").text == "editor"
             else:
                 check_question_against_key(question, entry)
     assert len(names) == len(set(names)), "question names must be unique"
-    assert {n for n, _ in seen_slots} == set(range(1, slot_count + 1))
+    assert sorted(seen_slots) == list(range(1, slot_count + 1)), "one category per slot"
+    assert index == len(questions) == slot_count * (len(variants) + 1)
+
+
+def blank_widths(questions: list[ET.Element]) -> dict[str, set[int]]:
+    """Per category, the length of every text blank's longest answer (what Moodle sizes it by)."""
+    out: dict[str, set[int]] = {}
+    category = ""
+    for question in questions:
+        if question.get("type") == "category":
+            category = question.find("category/text").text
+            continue
+        for _, kind, body in subquestions(question.find("questiontext/text").text):
+            if kind in PAD_RE:
+                body, pad = split_pad(body, kind)
+                out.setdefault(category, set()).add(max(len(pad), stored_length(body, kind)))
+    return out
 
 
 def test_demo_with_ten_variants(tmp_path):
@@ -161,9 +213,10 @@ def test_demo_with_ten_variants(tmp_path):
     questions = parse_xml(out / "moodle.xml")
     check_structure(questions, key)
     categories = [q for q in questions if q.get("type") == "category"]
-    assert len(categories) >= len(key["variants"][0]["problems"])
-    clozes = [q for q in questions if q.get("type") == "cloze"]
-    assert len(clozes) == 10 * len(key["variants"][0]["problems"])
+    assert len(categories) == len(key["variants"][0]["problems"])
+    # One width per slot: the pad is at least as long as every answer of the slot, all pads alike.
+    widths = blank_widths(questions)
+    assert widths and all(len(w) == 1 for w in widths.values()), widths
 
 
 def test_every_problem_of_the_bank(tmp_path):
@@ -177,9 +230,11 @@ def test_every_problem_of_the_bank(tmp_path):
     key = json.loads((tmp_path / "out" / "key.json").read_text(encoding="utf-8"))
     questions = parse_xml(tmp_path / "out" / "moodle.xml")
     check_structure(questions, key)
-    has_proof = {pid for pid in ids if any(not a.graded for a in bank.load(pid).answers)}
+    with_proof = {pid for pid in ids if any(not a.graded for a in bank.load(pid).answers)}
     essays = {q.find("name/text").text.split(" ")[3] for q in questions if q.get("type") == "essay"}
-    assert essays == has_proof
+    clozes = {q.find("name/text").text.split(" ")[3] for q in questions if q.get("type") == "cloze"}
+    assert essays == with_proof and not essays & clozes
+    assert all(len(w) == 1 for w in blank_widths(questions).values())
 
 
 def test_without_the_format_no_moodle_file(tmp_path):
@@ -208,3 +263,15 @@ def test_tolerance_is_absolute_per_entry():
     tol_small = float(small.rsplit(":", 1)[1].rstrip("}"))
     tol_large = float(large.rsplit(":", 1)[1].rstrip("}"))
     assert math.isclose(tol_small, 0.01, rel_tol=1e-6) and math.isclose(tol_large, 10.0, rel_tol=1e-6)
+
+
+def test_pad_gives_every_text_blank_one_width_and_leaves_choices_alone():
+    text = (r'<p>a: {2:NUMERICAL:=-2.5:0.01}</p><p>{1:SHORTANSWER:=lam\*w\/2}</p>'
+            r'<p>W_{i,:}: {1:MULTICHOICE:true~=false} {3:SHORTANSWER:=a\}b}</p>')
+    assert _longest_answer(text) == len("lam*w/2")
+    padded = _pad_blanks(text, 12)
+    assert "{2:NUMERICAL:=-2.5:0.01~%0%999999999999:0}" in padded
+    assert r"{1:SHORTANSWER:=lam\*w\/2~%0%____________}" in padded
+    assert r"{3:SHORTANSWER:=a\}b~%0%____________}" in padded          # an escaped brace does not end it
+    assert "{1:MULTICHOICE:true~=false}" in padded and "W_{i,:}" in padded
+    assert _longest_answer(padded) == 12
