@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from generator import bank
 from generator.answers import Exact
+from generator.documents import problem_tex
 from generator.errors import ExamgenError
+from generator.instance import draw_instance
+from generator.markers import END_LABEL, MARKER, context
 from generator.render import (
+    RenderedPart,
+    RenderedProblem,
     approx,
     environment,
     exact_approx,
@@ -14,11 +20,14 @@ from generator.render import (
     mat,
     num,
     paren,
+    render_problem,
+    render_template,
     signed,
     text,
     tup,
     vec,
 )
+from generator.seeds import Sampler
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -79,3 +88,84 @@ def test_undefined_names_are_errors_naming_the_template(tmp_path):
     with pytest.raises(ExamgenError) as caught:
         render_template("cnn/conv-layer-cost/question.tex.j2", {"p": {}, "s": {}, "part": None, "label": {}})
     assert "question.tex.j2" in str(caught.value)
+
+
+# ---------------------------------------------------------------- structured rendering
+
+STRUCTURE_SEEDS = (0, 3, 7)
+
+
+@pytest.mark.parametrize("problem_id", bank.ids())
+def test_each_problem_renders_to_the_parts_it_declares(problem_id):
+    problem = bank.load(problem_id)
+    declared = [part.name for part in problem.parts]
+    space = {part.name: part.space for part in problem.parts}
+    for seed in STRUCTURE_SEEDS:
+        instance = draw_instance(problem, Sampler(seed, problem_id))
+        points = {part.name: float(part.points) for part in problem.parts}
+        rendered = render_problem(problem_id, instance.params, instance.values, points, space)
+        assert [p.name for p in rendered.parts] == declared, seed
+        assert [p.points for p in rendered.parts] == [float(p.points) for p in problem.parts]
+        assert [p.label for p in rendered.parts] == list("abcdefghijklmnop"[: len(declared)])
+        assert [p.space for p in rendered.parts] == [space[n] for n in declared]
+        for part in rendered.parts:
+            assert part.text and part.solution, (seed, part.name)
+            # The structure holds the problem's own LaTeX, none of the sheet's exam-class markup.
+            assert not any(mark in part.text + part.solution + rendered.intro
+                           for mark in (r"\part[", r"\answerspace", r"\examgenpart", "begin{solution}",
+                                        "begin{parts}", MARKER))
+    # A slot asking fewer parts, with its own points: only those, labelled afresh.
+    asked = {declared[-1]: 2.5} if len(declared) > 1 else {declared[0]: 2.5}
+    rendered = render_problem(problem_id, instance.params, instance.values, asked, space)
+    assert [(p.name, p.label, p.points) for p in rendered.parts] == [(next(iter(asked)), "a", 2.5)]
+
+
+def test_the_sheet_layout_puts_the_parts_into_exam_class_markup():
+    problem = RenderedProblem("cnn/demo", "Intro.", (
+        RenderedPart("x", "a", 2.0, "3cm", "First?", "Because."),
+        RenderedPart("y", "b", 1.5, "2cm", "Second?", "So."),
+    ), "", "General.")
+    assert problem_tex(problem, False) == (
+        "Intro.\n\\begin{parts}\n\\examgenpart{3cm}\n\\part[2] First?\n\\answerspace{3cm}\n"
+        "\\examgenpart{2cm}\n\\part[1.5] Second?\n\\answerspace{2cm}\n\\end{parts}")
+    solved = problem_tex(problem, True)
+    assert solved.count("\\begin{solution}\nBecause.\n\\end{solution}") == 1
+    assert f"{MARKER} template=solution.tex.j2\n\\begin{{solution}}\nSo." in solved
+    assert "\\examgenpart{0pt}\n\\part[1.5] Second?" in solved and "answerspace" not in solved
+
+
+def _bank_with(tmp_path, question: str):
+    folder = tmp_path / "t" / "p"
+    folder.mkdir(parents=True)
+    (folder / "question.tex.j2").write_text(question, encoding="utf-8")
+    (folder / "solution.tex.j2").write_text("\\BLOCK{call part('a')}Sol.\\BLOCK{endcall}\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("question, message", [
+    ("Intro.\n\\BLOCK{call part('a')}A?\\BLOCK{endcall}\n", "not inside one"),
+    ("\\begin{parts}\n\\BLOCK{call part('a')}A?\\BLOCK{endcall}\nStray text.\n"
+     "\\BLOCK{call part('b')}B?\\BLOCK{endcall}\n\\end{parts}\n", "text between its parts"),
+    ("\\begin{parts}\n\\BLOCK{call part('b')}B?\\BLOCK{endcall}\n\\end{parts}\n", "no part 'a'"),
+])
+def test_a_statement_that_breaks_the_parts_contract_is_one_clear_error(tmp_path, question, message):
+    folder = _bank_with(tmp_path, question)
+    with pytest.raises(ExamgenError, match=message) as caught:
+        render_problem("t/p", {}, {}, {"a": 1.0, "b": 1.0} if "part('b')" in question else {"a": 1.0},
+                       {"a": "1cm", "b": "1cm"}, bank=folder)
+    assert "problem_bank/t/p/question.tex.j2" in str(caught.value)
+
+
+def test_markers_reach_the_sheets_and_the_build_reads_them():
+    from generator.build import trace_line
+
+    plan_tex = render_template("sheet.tex.j2", {
+        "exam": {"title": "T", "course": "C", "date": "D", "instructions": "", "seed": 1},
+        "names": context(),
+        "variants": [{"key": "007", "slots": [{"number": 1, "problem_id": "cnn/demo", "title": "Demo", "points": 3.5,
+                                               "problem": RenderedProblem("cnn/demo", "Intro.", (
+                                                   RenderedPart("x", "a", 3.5, "1cm", "Q?", "S."),), "", "")}]}],
+    })
+    assert f"\\pageref{{{END_LABEL}-1}}" in plan_tex and f"\\newlabel{{{END_LABEL}-#1}}" in plan_tex
+    line = plan_tex.splitlines().index("\\part[3.5] Q?") + 1
+    assert trace_line(plan_tex, line) == "variant 007, slot 1, problem_bank/cnn/demo/question.tex.j2"
