@@ -396,7 +396,10 @@ def _key_html(problem, part_name: str, answers: dict[str, Any]) -> str:
 
 
 def _essay(root, plan, slot, variant, problem, instance, problem_html: ProblemHtml) -> None:
-    statement, figures = _html(_statement_pieces(problem_html, problem.title, {}))
+    asked = {name: "; ".join(_label(problem.answer(f).label or f) for f in problem.part(name).answers
+                             if problem.answer(f).graded) for name, _ in slot.parts}
+    fields = {name: f'<p class="examgen-field">Give: {labels}.</p>' for name, labels in asked.items() if labels}
+    statement, figures = _html(_statement_pieces(problem_html, problem.title, fields))
     statement += "<p><strong>Answer every part here, each under its label.</strong></p>"
     keys = {name: _key_html(problem, name, instance.answers) for name, _ in slot.parts}
     model, model_figures = _html(_solution_pieces(problem_html, keys))
