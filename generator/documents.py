@@ -53,7 +53,8 @@ def variant_context(plan: Plan, variant: Variant, sheet: str) -> dict[str, Any]:
 
 def exam_context(plan: Plan) -> dict[str, Any]:
     return {"title": plan.title, "course": plan.course, "date": plan.date,
-            "instructions": plan.instructions, "seed": plan.seed}
+            "instructions": plan.instructions, "seed": plan.seed,
+            "precision": plan.precision.sentence()}
 
 
 def render_sheet(plan: Plan, contexts: Sequence[dict[str, Any]], sheet: str) -> str:
