@@ -24,7 +24,7 @@ def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
         problem = bank.load(slot.problem_id)
         rendered = render_problem(
             slot.problem_id, instance.params, instance.values, dict(slot.parts),
-            {p.name: p.space for p in problem.parts},
+            {p.name: p.space for p in problem.parts}, precision=plan.precision,
         )
         for sheet in SHEETS:
             slots[sheet].append({

@@ -37,6 +37,7 @@ from generator.errors import ExamgenError
 from generator.exports.html import Converter, ProblemHtml, problems_to_html
 from generator.exports.key import dumps, key_document
 from generator.plan import Plan, Slot, make_plan
+from generator.precision import key_tolerance
 from generator.render import TEMPLATES, num, render_problem, render_template
 from generator.seeds import Sampler, variant_seed
 from generator.variants import Variant, slot_instance
@@ -200,7 +201,7 @@ def field_view(answer: Answer, value: Any, dom: str) -> tuple[dict[str, Any], di
     else:
         raise ExamgenError(f"answer type '{kind}' has no input on the self-check page", answer.name,
                            "teach generator/practice.py (field_view) and templates/practice.js the type")
-    check = {"type": kind, "expected": _flat(value), "atol": answer.atol, "rtol": answer.rtol,
+    check = {"type": kind, "expected": _flat(value), **key_tolerance(answer.tolerance(), value),
              "symbols": list(answer.symbols),
              "entries": [entry["id"] for grid in view["grids"] for row in grid for entry in row]}
     return view, check

@@ -244,7 +244,7 @@ def moodle_xml(plan: Plan, variants: Sequence[Variant], converter: Converter | N
             problem = bank.load(slot.problem_id)
             points = {name: float(p) for name, p in slot.parts}
             rendered = render_problem(slot.problem_id, instance.params, instance.values, points,
-                                      {p.name: p.space for p in problem.parts})
+                                      {p.name: p.space for p in problem.parts}, precision=plan.precision)
             items.append((slot.problem_id, rendered, points))
     converted = iter(problems_to_html(converter, items))
     by_variant = [[next(converted) for _ in variant.slots] for variant in variants]
