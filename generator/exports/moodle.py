@@ -39,6 +39,8 @@ from generator.answers import EDGE_SLACK, Answer
 from generator.errors import ExamgenError
 from generator.exports.html import Converter, Html, ProblemHtml, problems_to_html
 from generator.plan import Plan, Slot
+from generator.precision import DEFAULT as DEFAULT_PRECISION
+from generator.precision import Precision, key_tolerance
 from generator.render import _positional, num, render_problem
 from generator.variants import Variant
 
@@ -120,13 +122,14 @@ def whole_weights(weights: Sequence[Fraction]) -> list[int]:
 
 # ---------------------------------------------------------------- sub-questions
 
-def _subquestion(answer: Answer, value: Any, weight: int) -> str:
+def _subquestion(answer: Answer, value: Any, weight: int, tolerance: dict[str, float] | None = None) -> str:
     kind = answer.type
     if kind in ("int", "shape"):
         return f"{{{weight}:NUMERICAL:={_number(value)}:0}}"
     if kind in ("real", "vector", "matrix", "matrices"):
-        tolerance = moodle_tolerance(float(value), answer.atol, answer.rtol)
-        return f"{{{weight}:NUMERICAL:={_number(value)}:{_tolerance(tolerance)}}}"
+        tolerance = tolerance or answer.tolerance()   # the key's: it accepts the exam's precision
+        bound = moodle_tolerance(float(value), tolerance["atol"], tolerance["rtol"])
+        return f"{{{weight}:NUMERICAL:={_number(value)}:{_tolerance(bound)}}}"
     if kind in ("bool", "bools"):
         options = [("=" if value is True else "") + "true", ("=" if value is False else "") + "false"]
         return f"{{{weight}:MULTICHOICE:{'~'.join(options)}}}"
@@ -143,11 +146,12 @@ def _subquestion(answer: Answer, value: Any, weight: int) -> str:
     return f"{{{weight}:SHORTANSWER:={text}}}"
 
 
-def _field_html(answer: Answer, value: Any, weights: list[int]) -> str:
+def _field_html(answer: Answer, value: Any, weights: list[int], precision: Precision = DEFAULT_PRECISION) -> str:
+    tolerance = key_tolerance(answer.tolerance(), value, precision)
     label = html.escape(answer.label or answer.name)
     kind = answer.type
     if kind in ("vector", "shape", "bools"):
-        cells = [_subquestion(answer, v, w) for v, w in zip(value, weights, strict=True)]
+        cells = [_subquestion(answer, v, w, tolerance) for v, w in zip(value, weights, strict=True)]
         body = "(" + ", ".join(cells) + ")"
     elif kind in ("matrix", "matrices"):
         matrices = value if kind == "matrices" else [value]
@@ -157,13 +161,13 @@ def _field_html(answer: Answer, value: Any, weights: list[int]) -> str:
             for row in matrix:
                 cells = []
                 for v in row:
-                    cells.append(f"<td>{_subquestion(answer, v, weights[index])}</td>")
+                    cells.append(f"<td>{_subquestion(answer, v, weights[index], tolerance)}</td>")
                     index += 1
                 rows.append("<tr>" + "".join(cells) + "</tr>")
             tables.append('<table class="examgen-matrix">' + "".join(rows) + "</table>")
         body = "".join(tables)
     else:
-        body = _subquestion(answer, value, weights[0])
+        body = _subquestion(answer, value, weights[0], tolerance)
     return f'<p class="examgen-field">{label}: {body}</p>' if kind not in ("matrix", "matrices") else \
         f'<div class="examgen-field"><p>{label}:</p>{body}</div>'
 
@@ -291,7 +295,7 @@ def _cloze(root, plan, slot, variant, problem, instance, problem_html: ProblemHt
             if not answer.graded:
                 continue
             weights = [next(whole) for _ in shares[name]]
-            lines.append(_field_html(answer, instance.answers[name], weights))
+            lines.append(_field_html(answer, instance.answers[name], weights, plan.precision))
         fields_html[part] = "".join(lines)
     note = "Graded by hand in the written question of this slot." if written else ""
     statement, figures = _html(_statement_pieces(problem_html, problem.title, fields_html, written, note))
