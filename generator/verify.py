@@ -1,4 +1,7 @@
-"""Certification across many seeds: sample, solve, check independently, render both templates.
+"""Certification across many seeds: sample, solve, check independently, render both templates,
+and check the precision rule: at each of `PRECISIONS`, every real field's key value rounded at
+that precision is right by the key's tolerance, and the worked solution prints it with at
+least that precision's digits.
 
 For seed n, a problem's instance is the one `examgen show ID --seed n` prints, so every
 failure can be reproduced from the line that reports it.
