@@ -88,8 +88,9 @@ def _shifted(value: Any, precision: Precision, sign: int) -> Any:
 
 
 def check_precision(problem, instance: Instance, precision: Precision) -> list[str]:
-    """Fields whose key tolerance rejects a value rounded correctly at `precision`: the key
-    value rounded, and every entry moved by the whole rounding bound (both ways)."""
+    """Fields whose key tolerance rejects a value rounded correctly at `precision` (the key
+    value rounded, and every entry moved by the whole rounding bound, both ways), and declared
+    mistakes whose value that tolerance accepts."""
     tolerances = instance.key_entry(problem, precision)["tolerances"]
     problems = []
     for answer in problem.answers:
@@ -102,6 +103,16 @@ def check_precision(problem, instance: Instance, precision: Precision) -> list[s
                 problems.append(f"{answer.name}: {given!r}, correct at {precision.text}, is wrong by the key's"
                                 f" tolerance {tolerance} for {value!r}")
                 break
+    for mistake in problem.mistakes:
+        try:
+            wrong = mistake_answers(problem, mistake, instance.params)
+        except Exception:  # reported by check_mistakes
+            continue
+        for name, value in wrong.items():
+            tolerance = tolerances[name]
+            if matches(problem.answer(name), instance.answers[name], value, tolerance["atol"], tolerance["rtol"]):
+                problems.append(f"mistake {mistake.name}: gives {value!r}, right for {name} by the key's tolerance"
+                                f" {tolerance} at {precision.text}")
     return problems
 
 
