@@ -15,7 +15,7 @@ A key answer is right when it is right by the problem's declared tolerance or by
 The key keeps one {atol, rtol} pair per field, so the pair is widened just enough to hold the
 union for every entry of the field: the rtol for significant digits (the bound grows with
 |v|), the atol for decimals (the bound is constant), each rounded up to two significant
-digits. A wider pair (the brief rtol = 5 * 10^-N) would also accept every rounding, but up to
+digits. A wider pair (rtol = 5 * 10^-N for every field) would also accept every rounding, but up to
 ten times more than that and, measured on the bank, two declared mistakes with it.
 Exact-integer entries (JSON ints: counts, sizes) are not decimal answers and add nothing.
 Values exactly on the bound are right by the comparison's own edge slack (`EDGE_SLACK`).
