@@ -14,27 +14,30 @@ from typing import Any
 from generator import bank, markers
 from generator.instance import Instance
 from generator.plan import Plan, Slot
+from generator.precision import DEFAULT as DEFAULT_PRECISION
+from generator.precision import Precision
 from generator.render import RenderedProblem, environment, render_problem, render_template
 from generator.variants import Variant
 
 SHEETS = ("exam", "solutions")
 
 
-def render_slot(slot: Slot, instance: Instance) -> RenderedProblem:
-    """A slot's instance rendered to parts, for the sheets and for every export."""
+def render_slot(slot: Slot, instance: Instance, precision: Precision = DEFAULT_PRECISION) -> RenderedProblem:
+    """A slot's instance rendered to parts, for the sheets and for every export; numbers are
+    printed at (at least) the exam's `precision`."""
     problem = bank.load(slot.problem_id)
     return render_problem(slot.problem_id, instance.params, instance.values, dict(slot.parts),
-                          {p.name: p.space for p in problem.parts})
+                          {p.name: p.space for p in problem.parts}, precision=precision)
 
 
-def render_variant(variant: Variant) -> tuple[RenderedProblem, ...]:
-    return tuple(render_slot(slot, instance) for slot, instance in variant.slots)
+def render_variant(variant: Variant, precision: Precision = DEFAULT_PRECISION) -> tuple[RenderedProblem, ...]:
+    return tuple(render_slot(slot, instance, precision) for slot, instance in variant.slots)
 
 
 def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
     """The template context of a variant for every sheet; each problem is rendered once."""
     slots = []
-    for (slot, _), rendered in zip(variant.slots, render_variant(variant), strict=True):
+    for (slot, _), rendered in zip(variant.slots, render_variant(variant, plan.precision), strict=True):
         slots.append({
             "number": slot.number,
             "problem_id": slot.problem_id,
@@ -61,7 +64,8 @@ def rendered_problems(contexts: dict[str, dict[str, Any]]) -> tuple[RenderedProb
 
 def exam_context(plan: Plan) -> dict[str, Any]:
     return {"title": plan.title, "course": plan.course, "date": plan.date,
-            "instructions": plan.instructions, "seed": plan.seed}
+            "instructions": plan.instructions, "seed": plan.seed,
+            "precision": plan.precision.sentence()}
 
 
 def sheet_context(plan: Plan, contexts: Sequence[dict[str, Any]], **extra: Any) -> dict[str, Any]:

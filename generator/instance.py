@@ -15,6 +15,8 @@ from typing import Any
 from generator.answers import CHECK_ATOL, CHECK_RTOL, Approx, matches, plain, to_key
 from generator.errors import ExamgenError
 from generator.params import sample_params
+from generator.precision import DEFAULT as DEFAULT_PRECISION
+from generator.precision import Precision, key_tolerance
 from generator.problem import Mistake, Problem
 from generator.seeds import Sampler
 
@@ -32,13 +34,15 @@ class Instance:
     values: Mapping[str, Any] = field(repr=False)
     tries: int = 1
 
-    def key_entry(self, problem: Problem) -> dict[str, Any]:
-        """The instance as the answer key stores it (without slot and points)."""
+    def key_entry(self, problem: Problem, precision: Precision = DEFAULT_PRECISION) -> dict[str, Any]:
+        """The instance as the answer key stores it (without slot and points); tolerances
+        accept every value rounded correctly at the exam's `precision`."""
         entry: dict[str, Any] = {
             "id": self.problem_id,
             "params": dict(self.params),
             "answers": dict(self.answers),
-            "tolerances": {a.name: a.tolerance() for a in problem.answers if a.graded},
+            "tolerances": {a.name: key_tolerance(a.tolerance(), self.answers[a.name], precision)
+                           for a in problem.answers if a.graded},
         }
         if self.exact:
             entry["exact"] = dict(self.exact)

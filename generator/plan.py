@@ -18,6 +18,9 @@ from typing import Any
 from generator import bank
 from generator.errors import ExamgenError, closest
 from generator.params import validate_pins
+from generator.precision import DEFAULT as DEFAULT_PRECISION
+from generator.precision import Precision
+from generator.precision import parse as parse_precision
 from generator.spec import ExamSpec
 
 
@@ -63,6 +66,7 @@ class Plan:
     slots: tuple[Slot, ...]
     variant_keys: tuple[str, ...]
     students: Mapping[str, Student] = field(default_factory=dict)
+    precision: Precision = DEFAULT_PRECISION      # one rounding rule for every decimal answer
 
     @property
     def total_points(self) -> float:
@@ -132,4 +136,5 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         title=spec.title, course=spec.course, date=spec.date, instructions=spec.instructions,
         seed=spec.seed if seed is None else seed, spec_name=Path(spec_path).stem,
         slots=tuple(slots), variant_keys=keys, students=dict(students or {}),
+        precision=parse_precision(spec.precision),
     )

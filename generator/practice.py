@@ -35,8 +35,9 @@ from generator.build import Document, atomic_directory, compile_all, pdflatex
 from generator.documents import render_variant, sheet_context, variant_contexts
 from generator.errors import ExamgenError
 from generator.exports import Export, Exporter
-from generator.exports.html import Converter, ProblemHtml, slot_htmls
+from generator.exports.html import ProblemHtml
 from generator.plan import Plan, Slot, make_plan
+from generator.precision import key_tolerance
 from generator.render import TEMPLATES, num, render_template
 from generator.seeds import Sampler, variant_seed
 from generator.variants import Variant, slot_instance
@@ -200,7 +201,7 @@ def field_view(answer: Answer, value: Any, dom: str) -> tuple[dict[str, Any], di
     else:
         raise ExamgenError(f"answer type '{kind}' has no input on the self-check page", answer.name,
                            "teach generator/practice.py (field_view) and templates/practice.js the type")
-    check = {"type": kind, "expected": _flat(value), "atol": answer.atol, "rtol": answer.rtol,
+    check = {"type": kind, "expected": _flat(value), **key_tolerance(answer.tolerance(), value),
              "symbols": list(answer.symbols),
              "entries": [entry["id"] for grid in view["grids"] for row in grid for entry in row]}
     return view, check
@@ -259,11 +260,6 @@ def render_page(context: Mapping[str, Any]) -> str:
         raise ExamgenError(f"template error: {error}", "templates/practice.html.j2", "fix the template") from error
 
 
-def problem_htmls(variants: Sequence[Variant], converter: Converter) -> list[list[ProblemHtml]]:
-    """Every variant's problems as HTML, converted in one batch."""
-    return slot_htmls(converter, [render_variant(variant) for variant in variants])
-
-
 class PracticePage(Exporter):
     name = "practice"
     filename = "index.html"
@@ -300,7 +296,7 @@ def build_practice(target: str, seed: int, out: Path | None = None, count: int |
     out = Path(out) if out is not None else Path("output") / "practice" / f"{plan.spec_name}-seed{seed}"
     variants = practice_variants(plan, progress)
     exporters = [exports.get("practice"), exports.get("key")]
-    export = exports.prepare(plan, variants, [render_variant(v) for v in variants], exporters, command,
+    export = exports.prepare(plan, variants, [render_variant(v, plan.precision) for v in variants], exporters, command,
                              progress)
     warnings = []
     for variant, problems in zip(variants, export.slot_html("mathml"), strict=True):

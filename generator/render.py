@@ -37,6 +37,8 @@ import jinja2
 from generator.answers import Exact
 from generator.bank import DEFAULT_BANK, ROOT
 from generator.errors import ExamgenError
+from generator.precision import DEFAULT as DEFAULT_PRECISION
+from generator.precision import Precision
 
 TEMPLATES = ROOT / "templates"
 
@@ -64,10 +66,24 @@ def _group(digits: str) -> str:
     return sign + r"\,".join(reversed(groups))
 
 
-def num(value: Any, digits: int | None = None) -> str:
+Digits = int | Precision | None
+
+
+def places(value: float, digits: Digits, precision: Precision | None = None) -> int | None:
+    """The decimal places a rounded print of `value` keeps: `digits` places (a Precision: its
+    places for `value`), and never fewer than the exam's `precision` asks for, so a solution
+    shows every answer at least as precisely as students must give it."""
+    if digits is None:
+        return None
+    wanted = digits.places(value) if isinstance(digits, Precision) else int(digits)
+    return max(wanted, precision.places(value)) if precision is not None else wanted
+
+
+def num(value: Any, digits: Digits = None, precision: Precision | None = None) -> str:
     """A number for LaTeX maths: integers exactly (grouped), decimals without trailing noise.
 
-    With `digits`, rounded to that many decimal places (trailing zeros dropped).
+    With `digits` (see `places`), rounded to that many decimal places; a value the rounding
+    changes keeps its trailing zeros (0.9900), one it does not is printed as it is (0.5).
     """
     if isinstance(value, Exact):
         value = value.value
@@ -82,26 +98,26 @@ def num(value: Any, digits: int | None = None) -> str:
         return r"\infty" if value > 0 else r"-\infty"
     if value.is_integer() and abs(value) < 1e15:
         return _group(str(int(value)))
-    if digits is not None:
-        value = round(value, digits)
-        if value.is_integer():
-            return _group(str(int(value)))
+    digits = places(value, digits, precision)
+    if digits is not None and round(value, digits) != value:
+        text = f"{value:.{digits}f}"
+        return text.lstrip("-") if float(text) == 0 else text
     return _positional(value)
 
 
-def is_rounded(value: Any, digits: int) -> bool:
-    """Whether printing `value` with `digits` places loses anything."""
+def is_rounded(value: Any, digits: Digits, precision: Precision | None = None) -> bool:
+    """Whether printing `value` with `digits` places (see `places`) loses anything."""
     if isinstance(value, int):
         return False
     if isinstance(value, Exact):
         value = value.value
-    return round(float(value), digits) != float(value)
+    return round(float(value), places(float(value), digits, precision)) != float(value)
 
 
-def approx(value: Any, digits: int = 4) -> str:
+def approx(value: Any, digits: Digits = 4, precision: Precision | None = None) -> str:
     """`= 0.25` or `\\approx 0.3333`: the relation sign and the rounded number together."""
-    sign = r"\approx" if is_rounded(value, digits) else "="
-    return f"{sign} {num(value, digits)}"
+    sign = r"\approx" if is_rounded(value, digits, precision) else "="
+    return f"{sign} {num(value, digits, precision)}"
 
 
 def frac(value: Any) -> str:
@@ -115,40 +131,40 @@ def frac(value: Any) -> str:
     return rf"{sign}\frac{{{abs(fraction.numerator)}}}{{{fraction.denominator}}}"
 
 
-def exact(value: Any, digits: int | None = None) -> str:
+def exact(value: Any, digits: Digits = None, precision: Precision | None = None) -> str:
     """An Exact value's LaTeX (e.g. \\frac{\\sqrt{2}}{3}); plain numbers as `num`."""
     if isinstance(value, Exact):
         return value.tex()
     if isinstance(value, str):
         return sym(value)
-    return num(value, digits)
+    return num(value, digits, precision)
 
 
-def exact_approx(value: Any, digits: int = 4) -> str:
+def exact_approx(value: Any, digits: Digits = 4, precision: Precision | None = None) -> str:
     """`\\frac{\\sqrt{2}}{2} \\approx 0.7071` when the exact form says more than the decimal,
     else just the number."""
     if isinstance(value, Exact):
-        return f"{value.tex()} {approx(value.value, digits)}"
-    return num(value, digits)
+        return f"{value.tex()} {approx(value.value, digits, precision)}"
+    return num(value, digits, precision)
 
 
-def _cell(value: Any, digits: int | None) -> str:
-    return exact(value) if isinstance(value, Exact) and digits is None else num(value, digits)
+def _cell(value: Any, digits: Digits, precision: Precision | None = None) -> str:
+    return exact(value) if isinstance(value, Exact) and digits is None else num(value, digits, precision)
 
 
-def vec(values: Iterable[Any], digits: int | None = None) -> str:
+def vec(values: Iterable[Any], digits: Digits = None, precision: Precision | None = None) -> str:
     """A column vector as a bmatrix."""
-    return r"\begin{bmatrix}" + r" \\ ".join(_cell(v, digits) for v in values) + r"\end{bmatrix}"
+    return r"\begin{bmatrix}" + r" \\ ".join(_cell(v, digits, precision) for v in values) + r"\end{bmatrix}"
 
 
-def tup(values: Iterable[Any], digits: int | None = None) -> str:
+def tup(values: Iterable[Any], digits: Digits = None, precision: Precision | None = None) -> str:
     """A vector written inline: (1, -2, 0.5)."""
-    return r"\left(" + ", ".join(_cell(v, digits) for v in values) + r"\right)"
+    return r"\left(" + ", ".join(_cell(v, digits, precision) for v in values) + r"\right)"
 
 
-def mat(rows: Iterable[Iterable[Any]], digits: int | None = None) -> str:
+def mat(rows: Iterable[Iterable[Any]], digits: Digits = None, precision: Precision | None = None) -> str:
     """A matrix (list of rows) as a bmatrix."""
-    body = r" \\ ".join(" & ".join(_cell(v, digits) for v in row) for row in rows)
+    body = r" \\ ".join(" & ".join(_cell(v, digits, precision) for v in row) for row in rows)
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
 
 
@@ -163,16 +179,17 @@ def sym(value: Any) -> str:
     return sympy.latex(value)
 
 
-def signed(value: Any, digits: int | None = None) -> str:
+def signed(value: Any, digits: Digits = None, precision: Precision | None = None) -> str:
     """A term continuing a sum: `+ 3` or `- 3`."""
     number = float(value.value if isinstance(value, Exact) else value)
-    return ("- " if number < 0 else "+ ") + num(abs(number) if not isinstance(value, int) else abs(value), digits)
+    return ("- " if number < 0 else "+ ") + num(abs(number) if not isinstance(value, int) else abs(value),
+                                                digits, precision)
 
 
-def paren(value: Any, digits: int | None = None) -> str:
+def paren(value: Any, digits: Digits = None, precision: Precision | None = None) -> str:
     """A factor in a product: negative numbers in parentheses, `(-3)`."""
     number = float(value.value if isinstance(value, Exact) else value)
-    text = num(value, digits)
+    text = num(value, digits, precision)
     return rf"\left({text}\right)" if number < 0 else text
 
 
@@ -208,6 +225,17 @@ FILTERS = {
     "vec": vec, "tup": tup, "mat": mat, "sym": sym, "signed": signed, "paren": paren,
     "points": points, "text": text, "join_tex": join_tex,
 }
+# Filters that round: in a template they take the exam's precision from the context (a
+# problem's templates get `precision`), so `num(4)` prints at least 4 decimals and at least
+# what the precision asks for, and `num(precision)` exactly what it asks for.
+ROUNDING = ("num", "approx", "exact", "exact_approx", "vec", "tup", "mat", "signed", "paren")
+
+
+def _at_precision(function):
+    @jinja2.pass_context
+    def at_precision(context, value, *args, **kwargs):
+        return function(value, *args, precision=context.get("precision"), **kwargs)
+    return at_precision
 
 
 @cache
@@ -232,7 +260,8 @@ def environment(bank: Path = DEFAULT_BANK) -> jinja2.Environment:
         ]),
     )
     env.filters.update(FILTERS)
-    env.tests["rounded"] = is_rounded
+    env.filters.update({name: _at_precision(FILTERS[name]) for name in ROUNDING})
+    env.tests["rounded"] = _at_precision(is_rounded)
     return env
 
 
@@ -305,8 +334,10 @@ def render_problem(
     part_points: Mapping[str, float],
     part_space: Mapping[str, str],
     bank: Path = DEFAULT_BANK,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> RenderedProblem:
-    """Render a problem's two templates for the parts in `part_points` (in that order).
+    """Render a problem's two templates for the parts in `part_points` (in that order); the
+    rounding filters print at least the exam's `precision`.
 
     The `part` call block collects each asked part's text (question.tex.j2) or solution
     (solution.tex.j2) as data instead of printing it; the statement must hold its parts in
@@ -331,9 +362,9 @@ def render_problem(
 
     question_name, solution_name = f"{problem_id}/question.tex.j2", f"{problem_id}/solution.tex.j2"
     general = render_template(solution_name, {"p": params, "s": values, "part": file_solution,
-                                              "label": labels}, bank).strip()
+                                              "label": labels, "precision": precision}, bank).strip()
     statement = render_template(question_name, {"p": params, "s": values, "part": file_part,
-                                                "label": labels}, bank)
+                                                "label": labels, "precision": precision}, bank)
     where = f"problem_bank/{problem_id}/question.tex.j2"
     fix = "write each part as one \\BLOCK{call part('name')} block inside \\begin{parts}...\\end{parts}"
     missing = [name for name in part_points if name not in texts]

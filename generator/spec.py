@@ -5,6 +5,7 @@
     date: 2026-12-01
     instructions: |
       Write your name on every page. ...
+    precision: 3 significant digits       # the default; or "4 decimals" (one rule per exam)
     seed: 2026                            # required: the exam seed
     variants: 4                           # numbered variants 001, 002, ...
     problems:
@@ -25,6 +26,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from generator.errors import ExamgenError, closest
+from generator.precision import DEFAULT as DEFAULT_PRECISION
+from generator.precision import parse as parse_precision
 from generator.userfiles import read_user_text
 
 MAX_VARIANTS = 5000
@@ -60,6 +63,7 @@ class ExamSpec(BaseModel):
     course: str = ""
     date: str = ""
     instructions: str = ""
+    precision: str = DEFAULT_PRECISION.text
     seed: int = Field(ge=0, lt=2**63)
     variants: int = Field(default=1, gt=0, le=MAX_VARIANTS)
     problems: list[ProblemSpec] = Field(min_length=1)
@@ -68,6 +72,11 @@ class ExamSpec(BaseModel):
     @classmethod
     def _date(cls, value):
         return value.isoformat() if isinstance(value, dt.date) else value
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision(cls, value):
+        return parse_precision(value).text
 
     @field_validator("seed", "variants", mode="before")
     @classmethod
@@ -86,6 +95,7 @@ FIELD_HINTS = {
     "id": "give a problem id from 'examgen list'",
     "parts": "give a list of part names or a map of part names to points",
     "params": "give a map of parameter names to values",
+    "precision": "write e.g. precision: 3 significant digits, or precision: 4 decimals",
 }
 
 

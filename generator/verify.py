@@ -1,4 +1,7 @@
-"""Certification across many seeds: sample, solve, check independently, render both templates.
+"""Certification across many seeds: sample, solve, check independently, render both templates,
+and check the precision rule: at each of `PRECISIONS`, every real field's key value rounded at
+that precision is right by the key's tolerance, and the worked solution prints it with at
+least that precision's digits.
 
 For seed n, a problem's instance is the one `examgen show ID --seed n` prints, so every
 failure can be reproduced from the line that reports it.
@@ -6,15 +9,30 @@ failure can be reproduced from the line that reports it.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from generator import bank
+from generator.answers import matches
 from generator.errors import ExamgenError
-from generator.instance import check_instance, draw_instance, mistake_answers, mistake_clashes
-from generator.render import render_problem
+from generator.instance import (
+    Instance,
+    check_instance,
+    draw_instance,
+    mistake_answers,
+    mistake_clashes,
+)
+from generator.precision import DECIMALS, DEFAULT, Precision, rounded
+from generator.render import RenderedProblem, render_problem
 from generator.seeds import Sampler
+
+# The precisions every real field is checked at: the default, and a fixed number of decimals
+# (the two kinds of rule a spec can state).
+PRECISIONS = (DEFAULT, Precision(4, DECIMALS))
 
 
 @dataclass
@@ -46,12 +64,98 @@ def verify_seed(problem_id: str, seed: int) -> tuple[int, str | None]:
     problems = check_instance(problem, instance) + check_mistakes(problem, instance)
     if problems:
         return instance.tries, "; ".join(problems)
-    try:
-        render_problem(problem.id, instance.params, instance.values,
-                       {p.name: p.points for p in problem.parts}, {p.name: p.space for p in problem.parts})
-    except ExamgenError as error:
-        return instance.tries, f"render: {error}"
+    for precision in PRECISIONS:
+        try:
+            rendered = render_problem(problem.id, instance.params, instance.values,
+                                      {p.name: p.points for p in problem.parts},
+                                      {p.name: p.space for p in problem.parts}, precision=precision)
+        except ExamgenError as error:
+            return instance.tries, f"render: {error}"
+        problems = check_precision(problem, instance, precision) + solution_digits(problem, instance, rendered,
+                                                                                   precision)
+        if problems:
+            return instance.tries, f"precision {precision.text}: " + "; ".join(problems)
     return instance.tries, None
+
+
+def _shifted(value: Any, precision: Precision, sign: int) -> Any:
+    """Every decimal entry moved by the full rounding bound: the farthest correct roundings."""
+    if isinstance(value, list):
+        return [_shifted(v, precision, sign) for v in value]
+    if isinstance(value, float):
+        return value + sign * precision.bound(value)
+    return value
+
+
+def check_precision(problem, instance: Instance, precision: Precision) -> list[str]:
+    """Fields whose key tolerance rejects a value rounded correctly at `precision` (the key
+    value rounded, and every entry moved by the whole rounding bound, both ways), and declared
+    mistakes whose value that tolerance accepts."""
+    tolerances = instance.key_entry(problem, precision)["tolerances"]
+    problems = []
+    for answer in problem.answers:
+        if not answer.graded:
+            continue
+        value = instance.answers[answer.name]
+        tolerance = tolerances[answer.name]
+        for given in (rounded(value, precision), _shifted(value, precision, 1), _shifted(value, precision, -1)):
+            if not matches(answer, value, given, tolerance["atol"], tolerance["rtol"]):
+                problems.append(f"{answer.name}: {given!r}, correct at {precision.text}, is wrong by the key's"
+                                f" tolerance {tolerance} for {value!r}")
+                break
+    for mistake in problem.mistakes:
+        try:
+            wrong = mistake_answers(problem, mistake, instance.params)
+        except Exception:  # reported by check_mistakes
+            continue
+        for name, value in wrong.items():
+            tolerance = tolerances[name]
+            if matches(problem.answer(name), instance.answers[name], value, tolerance["atol"], tolerance["rtol"]):
+                problems.append(f"mistake {mistake.name}: gives {value!r}, right for {name} by the key's tolerance"
+                                f" {tolerance} at {precision.text}")
+    return problems
+
+
+# A number as the filters print it (thin spaces between digit groups removed first).
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+
+
+def printed_numbers(tex: str) -> list[tuple[float, int]]:
+    """(value, decimal places) of every number printed in LaTeX text."""
+    tex = re.sub(r"(?<=\d)\\,(?=\d)", "", tex)
+    out = []
+    for match in _NUMBER.finditer(tex):
+        text = match.group()
+        out.append((float(text), len(text.split(".")[1]) if "." in text else 0))
+    return out
+
+
+def _decimals(value: Any) -> list[float]:
+    if isinstance(value, list):
+        return [e for v in value for e in _decimals(v)]
+    return [value] if isinstance(value, float) and math.isfinite(value) else []
+
+
+def solution_digits(problem, instance: Instance, rendered: RenderedProblem, precision: Precision) -> list[str]:
+    """Decimal answers that the worked solution prints with fewer places than `precision`
+    asks for. A number printed in the solution of the answer's part stands for a key entry
+    when it is that entry rounded to the number's own places; an entry the solution shows
+    only in exact form (no such number) cannot be checked here and is left out."""
+    problems = []
+    for part in problem.parts:
+        text = rendered.solutions.get(part.name, "") + "\n" + rendered.general
+        numbers = printed_numbers(text)
+        for name in part.answers:
+            for entry in _decimals(instance.answers.get(name)):
+                shown = [d for n, d in numbers if abs(n - entry) <= 0.5 * 10.0 ** -d * (1 + 1e-9) + 1e-12]
+                if not shown or any(n == entry for n, _ in numbers):
+                    continue
+                need = precision.places(entry)
+                if max(shown) < need:
+                    problems.append(f"{name}: the solution prints {entry!r} with {max(shown)} decimal"
+                                    f"{'s' if max(shown) != 1 else ''}, fewer than the {need} of {precision.text}")
+                    break
+    return problems
 
 
 def check_mistakes(problem, instance) -> list[str]:

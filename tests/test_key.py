@@ -40,7 +40,8 @@ def key(tmp_path_factory):
 def test_key_format(key):
     document, out = key
     assert document["exam"] == {"title": "Three problems", "course": "DL", "date": "2026-12-01", "seed": 11,
-                                "spec": "three", "generator": document["exam"]["generator"], "total_points": 24.0}
+                                "spec": "three", "precision": "3 significant digits",  # the default
+                                "generator": document["exam"]["generator"], "total_points": 24.0}
     assert document["exam"]["generator"].startswith("examgen ")
     assert [v["key"] for v in document["variants"]] == [f"{i:03d}" for i in range(1, 41)]
     for variant in document["variants"]:

@@ -1,11 +1,12 @@
 """The answer key: `key.json`, every variant's slots, parameters, answers and tolerances.
 
-    {"exam": {"title", "course", "date", "seed", "spec", "generator", "total_points"},
+    {"exam": {"title", "course", "date", "seed", "spec", "precision", "generator", "total_points"},
      "variants": [{"key": "001", "seed": ..., "fingerprint": ..., "student": {...}?,
                    "problems": [{"slot", "slot_key", "id", "points", "parts",
                                  "params", "answers", "tolerances", "exact"?}]}]}
 
-Values follow the catalog's JSON conventions (see `generator.answers`).
+Values follow the catalog's JSON conventions (see `generator.answers`); each field's tolerance
+accepts every value rounded correctly at the exam's `precision` (see `generator.precision`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
         problems = []
         for slot, instance in variant.slots:
             problem = bank.load(slot.problem_id)
-            entry = instance.key_entry(problem)
+            entry = instance.key_entry(problem, plan.precision)
             parts = {name: {"points": pts, "fields": list(problem.part(name).answers)} for name, pts in slot.parts}
             problems.append({"slot": slot.number, "slot_key": slot.key, "id": entry.pop("id"),
                              "points": slot.points, "parts": parts, **entry})
@@ -38,7 +39,7 @@ def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
         out_variants.append(record)
     return {
         "exam": {"title": plan.title, "course": plan.course, "date": plan.date, "seed": plan.seed,
-                 "spec": plan.spec_name, "generator": f"examgen {__version__}",
+                 "spec": plan.spec_name, "precision": plan.precision.text, "generator": f"examgen {__version__}",
                  "total_points": plan.total_points},
         "variants": out_variants,
     }

@@ -49,6 +49,8 @@ from generator.errors import ExamgenError
 from generator.exports import Export, Exporter
 from generator.exports.html import Converter, Html, ProblemHtml, slot_htmls
 from generator.plan import Plan, Slot
+from generator.precision import DEFAULT as DEFAULT_PRECISION
+from generator.precision import Precision, key_tolerance
 from generator.render import _positional, num
 from generator.variants import Variant
 
@@ -124,13 +126,14 @@ def whole_weights(weights: Sequence[Fraction]) -> list[int]:
 
 # ---------------------------------------------------------------- sub-questions
 
-def _subquestion(answer: Answer, value: Any, weight: int) -> str:
+def _subquestion(answer: Answer, value: Any, weight: int, tolerance: dict[str, float] | None = None) -> str:
     kind = answer.type
     if kind in ("int", "shape"):
         return f"{{{weight}:NUMERICAL:={_number(value)}:0}}"
     if kind in ("real", "vector", "matrix", "matrices"):
-        tolerance = moodle_tolerance(float(value), answer.atol, answer.rtol)
-        return f"{{{weight}:NUMERICAL:={_number(value)}:{_tolerance(tolerance)}}}"
+        tolerance = tolerance or answer.tolerance()   # the key's: it accepts the exam's precision
+        bound = moodle_tolerance(float(value), tolerance["atol"], tolerance["rtol"])
+        return f"{{{weight}:NUMERICAL:={_number(value)}:{_tolerance(bound)}}}"
     if kind in ("bool", "bools"):
         options = [("=" if value is True else "") + "true", ("=" if value is False else "") + "false"]
         return f"{{{weight}:MULTICHOICE:{'~'.join(options)}}}"
@@ -147,11 +150,12 @@ def _subquestion(answer: Answer, value: Any, weight: int) -> str:
     return f"{{{weight}:SHORTANSWER:={text}}}"
 
 
-def _field_html(answer: Answer, value: Any, weights: list[int]) -> str:
+def _field_html(answer: Answer, value: Any, weights: list[int], precision: Precision = DEFAULT_PRECISION) -> str:
+    tolerance = key_tolerance(answer.tolerance(), value, precision)
     label = _label(answer.label or answer.name)
     kind = answer.type
     if kind in ("vector", "shape", "bools"):
-        cells = [_subquestion(answer, v, w) for v, w in zip(value, weights, strict=True)]
+        cells = [_subquestion(answer, v, w, tolerance) for v, w in zip(value, weights, strict=True)]
         body = "(" + ", ".join(cells) + ")"
     elif kind in ("matrix", "matrices"):
         matrices = value if kind == "matrices" else [value]
@@ -161,13 +165,13 @@ def _field_html(answer: Answer, value: Any, weights: list[int]) -> str:
             for row in matrix:
                 cells = []
                 for v in row:
-                    cells.append(f"<td>{_subquestion(answer, v, weights[index])}</td>")
+                    cells.append(f"<td>{_subquestion(answer, v, weights[index], tolerance)}</td>")
                     index += 1
                 rows.append("<tr>" + "".join(cells) + "</tr>")
             tables.append('<table class="examgen-matrix">' + "".join(rows) + "</table>")
         body = "".join(tables)
     else:
-        body = _subquestion(answer, value, weights[0])
+        body = _subquestion(answer, value, weights[0], tolerance)
     return f'<p class="examgen-field">{label}: {body}</p>' if kind not in ("matrix", "matrices") else \
         f'<div class="examgen-field"><p>{label}:</p>{body}</div>'
 
@@ -256,7 +260,7 @@ def moodle_xml(plan: Plan, variants: Sequence[Variant],
     if problems is None:
         from generator.documents import render_variant
 
-        problems = slot_htmls(Converter("mathjax"), [render_variant(v) for v in variants])
+        problems = slot_htmls(Converter("mathjax"), [render_variant(v, plan.precision) for v in variants])
     root = ET.Element("quiz")
     base = f"$course$/top/{_category_name(plan.title)}"
     width = max(2, len(str(len(plan.slots))))
@@ -275,7 +279,7 @@ def moodle_xml(plan: Plan, variants: Sequence[Variant],
             for variant, instance, problem_html in pairs:
                 _essay(root, plan, slot, variant, problem, instance, problem_html)
         else:
-            fields = [_fields_html(slot, problem, instance) for _, instance, _ in pairs]
+            fields = [_fields_html(slot, problem, instance, plan.precision) for _, instance, _ in pairs]
             blank = max([BLANK_WIDTH] + [_longest_answer(text) for f in fields for text in f.values()])
             for (variant, _, problem_html), field_html in zip(pairs, fields, strict=True):
                 padded = {part: _pad_blanks(text, blank) for part, text in field_html.items()}
@@ -288,7 +292,7 @@ def _name(plan: Plan, slot: Slot, variant: Variant, suffix: str = "") -> str:
     return f"{plan.spec_name} slot {slot.number} {slot.problem_id} variant {variant.key}{suffix}"
 
 
-def _fields_html(slot: Slot, problem, instance) -> dict[str, str]:
+def _fields_html(slot: Slot, problem, instance, precision: Precision = DEFAULT_PRECISION) -> dict[str, str]:
     """Part name -> the cloze blanks of its graded fields."""
     shares = entry_weights(problem, slot, instance.answers)
     order = [name for part, _ in slot.parts for name in problem.part(part).answers]
@@ -298,7 +302,7 @@ def _fields_html(slot: Slot, problem, instance) -> dict[str, str]:
         lines = []
         for name in problem.part(part).answers:
             weights = [next(whole) for _ in shares[name]]
-            lines.append(_field_html(problem.answer(name), instance.answers[name], weights))
+            lines.append(_field_html(problem.answer(name), instance.answers[name], weights, precision))
         out[part] = "".join(lines)
     return out
 
