@@ -312,7 +312,8 @@ def build_practice(target: str, seed: int, out: Path | None = None, count: int |
                                 f"(pandoc cannot convert it to MathML): {' '.join(tex.split())[:80]}")
     page = render_page(page_context(plan, variants, htmls, command))
     written: list[str] = []
-    with atomic_directory(out) as staging:
+    inputs = [Path(target)] if is_spec(target) else []
+    with atomic_directory(out, "practice", inputs) as staging:
         def write(name: str, text: str) -> None:
             (staging / name).write_text(text, encoding="utf-8")
             written.append(name)
@@ -324,7 +325,7 @@ def build_practice(target: str, seed: int, out: Path | None = None, count: int |
         if pdf:
             progress("compiling", 0, 1)
             workdir = staging / ".latex"
-            result = compile_all([Document("practice", tex, ("1", "2"))], workdir, jobs=1)
+            result = compile_all([Document("practice", tex, ("1", "2"))], workdir, jobs=1, warnings=warnings)
             shutil.copyfile(result["practice"], staging / "practice.pdf")
             shutil.rmtree(workdir)
             written.append("practice.pdf")
