@@ -385,12 +385,25 @@ def write_output(out: Path, kind: str, inputs: Sequence[Path] = ()) -> Iterator[
         yield staging
 
 
+def _find_prctl():
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    return prctl
+
+
+# Looked up once, in the parent: a forked child (preexec_fn) must not call the dynamic loader.
+_PRCTL = _find_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
 def die_with_parent(signum: int = signal.SIGKILL) -> None:
     """Ask Linux to send `signum` to this process when its parent ends (a child's preexec_fn or a
     pool's initializer): no pdflatex or worker outlives a killed examgen."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signum, 0, 0, 0)   # PR_SET_PDEATHSIG
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
 
 
 def worker_init(parent: int) -> None:

@@ -342,7 +342,7 @@ class Converter:
         document = figure_document(sources, border="2pt")  # an SVG clips at its edge
         (workdir / f"{name}.tex").write_text(document, encoding="utf-8")
         self.pdflatex_runs += 1
-        fmt = preamble_format(document)  # the preamble precompiled once (cached), as for the sheets
+        fmt = preamble_format(document, workdir)  # precompiled once (cached; else built in workdir), as for the sheets
         try:
             result = subprocess.run([pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), f"{name}.tex"],
                                     cwd=workdir, env=tex_environment(),
