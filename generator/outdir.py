@@ -76,13 +76,13 @@ def resolve_target(out: Path, inputs: Sequence[Path] = ()) -> Path:
     target = Path(os.path.realpath(out))
     if target == target.parent:
         raise _fail("refusing to write the output into the root folder", out)
-    cwd = Path(os.path.realpath(Path.cwd()))
+    cwd = Path(os.path.realpath("."))
     if _is_within(cwd, target):
         what = "the working folder" if cwd == target else "a folder that holds the working folder"
         raise _fail(f"refusing to replace {what} with an output folder", out,
                     "pass --out with a new folder, e.g. --out output/NAME")
-    home = Path(os.path.realpath(Path.home()))
-    if _is_within(home, target):
+    home = Path(os.path.realpath(os.path.expanduser("~")))
+    if home != home.parent and _is_within(home, target):
         raise _fail("refusing to replace the home folder (or one above it) with an output folder", out)
     for source in inputs:
         real = Path(os.path.realpath(source))

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -342,6 +343,23 @@ def test_reused_pdfs_are_checked_against_their_recorded_digest(tmp_path, spec):
 
 # ---------------------------------------------------------------- leftovers of killed runs
 
+def test_the_swap_without_renameat2_keeps_other_files(tmp_path, spec, monkeypatch):
+    """Where the one-step exchange is missing: set the old folder aside, rename, remove."""
+    from generator import outdir, pipeline
+    from generator.plan import make_plan
+    from generator.spec import load_spec
+
+    monkeypatch.setattr(outdir, "_exchange", lambda a, b: False)
+    out = tmp_path / "out"
+    pipeline.build(make_plan(*load_spec(spec), spec), out, pdf=False)
+    (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    again = pipeline.build(make_plan(*load_spec(spec), spec, seed=12), out, pdf=False)
+    assert not again.up_to_date
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    assert json.loads((out / "key.json").read_text(encoding="utf-8"))["exam"]["seed"] == 12
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def _dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
@@ -367,15 +385,41 @@ def test_leftovers_of_dead_runs_are_removed_and_an_output_left_aside_is_restored
     assert json.loads((out / "key.json").read_text(encoding="utf-8"))["exam"]["seed"] == 5
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may delete from read-only folders anyway")
-def test_read_only_previous_output_leaves_nothing_aside(tmp_path, spec):
-    out = tmp_path / "out"
-    assert build(spec, out).returncode == 0
-    for folder in [out, *[p for p in out.rglob("*") if p.is_dir()]]:
-        folder.chmod(0o555)
-    result = build(spec, out, "--seed", "6")
-    assert result.returncode == 0, result.stderr
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+def _unprivileged() -> list[str]:
+    """A command prefix that drops root (root writes into read-only folders anyway)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv to drop root")
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test_read_only_previous_output_leaves_nothing_aside():
+    user = _unprivileged()
+    folder = Path(tempfile.mkdtemp(prefix="examgen-readonly-"))
+    try:
+        folder.chmod(0o777)
+        spec = folder / "s.yaml"
+        spec.write_text(SPEC, encoding="utf-8")
+        spec.chmod(0o644)
+        out = folder / "out"
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([*user, sys.executable, "-m", "generator", *args], cwd=ROOT, capture_output=True,
+                                  text=True, env=env_with(PYTHONDONTWRITEBYTECODE="1", HOME=str(folder)), timeout=300)
+
+        assert run("build", str(spec), "--no-pdf", "--out", str(out)).returncode == 0
+        for path in [out, *[p for p in out.rglob("*") if p.is_dir()]]:
+            path.chmod(0o555)
+        result = run("build", str(spec), "--no-pdf", "--out", str(out), "--seed", "6")
+        assert result.returncode == 0, result.stderr
+        assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+        assert json.loads((out / "key.json").read_text(encoding="utf-8"))["exam"]["seed"] == 6
+    finally:
+        for path in folder.rglob("*"):
+            if path.is_dir():
+                path.chmod(0o755)
+        shutil.rmtree(folder)
 
 
 def _pdflatex_under(folder: Path) -> list[int]:
