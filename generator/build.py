@@ -86,9 +86,9 @@ def _sha256(path: Path) -> str:
 
 
 def _verified(fmt: Path) -> bool | None:
-    """True when `fmt` matches the digest stored beside it; None when there is no format at all."""
+    """True when `fmt` matches the digest stored beside it; None when there is no entry at all."""
     check = fmt.with_name(fmt.name + ".sha256")
-    if not fmt.exists() and not check.exists():
+    if not fmt.parent.exists():
         return None
     try:
         return check.read_text(encoding="ascii").strip() == _sha256(fmt)
@@ -125,23 +125,17 @@ def preamble_format(tex: str, scratch: Path | None = None, warnings: list[str] |
         return None
     name = "examgen-" + hashlib.sha256((tex_identity() + "\n" + head).encode()).hexdigest()[:20]
     cache = format_cache()
-    target = cache / f"{name}.fmt"
-    state = _verified(target)
+    # One folder per format (the .fmt and its digest), put in place by one rename: a reader
+    # sees a whole entry or none, also while another build writes the same one.
+    entry = cache / name
+    fmt = entry / f"{name}.fmt"
+    state = _verified(fmt)
     if state:
-        return str(target.with_suffix(""))
+        return str(fmt.with_suffix(""))
     if state is False and warnings is not None:
-        warnings.append(f"the cached TeX format {target} was damaged; it was built again")
+        warnings.append(f"the cached TeX format {fmt} was damaged; it was built again")
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache) as folder:
-            built = _make_format(head, name, Path(folder))
-            if built is None:
-                return None
-            check = Path(folder) / f"{name}.fmt.sha256"
-            check.write_text(_sha256(built) + "\n", encoding="ascii")
-            os.replace(check, target.with_name(target.name + ".sha256"))
-            os.replace(built, target)
-        return str(target.with_suffix(""))
+        return _cache_format(head, name, cache, entry, fmt)
     except subprocess.SubprocessError:
         return None
     except OSError:
@@ -154,6 +148,33 @@ def preamble_format(tex: str, scratch: Path | None = None, warnings: list[str] |
     except (OSError, subprocess.SubprocessError):
         return None
     return str(built.with_suffix("")) if built else None
+
+
+def _cache_format(head: str, name: str, cache: Path, entry: Path, fmt: Path) -> str | None:
+    cache.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
+    try:
+        built = _make_format(head, name, building)
+        if built is None:
+            return None
+        (building / f"{name}.fmt.sha256").write_text(_sha256(built) + "\n", encoding="ascii")
+        if os.path.lexists(entry):
+            if _verified(fmt):          # another build has just cached it
+                return str(fmt.with_suffix(""))
+            damaged = Path(tempfile.mkdtemp(prefix=".damaged-", dir=cache))
+            os.replace(entry, damaged / name)
+            shutil.rmtree(damaged, ignore_errors=True)
+        try:
+            os.rename(building, entry)
+        except OSError:
+            if not _verified(fmt):
+                raise
+            return str(fmt.with_suffix(""))
+        building = entry
+        return str(fmt.with_suffix(""))
+    finally:
+        if building != entry:
+            shutil.rmtree(building, ignore_errors=True)
 
 
 def time_limit(document: Document) -> float:

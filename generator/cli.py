@@ -329,7 +329,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             make_parser().print_help()
             return 2
-        return COMMANDS[args.command](args)
+        from generator.outdir import signals_interrupt
+
+        with signals_interrupt():  # SIGTERM and SIGHUP clean up as Ctrl-C does
+            return COMMANDS[args.command](args)
     except UsageError as error:
         print(str(error), file=sys.stderr)
         return 2

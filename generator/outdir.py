@@ -227,7 +227,7 @@ class _Lock:
 
 
 @contextmanager
-def _signals_interrupt() -> Iterator[None]:
+def signals_interrupt() -> Iterator[None]:
     """SIGTERM and SIGHUP end the run as Ctrl-C does (cleanup runs), in the main thread only."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -363,7 +363,7 @@ def open_output(out: Path, kind: str, inputs: Sequence[Path] = ()) -> Iterator[O
     out = Path(out)
     target = resolve_target(out, inputs)
     lock = _Lock(out, target)
-    with _signals_interrupt():
+    with signals_interrupt():
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
