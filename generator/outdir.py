@@ -87,7 +87,7 @@ def resolve_target(out: Path, inputs: Sequence[Path] = ()) -> Path:
     for source in inputs:
         real = Path(os.path.realpath(source))
         if _is_within(real, target):
-            raise _fail(f"the output folder holds the input {source}, which the build would replace", out,
+            raise _fail(f"the output folder holds the input {source}, which writing it would replace", out,
                         "keep the spec and roster outside --out, or pass another --out")
     if os.path.lexists(target) and not target.is_dir():
         raise _fail("is a file, not a folder", out, "pass --out with a folder name, or move the file away")

@@ -498,6 +498,24 @@ def test_signals_clean_up_and_end_pdflatex(tmp_path, signum):
 
 
 @needs_tex
+def test_a_second_build_while_one_compiles_is_refused_and_the_first_ships_its_own_pdfs(tmp_path):
+    spec = tmp_path / "slow.yaml"
+    spec.write_text(SLOW_SPEC, encoding="utf-8")
+    out = tmp_path / "out"
+    assert build(spec, out).returncode == 0
+    first = _start_and_wait_for_pdflatex(spec, out, tmp_path)
+    second = build(spec, out, "--seed", "2")
+    _, stderr = first.communicate(timeout=300)
+    assert first.returncode == 0, stderr
+    assert_one_line(second, "another examgen is writing this folder now", str(out))
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    assert key["exam"]["seed"] == 5
+    text = subprocess.run(["pdftotext", str(out / "variants" / "001" / "exam.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Exam seed 5, variant 001" in text and "Exam seed 2" not in text
+
+
+@needs_tex
 def test_after_sigkill_no_pdflatex_lives_and_the_next_build_cleans_up(tmp_path):
     spec = tmp_path / "slow.yaml"
     spec.write_text(SLOW_SPEC, encoding="utf-8")
