@@ -344,8 +344,12 @@ class OutputFolder:
                 remove_tree(staging)       # now the old folder
                 return
             aside = self.target.parent / f".{self.target.name}.old-{os.getpid()}-{os.urandom(4).hex()}"
-            os.rename(self.target, aside)  # a kill here is undone by clean_leftovers
-            os.rename(staging, self.target)
+            os.rename(self.target, aside)  # a SIGKILL here is undone by the next run's clean_leftovers
+            try:
+                os.rename(staging, self.target)
+            except BaseException:
+                os.rename(aside, self.target)
+                raise
             remove_tree(aside)
         else:
             os.rename(staging, self.target)
