@@ -16,7 +16,7 @@ import os
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,9 +145,8 @@ def _source_digest(problem_ids: Sequence[str]) -> str:
 def inputs_digest(plan: Plan, pdf: bool, options: dict[str, Any]) -> str:
     # A slot's `where` (the spec's path as typed, for error messages) changes no output: left
     # out, the manifest is the same whichever folder the build was started from.
-    plan_data = asdict(plan)
-    plan_data["slots"] = [{k: v for k, v in slot.items() if k != "where"} for slot in plan_data["slots"]]
-    blob = json.dumps({"plan": plan_data, "pdf": pdf, "options": options, "source": _source_digest([slot.problem_id for slot in plan.slots]),
+    plan = replace(plan, slots=tuple(replace(slot, where="") for slot in plan.slots))
+    blob = json.dumps({"plan": asdict(plan), "pdf": pdf, "options": options, "source": _source_digest([slot.problem_id for slot in plan.slots]),
                        "tex": tex_identity() if pdf else None}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
