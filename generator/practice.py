@@ -31,11 +31,12 @@ from markupsafe import Markup
 
 from generator import __version__, bank
 from generator.answers import Answer
-from generator.build import Document, atomic_directory, compile_all, pdflatex
+from generator.build import Document, compile_all, pdflatex
 from generator.documents import exam_context, variant_contexts
 from generator.errors import ExamgenError
 from generator.exports.html import Converter, ProblemHtml, problems_to_html
 from generator.exports.key import dumps, key_document
+from generator.outdir import write_output
 from generator.plan import Plan, Slot, make_plan
 from generator.render import TEMPLATES, num, render_problem, render_template
 from generator.seeds import Sampler, variant_seed
@@ -313,7 +314,7 @@ def build_practice(target: str, seed: int, out: Path | None = None, count: int |
     page = render_page(page_context(plan, variants, htmls, command))
     written: list[str] = []
     inputs = [Path(target)] if is_spec(target) else []
-    with atomic_directory(out, "practice", inputs) as staging:
+    with write_output(out, "practice", inputs) as staging:
         def write(name: str, text: str) -> None:
             (staging / name).write_text(text, encoding="utf-8")
             written.append(name)
