@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -152,6 +153,10 @@ def preamble_format(tex: str, scratch: Path | None = None, warnings: list[str] |
 
 def _cache_format(head: str, name: str, cache: Path, entry: Path, fmt: Path) -> str | None:
     cache.mkdir(parents=True, exist_ok=True)
+    for left in cache.glob(".building-*"):   # left by a killed build (a format takes seconds)
+        with contextlib.suppress(OSError):
+            if time.time() - left.stat().st_mtime > 3600:
+                shutil.rmtree(left, ignore_errors=True)
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
     try:
         built = _make_format(head, name, building)
