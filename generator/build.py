@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from pathlib import Path
 from generator.errors import CompileError, ExamgenError
 from generator.figures import FIGURES, MIN_PICTURES, figure_document, include_pages, pictures
 from generator.markers import END_LABEL, MARKER
+from generator.outdir import die_with_parent, write_output
 
 PDFLATEX_FLAGS = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape")
 INSTALL_HINT = ("install TeX Live: apt-get install texlive-latex-base texlive-latex-recommended "
@@ -77,39 +79,108 @@ def tex_identity() -> str:
     return f"{real}:{stat.st_size}:{int(stat.st_mtime)}"
 
 
-def preamble_format(tex: str) -> str | None:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verified(fmt: Path) -> bool | None:
+    """True when `fmt` matches the digest stored beside it; None when there is no entry at all."""
+    check = fmt.with_name(fmt.name + ".sha256")
+    if not fmt.parent.exists():
+        return None
+    try:
+        return check.read_text(encoding="ascii").strip() == _sha256(fmt)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _make_format(head: str, name: str, folder: Path) -> Path | None:
+    """Compile the preamble `head` into `folder/name.fmt` (mylatexformat); None when it fails."""
+    source = folder / "preamble.tex"
+    source.write_text(head + "\\begin{document}\n\\end{document}\n", encoding="utf-8")
+    result = subprocess.run(
+        [pdflatex(), "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+         f"-jobname={name}", "&pdflatex", "mylatexformat.ltx", source.name],
+        cwd=folder, env=tex_environment(), stdin=subprocess.DEVNULL, capture_output=True, timeout=120,
+        preexec_fn=die_with_parent)
+    built = folder / f"{name}.fmt"
+    return built if result.returncode == 0 and built.is_file() else None
+
+
+def preamble_format(tex: str, scratch: Path | None = None, warnings: list[str] | None = None) -> str | None:
     """A precompiled format of the document's preamble (mylatexformat), built once and cached.
 
     Loading the preamble (exam class, TikZ, fonts) is a large part of every pdflatex pass; all
     sheets share one preamble, so one format serves every document of every build. Returns the
-    format's path without `.fmt` for `-fmt=`, or None when it cannot be built (then documents
-    compile the ordinary way). Whether a format is used changes the PDF bytes, so a given
-    machine always takes the same way.
+    format's path without `.fmt` for `-fmt=`, or None when it cannot be built. Whether a format is
+    used changes the PDF bytes, so the way never depends on the cache: a cached format is used only
+    when it matches the digest stored beside it (a damaged one is built again, with a warning),
+    and when the cache cannot be written the format is built in `scratch` (a folder that lives as
+    long as the compiles) instead.
     """
     head, marker, _ = tex.partition("\\begin{document}")
-    if not marker or os.environ.get("EXAMGEN_TEX_FORMAT") == "0":
+    if not marker:
         return None
     name = "examgen-" + hashlib.sha256((tex_identity() + "\n" + head).encode()).hexdigest()[:20]
     cache = format_cache()
-    target = cache / f"{name}.fmt"
-    if target.is_file():
-        return str(target.with_suffix(""))
+    # One folder per format (the .fmt and its digest), put in place by one rename: a reader
+    # sees a whole entry or none, also while another build writes the same one.
+    entry = cache / name
+    fmt = entry / f"{name}.fmt"
+    state = _verified(fmt)
+    if state:
+        return str(fmt.with_suffix(""))
+    if state is False and warnings is not None:
+        warnings.append(f"the cached TeX format {fmt} was damaged; it was built again")
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache) as folder:
-            source = Path(folder) / "preamble.tex"
-            source.write_text(head + "\\begin{document}\n\\end{document}\n", encoding="utf-8")
-            result = subprocess.run(
-                [pdflatex(), "-ini", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-                 f"-jobname={name}", "&pdflatex", "mylatexformat.ltx", source.name],
-                cwd=folder, env=tex_environment(), stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
-            built = Path(folder) / f"{name}.fmt"
-            if result.returncode != 0 or not built.is_file():
-                return None
-            os.replace(built, target)
+        return _cache_format(head, name, cache, entry, fmt)
+    except subprocess.SubprocessError:
+        return None
+    except OSError:
+        pass
+    if scratch is None:
+        return None
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="format-", dir=scratch))
+        built = _make_format(head, name, folder)
     except (OSError, subprocess.SubprocessError):
         return None
-    return str(target.with_suffix(""))
+    return str(built.with_suffix("")) if built else None
+
+
+def _cache_format(head: str, name: str, cache: Path, entry: Path, fmt: Path) -> str | None:
+    cache.mkdir(parents=True, exist_ok=True)
+    for left in cache.glob(".building-*"):   # left by a killed build (a format takes seconds)
+        with contextlib.suppress(OSError):
+            if time.time() - left.stat().st_mtime > 3600:
+                shutil.rmtree(left, ignore_errors=True)
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
+    try:
+        built = _make_format(head, name, building)
+        if built is None:
+            return None
+        (building / f"{name}.fmt.sha256").write_text(_sha256(built) + "\n", encoding="ascii")
+        if os.path.lexists(entry):
+            if _verified(fmt):          # another build has just cached it
+                return str(fmt.with_suffix(""))
+            damaged = Path(tempfile.mkdtemp(prefix=".damaged-", dir=cache))
+            os.replace(entry, damaged / name)
+            shutil.rmtree(damaged, ignore_errors=True)
+        try:
+            os.rename(building, entry)
+        except OSError:
+            if not _verified(fmt):
+                raise
+            return str(fmt.with_suffix(""))
+        building = entry
+        return str(fmt.with_suffix(""))
+    finally:
+        if building != entry:
+            shutil.rmtree(building, ignore_errors=True)
 
 
 def time_limit(document: Document) -> float:
@@ -130,9 +201,10 @@ class Running:
             if self.stopped:
                 raise KeyboardInterrupt
             # A session of its own: Ctrl-C reaches examgen, which then ends pdflatex itself.
+            # And it dies with examgen, even when examgen is killed (SIGKILL runs no cleanup).
             process = subprocess.Popen(command, cwd=cwd, env=tex_environment(), stdin=subprocess.DEVNULL,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
+                                       start_new_session=True, preexec_fn=die_with_parent)
             self._processes.add(process)
             return process
 
@@ -164,8 +236,11 @@ class Running:
 
 
 def compile_document(document: Document, workdir: Path, timeout: float | None = None,
-                     running: Running | None = None, fmt: str | None = None) -> Path:
-    """Compile `document` in `workdir` (two passes); return the PDF or raise CompileError."""
+                     running: Running | None = None, fmt: str | None = None,
+                     scratch: Path | None = None, warnings: list[str] | None = None) -> Path:
+    """Compile `document` in `workdir` (two passes); return the PDF or raise CompileError.
+
+    `scratch` and `warnings` go to `preamble_format` for the figures' format."""
     running = running or Running()
     limit = timeout if timeout is not None else time_limit(document)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -173,7 +248,7 @@ def compile_document(document: Document, workdir: Path, timeout: float | None = 
     tex_path.write_text(document.tex, encoding="utf-8")
     command = [pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), tex_path.name]
     pdf = workdir / f"{document.name}.pdf"
-    if _figures_once(document, workdir, limit, running):
+    if _figures_once(document, workdir, limit, running, scratch, warnings):
         tex_path.write_text(include_pages(document.tex), encoding="utf-8")
     for number in (1, 2):
         # The first pass only settles the .aux (page counts): -draftmode writes no PDF and
@@ -190,7 +265,8 @@ def compile_document(document: Document, workdir: Path, timeout: float | None = 
     return pdf
 
 
-def _figures_once(document: Document, workdir: Path, limit: float, running: Running) -> bool:
+def _figures_once(document: Document, workdir: Path, limit: float, running: Running,
+                  scratch: Path | None = None, warnings: list[str] | None = None) -> bool:
     """Typeset the document's TikZ pictures once, into workdir/figures.pdf (see
     generator.figures). False when there are too few to pay, or when they fail to compile
     alone: the document then draws them itself, and any error is reported from it."""
@@ -199,7 +275,7 @@ def _figures_once(document: Document, workdir: Path, limit: float, running: Runn
         return False
     source = figure_document(sources)
     (workdir / f"{FIGURES}.tex").write_text(source, encoding="utf-8")
-    fmt = preamble_format(source)
+    fmt = preamble_format(source, scratch, warnings)
     returncode = running.run([pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), f"{FIGURES}.tex"],
                              workdir, limit)
     return returncode == 0 and (workdir / f"{FIGURES}.pdf").is_file()
@@ -293,61 +369,46 @@ def join_pdfs(sources: Sequence[Path], target: Path) -> None:
 
 
 def compile_all(documents: Sequence[Document], workdir: Path, jobs: int,
-                done: Callable[[Document], None] | None = None) -> dict[str, Path]:
+                done: Callable[[Document], None] | None = None,
+                warnings: list[str] | None = None) -> dict[str, Path]:
     """Compile documents side by side, `jobs` pdflatex processes at a time.
 
-    The first failure (or an interrupt) ends every other running compile at once.
+    The first failure (or an interrupt) ends every other running compile at once. Notes about
+    the format cache (a damaged entry built again) are added to `warnings`.
     """
     pdflatex()  # fail early and clearly when TeX is missing
-    formats: dict[str, str | None] = {}
-    for document in documents:
-        head = document.tex.partition("\\begin{document}")[0]
-        if head not in formats:
-            formats[head] = preamble_format(document.tex)
-    running = Running()
-    results: dict[str, Path] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    try:
-        futures = {pool.submit(compile_document, d, workdir / d.name, None, running,
-                               formats[d.tex.partition("\\begin{document}")[0]]): d for d in documents}
-        for future in as_completed(futures):
-            document = futures[future]
-            results[document.name] = future.result()
-            if done:
-                done(document)
-    except BaseException:
-        running.stop_all()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    with tempfile.TemporaryDirectory(prefix="examgen-formats-") as scratch:
+        formats: dict[str, str | None] = {}
+        for document in documents:
+            head = document.tex.partition("\\begin{document}")[0]
+            if head not in formats:
+                formats[head] = preamble_format(document.tex, Path(scratch), warnings)
+        running = Running()
+        results: dict[str, Path] = {}
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
+            futures = {pool.submit(compile_document, d, workdir / d.name, None, running,
+                                   formats[d.tex.partition("\\begin{document}")[0]], Path(scratch), warnings): d
+                       for d in documents}
+            for future in as_completed(futures):
+                document = futures[future]
+                results[document.name] = future.result()
+                if done:
+                    done(document)
+        except BaseException:
+            running.stop_all()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 
 @contextmanager
-def atomic_directory(target: Path) -> Iterator[Path]:
+def atomic_directory(target: Path, kind: str = "build", inputs: Sequence[Path] = ()) -> Iterator[Path]:
     """Write a whole output folder beside `target` and swap it in only when complete.
 
-    An error or an interrupt leaves the previous build's output as it was.
+    An error or an interrupt leaves the previous build's output as it was; the checks, the lock
+    and the swap are `generator.outdir.write_output`'s.
     """
-    target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output is an ordinary folder
-    except OSError as error:
-        raise ExamgenError(f"cannot write the output folder ({error.strerror})", str(target),
-                           "choose another folder with --out or fix its permissions") from None
-    try:
+    with write_output(Path(target), kind, inputs) as staging:
         yield staging
-        old = None
-        if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

@@ -181,10 +181,13 @@ def cmd_build(args) -> int:
         students = load_roster(args.roster)
     spec, where = load_spec(args.spec)
     plan = make_plan(spec, where, args.spec, variants=args.variants, seed=args.seed, students=students)
-    out = args.out or Path("output") / plan.slug
+    from generator.outdir import default_output
+
+    out = args.out or default_output(Path("output"), plan.slug)
     with _progress() as progress:
         result = build(plan, out, pdf=not args.no_pdf, jobs=args.jobs, progress=progress,
-                       options={"formats": sorted(set(args.formats))} if args.formats else None)
+                       options={"formats": sorted(set(args.formats))} if args.formats else None,
+                       inputs=[args.spec, *([args.roster] if args.roster else [])])
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if result.up_to_date:
@@ -327,7 +330,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             make_parser().print_help()
             return 2
-        return COMMANDS[args.command](args)
+        from generator.outdir import signals_interrupt
+
+        with signals_interrupt():  # SIGTERM and SIGHUP clean up as Ctrl-C does
+            return COMMANDS[args.command](args)
     except UsageError as error:
         print(str(error), file=sys.stderr)
         return 2

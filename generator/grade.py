@@ -696,18 +696,19 @@ def feedback_name(key: str, taken: set[str]) -> str:
 
 
 def write_results(grades: Grades, out: str | Path) -> list[Path]:
-    """Write `scores.csv` and `feedback/<student>.txt` into `out`; the paths written."""
+    """Write `scores.csv` and `feedback/<student>.txt` into `out`, the whole grading at once (a
+    staging folder swapped in, see generator.outdir): feedback of students no longer graded is
+    gone, a full disk leaves the previous grading as it was. The paths written."""
+    from generator.outdir import write_output
+
     out = Path(out)
-    try:
-        (out / "feedback").mkdir(parents=True, exist_ok=True)
-        written = [out / "scores.csv"]
-        written[0].write_text(scores_csv(grades), encoding="utf-8")
+    names: list[str] = []
+    with write_output(out, "grade") as staging:
+        (staging / "feedback").mkdir()
+        (staging / "scores.csv").write_text(scores_csv(grades), encoding="utf-8")
         taken: set[str] = set()
         for student in grades.students:
-            path = out / "feedback" / feedback_name(student.key, taken)
-            path.write_text(feedback_text(grades, student), encoding="utf-8")
-            written.append(path)
-    except OSError as error:
-        raise ExamgenError(f"cannot write the grades ({error.strerror})", str(out),
-                           "choose another folder with --out or fix its permissions") from None
-    return written
+            name = feedback_name(student.key, taken)
+            (staging / "feedback" / name).write_text(feedback_text(grades, student), encoding="utf-8")
+            names.append(name)
+    return [out / "scores.csv"] + [out / "feedback" / name for name in names]

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from generator import __version__, exports
 from generator.bank import DEFAULT_BANK, ROOT
 from generator.build import (
     Document,
-    atomic_directory,
     compile_all,
     join_pdfs,
     page_counts,
@@ -32,6 +32,7 @@ from generator.build import (
     tex_identity,
 )
 from generator.documents import SHEETS, render_sheet, rendered_problems, variant_contexts
+from generator.outdir import OutputFolder, open_output, worker_init
 from generator.plan import Plan
 from generator.roster import shared_instances
 from generator.variants import Variant, make_variant
@@ -82,10 +83,17 @@ def prepare(plan: Plan, jobs: int, progress: Progress = _noop) -> list[tuple[Var
     size = math.ceil(len(keys) / (jobs * 4))
     chunks = [keys[i:i + size] for i in range(0, len(keys), size)]
     prepared = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # The workers end with examgen, even when it is killed (they would wait for work forever).
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=worker_init, initargs=(os.getpid(),))
+    try:
         for result in pool.map(_prepare_chunk, [plan] * len(chunks), chunks):
             prepared.extend(result)
             progress("instances", len(prepared), len(keys))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
     return prepared
 
 
@@ -133,6 +141,9 @@ def _source_digest(problem_ids: Sequence[str]) -> str:
 
 
 def inputs_digest(plan: Plan, pdf: bool, options: dict[str, Any]) -> str:
+    # A slot's `where` (the spec's path as typed, for error messages) changes no output: left
+    # out, the manifest is the same whichever folder the build was started from.
+    plan = replace(plan, slots=tuple(replace(slot, where="") for slot in plan.slots))
     blob = json.dumps({"plan": asdict(plan), "pdf": pdf, "options": options, "source": _source_digest([slot.problem_id for slot in plan.slots]),
                        "tex": tex_identity() if pdf else None}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -140,27 +151,56 @@ def inputs_digest(plan: Plan, pdf: bool, options: dict[str, Any]) -> str:
 
 def _read_manifest(out: Path) -> dict[str, Any]:
     try:
-        return json.loads((out / STATE / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((out / STATE / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def _document_hash(document: Document) -> str:
     return hashlib.sha256((tex_identity() + "\n" + document.tex).encode()).hexdigest()
 
 
+def _file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _intact(out: Path, manifest: dict[str, Any]) -> bool:
+    """Every file the manifest lists is there with the bytes the build wrote."""
+    hashes = manifest.get("sha256")
+    files = manifest.get("files")
+    if not isinstance(hashes, dict) or not isinstance(files, list):
+        return False
+    return all(isinstance(f, str) and _file_hash(out / f) == hashes.get(f) for f in files)
+
+
 # ---------------------------------------------------------------- the build
 
 def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Progress = _noop,
-          options: dict[str, Any] | None = None) -> BuildResult:
-    """Build `plan` into `out`. `options` are further output choices that change what is written."""
+          options: dict[str, Any] | None = None, inputs: Sequence[Path] = ()) -> BuildResult:
+    """Build `plan` into `out`. `options` are further output choices that change what is written;
+    `inputs` are the files the plan was read from (the spec, the roster), never to be inside `out`.
+
+    `out` must be a new, empty or examgen-made folder (see generator.outdir); the files of other
+    kinds there (grading results, notes) are kept.
+    """
     out = Path(out)
     options = dict(options or {})
     if pdf:
         pdflatex()  # before any work: TeX missing is a clear error, not a failure after rendering
-    previous = _read_manifest(out)
+    with open_output(out, "build", inputs) as folder:
+        return _build(plan, out, folder, pdf, jobs, progress, options)
+
+
+def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, progress: Progress,
+           options: dict[str, Any]) -> BuildResult:
+    target = folder.target
+    previous = _read_manifest(target)
     digest = inputs_digest(plan, pdf, options)
-    if previous.get("inputs") == digest and all((out / f).is_file() for f in previous.get("files", [])):
+    if previous.get("inputs") == digest and _intact(target, previous):
         return BuildResult(out, len(plan.variant_keys), pdf, tuple(previous["files"]), up_to_date=True,
                            warnings=tuple(previous.get("warnings", ())))
 
@@ -168,7 +208,8 @@ def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Prog
     variants = [v for v, _ in prepared]
     written: list[str] = []
     compiled = 0
-    with atomic_directory(out) as staging:
+    notes: list[str] = []
+    with folder.stage() as staging:
         def write(relative: str, text: str) -> None:
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,20 +227,29 @@ def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Prog
                 write(f"variants/{variant.key}/{sheet}.tex", render_sheet(plan, [contexts[sheet]], sheet))
         cache: dict[str, Any] = {}
         if pdf:
-            compiled, cache = _pdfs(plan, prepared, jobs, staging, out, previous, written, progress)
+            compiled, cache = _pdfs(plan, prepared, jobs, staging, target, previous, written, progress, notes)
         manifest = {"generator": __version__, "inputs": digest, "files": sorted(written), "documents": cache,
-                    "warnings": warnings}
+                    "warnings": warnings, "sha256": {f: _file_hash(staging / f) for f in sorted(written)}}
         state = staging / STATE
         state.mkdir(exist_ok=True)
         (state / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return BuildResult(out, len(variants), pdf, tuple(written), compiled=compiled, warnings=tuple(warnings))
+    return BuildResult(out, len(variants), pdf, tuple(written), compiled=compiled,
+                       warnings=tuple(warnings) + tuple(dict.fromkeys(notes)))
+
+
+def _reusable(entry: Any, digest: str, pdf: Path) -> bool:
+    """A previous combined PDF is reused only for the same .tex and only with the bytes that
+    build recorded: never a PDF another build (another seed) left in the folder."""
+    return (isinstance(entry, dict) and entry.get("hash") == digest and isinstance(entry.get("pages"), list)
+            and isinstance(entry.get("pdf"), str) and _file_hash(pdf) == entry["pdf"])
 
 
 def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: dict[str, Any],
-          written: list[str], progress: Progress) -> tuple[int, dict[str, Any]]:
+          written: list[str], progress: Progress, notes: list[str]) -> tuple[int, dict[str, Any]]:
     """Compile (or reuse) the combined documents, split them per variant, join them per sheet."""
     docs = documents(plan, prepared)
     old = previous.get("documents", {})
+    old = old if isinstance(old, dict) else {}
     cache: dict[str, Any] = {}
     to_compile = []
     pdf_dir = staging / STATE / "pdf"
@@ -208,7 +258,7 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
         digest = _document_hash(document)
         reusable = out / STATE / "pdf" / f"{document.name}.pdf"
         entry = old.get(document.name)
-        if entry and entry["hash"] == digest and reusable.is_file():
+        if _reusable(entry, digest, reusable):
             shutil.copyfile(reusable, pdf_dir / f"{document.name}.pdf")
             cache[document.name] = entry
         else:
@@ -232,12 +282,13 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
             aux = (workdir / document.name / f"{document.name}.aux").read_text(encoding="utf-8")
             cache[document.name]["pages"] = page_counts(aux, len(document.variant_keys))
             shutil.copyfile(workdir / document.name / f"{document.name}.pdf", pdf_dir / f"{document.name}.pdf")
+            cache[document.name]["pdf"] = _file_hash(pdf_dir / f"{document.name}.pdf")
             split(document)
             finished += 1
             progress("compiling", finished, len(to_compile))
 
         progress("compiling", 0, len(to_compile))
-        compile_all(to_compile, workdir, jobs, done)
+        compile_all(to_compile, workdir, jobs, done, notes)
         shutil.rmtree(workdir)
 
     for sheet in SHEETS:

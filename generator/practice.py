@@ -31,11 +31,12 @@ from markupsafe import Markup
 
 from generator import __version__, bank, exports
 from generator.answers import Answer
-from generator.build import Document, atomic_directory, compile_all, pdflatex
+from generator.build import Document, compile_all, pdflatex
 from generator.documents import render_variant, sheet_context, variant_contexts
 from generator.errors import ExamgenError
 from generator.exports import Export, Exporter
 from generator.exports.html import ProblemHtml
+from generator.outdir import write_output
 from generator.plan import Plan, Slot, make_plan
 from generator.precision import key_tolerance
 from generator.render import TEMPLATES, num, render_template
@@ -305,7 +306,8 @@ def build_practice(target: str, seed: int, out: Path | None = None, count: int |
                 warnings.append(f"variant {variant.key}, {slot.problem_id}: a formula stays TeX on the page "
                                 f"(pandoc cannot convert it to MathML): {' '.join(tex.split())[:80]}")
     written: list[str] = []
-    with atomic_directory(out) as staging:
+    inputs = [Path(target)] if is_spec(target) else []
+    with write_output(out, "practice", inputs) as staging:
         def write(name: str, text: str) -> None:
             (staging / name).write_text(text, encoding="utf-8")
             written.append(name)
@@ -317,7 +319,7 @@ def build_practice(target: str, seed: int, out: Path | None = None, count: int |
         if pdf:
             progress("compiling", 0, 1)
             workdir = staging / ".latex"
-            result = compile_all([Document("practice", tex, ("1", "2"))], workdir, jobs=1)
+            result = compile_all([Document("practice", tex, ("1", "2"))], workdir, jobs=1, warnings=warnings)
             shutil.copyfile(result["practice"], staging / "practice.pdf")
             shutil.rmtree(workdir)
             written.append("practice.pdf")

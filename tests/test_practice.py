@@ -33,7 +33,9 @@ def test_cli_writes_sheet_and_page_with_the_seed(tmp_path):
     result = run_cli("practice", "cnn/conv-layer-cost", "--seed", "7", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "seed 7" in result.stdout and "examgen practice cnn/conv-layer-cost --seed 7" in result.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["index.html", "key.json", "practice.pdf", "practice.tex"]
+    # .examgen/ marks the folder as examgen's own (generator.outdir)
+    assert sorted(p.name for p in out.iterdir()) == [".examgen", "index.html", "key.json", "practice.pdf",
+                                                     "practice.tex"]
     text = subprocess.run(["pdftotext", "-layout", str(out / "practice.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     pages = text.split("\f")

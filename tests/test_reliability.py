@@ -1,4 +1,5 @@
-"""Same input, same bytes; rebuilds compile nothing; failures and interrupts lose nothing."""
+"""Same input, same bytes (whatever --jobs, PYTHONHASHSEED, TZ, LANG and the working folder);
+rebuilds compile nothing; failures and interrupts lose nothing."""
 
 from __future__ import annotations
 
@@ -48,12 +49,15 @@ def env_with(**extra) -> dict[str, str]:
 
 
 @needs_tex
-def test_same_spec_same_bytes_across_folders_processes_and_jobs(tmp_path):
+def test_same_spec_same_bytes_across_folders_processes_jobs_and_locales(tmp_path):
     spec = tmp_path / "r.yaml"
     spec.write_text(SPEC, encoding="utf-8")
-    one = run_cli("build", str(spec), "--out", str(tmp_path / "a"), "--jobs", "1", env=env_with(PYTHONHASHSEED="1"))
-    two = run_cli("build", str(spec), "--out", str(tmp_path / "deeper" / "b"), "--jobs", "2",
-                  env=env_with(PYTHONHASHSEED="2"))
+    one = run_cli("build", str(spec), "--out", str(tmp_path / "a"), "--jobs", "1",
+                  env=env_with(PYTHONHASHSEED="1", TZ="UTC", LANG="C", LC_ALL="C"))
+    (tmp_path / "elsewhere").mkdir()
+    two = run_cli("build", "../r.yaml", "--out", str(tmp_path / "deeper" / "b"), "--jobs", "2",
+                  cwd=tmp_path / "elsewhere",
+                  env=env_with(PYTHONHASHSEED="2", TZ="Pacific/Kiritimati", LANG="de_DE.UTF-8", LC_ALL="de_DE.UTF-8"))
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
     a, b = digests(tmp_path / "a"), digests(tmp_path / "deeper" / "b")
     assert a == b

@@ -38,6 +38,7 @@ from generator.build import PDFLATEX_FLAGS, pdflatex, preamble_format, tex_envir
 from generator.errors import ExamgenError
 from generator.figures import TIKZ, figure_document
 from generator.markers import QUESTION_TEMPLATE, SOLUTION_TEMPLATE
+from generator.outdir import die_with_parent
 from generator.render import RenderedProblem
 
 MATH_MODES = {"mathml": "--mathml", "mathjax": "--mathjax"}
@@ -265,7 +266,7 @@ class Converter:
         self.pandoc_runs += 1
         try:
             result = subprocess.run(command, input=source, capture_output=True, text=True, encoding="utf-8",
-                                    timeout=120)
+                                    timeout=120, preexec_fn=die_with_parent)
         except subprocess.TimeoutExpired:
             raise ExamgenError("pandoc took longer than 120 s and was stopped", where,
                                "look for a runaway macro in the problem templates") from None
@@ -300,7 +301,7 @@ class Converter:
             def convert(page: int) -> str:
                 target = workdir / f"page-{page}.svg"
                 subprocess.run(["pdftocairo", "-svg", "-f", str(page), "-l", str(page), str(pdf), str(target)],
-                               check=True, capture_output=True, timeout=60)
+                               check=True, capture_output=True, timeout=60, preexec_fn=die_with_parent)
                 return target.read_text(encoding="utf-8")
 
             if shutil.which("pdftocairo") is None:
@@ -318,11 +319,12 @@ class Converter:
         document = figure_document(sources, border="2pt")  # an SVG clips at its edge
         (workdir / f"{name}.tex").write_text(document, encoding="utf-8")
         self.pdflatex_runs += 1
-        fmt = preamble_format(document)  # the preamble precompiled once (cached), as for the sheets
+        fmt = preamble_format(document, workdir)  # precompiled once (cached; else built in workdir), as for the sheets
         try:
             result = subprocess.run([pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), f"{name}.tex"],
                                     cwd=workdir, env=tex_environment(),
-                                    stdin=subprocess.DEVNULL, capture_output=True, timeout=60 + 5 * len(sources))
+                                    stdin=subprocess.DEVNULL, capture_output=True, timeout=60 + 5 * len(sources),
+                                    preexec_fn=die_with_parent)
         except subprocess.TimeoutExpired:
             return None
         pdf = workdir / f"{name}.pdf"
