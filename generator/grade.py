@@ -37,20 +37,29 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from generator import bank
+from generator import bank, keyfile
 from generator.answers import Answer, matches
 from generator.errors import ExamgenError, closest
+from generator.exports.csv import FORMULA_STARTS, spreadsheet_safe
 from generator.instance import mistake_answers
 from generator.problem import Problem
 from generator.roster import csv_rows, read_csv_text
-from generator.userfiles import read_user_text
 
 LONG = ("student", "slot", "field", "value")
 IGNORED = ("name",)
 Loader = Callable[[str], Problem]
+# The longest answer any field needs is a few hundred characters (a matrix of a dozen
+# rows); the deepest a list of matrices, 3 levels. A response beyond these bounds is
+# refused as it is read, before any parser sees it: one warning, counted as wrong.
+MAX_RESPONSE_CHARS = 1000
+MAX_RESPONSE_DEPTH = 10
+# Warnings of one kind (unknown students, ...) beyond this many are one summary line.
+SHOWN_WARNINGS = 5
+MAX_SINGLE_WARNINGS = 200
 
 
 # ---------------------------------------------------------------- reading
@@ -65,6 +74,7 @@ class Response:
     value: str
     line: int
     column: str = ""          # the wide form's column header
+    refused: str = ""         # why the value was refused as it was read (too long, too deep)
 
 
 @dataclass(frozen=True)
@@ -77,22 +87,9 @@ class ResponseFile:
 
 
 def load_key(path: str | Path) -> dict[str, Any]:
-    """A `key.json` written by `examgen build`; anything else is one clear error."""
-    path = Path(path)
-    shown = str(path)
-    text = read_user_text(path, "answer key")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ExamgenError(f"the answer key is not JSON ({error.msg})", f"{shown}:{error.lineno}",
-                           "give the key.json that 'examgen build' wrote, unedited") from None
-    ok = (isinstance(document, dict) and isinstance(document.get("variants"), list)
-          and all(isinstance(v, dict) and "key" in v and isinstance(v.get("problems"), list)
-                  for v in document["variants"]))
-    if not ok:
-        raise ExamgenError("this is not an examgen answer key (no 'variants' with 'problems')", shown,
-                           "give the key.json that 'examgen build' wrote")
-    return document
+    """A `key.json` written by `examgen build`, every field checked (`generator.keyfile`);
+    anything else is one clear error naming the field."""
+    return keyfile.load_key(path)
 
 
 def parse_responses(text: str, path: str = "responses.csv") -> ResponseFile:
@@ -135,6 +132,25 @@ def _cell(fields: Sequence[str], index: int) -> str:
     return fields[index].strip() if index < len(fields) else ""
 
 
+def _answer_cell(text: str) -> tuple[str, str]:
+    """A response value and why it is refused ('' when it is not). A value that a
+    spreadsheet export protected with a leading quote ('-x + 1, as key.csv writes it)
+    is read without the quote."""
+    if len(text) > MAX_RESPONSE_CHARS:
+        return text, f"is {len(text):,} characters long (an answer has at most {MAX_RESPONSE_CHARS:,})"
+    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+        text = text[1:]
+    depth = max(accumulate(1 if c in "[(" else -1 if c in "])" else 0 for c in text), default=0)
+    if depth > MAX_RESPONSE_DEPTH:
+        return text, f"nests {depth} levels of brackets (an answer has at most {MAX_RESPONSE_DEPTH})"
+    return text, ""
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    """User text as a message shows it: never more than `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _long(rows, lowered: list[str], path: str, header_line: int) -> ResponseFile:
     at = {name: lowered.index(name) for name in LONG}
     responses = []
@@ -149,8 +165,9 @@ def _long(rows, lowered: list[str], path: str, header_line: int) -> ResponseFile
                 notes.append((line, f"{path}:{line}: this row has {len(fields)} fields, the header "
                               f"{len(lowered)}; the extra fields are ignored: put a value with commas in "
                               'double quotes, "[1, 2, 3]"'))
+        value, refused = _answer_cell(value)
         responses.append(Response(_cell(fields, at["student"]), _cell(fields, at["slot"]),
-                                  _cell(fields, at["field"]), value, line))
+                                  _cell(fields, at["field"]), value, line, refused=refused))
     return ResponseFile(path, "long", tuple(responses), tuple(notes), header_line)
 
 
@@ -176,7 +193,8 @@ def _wide(rows, columns: list[str], student_col: int, wide_columns: list[int], h
         seen.setdefault(student, line)
         for i in wide_columns:
             slot, _, name = columns[i].rpartition(".")
-            responses.append(Response(student, slot.strip(), name.strip(), _cell(fields, i), line, columns[i]))
+            value, refused = _answer_cell(_cell(fields, i))
+            responses.append(Response(student, slot.strip(), name.strip(), value, line, columns[i], refused))
     return ResponseFile(path, "wide", tuple(responses), tuple(notes), header_line)
 
 
@@ -397,27 +415,52 @@ class Grades:
 
 class _Warnings:
     """Warning lines `file:line: what; what happens`. One problem met on several lines (an
-    unknown student has many answers) is one line naming all of them."""
+    unknown student has many answers) is one line naming all of them; problems of one
+    family (unknown students, ...) beyond the first few are one summary line, and so are
+    single warnings beyond the first couple of hundred, so a long file never floods the
+    terminal."""
 
     def __init__(self, path: str):
         self.path = path
         self.single: list[tuple[int, str]] = []
         self.grouped: dict[str, list[int]] = {}
+        self.family: dict[str, str] = {}       # text -> what its family is called in the summary
 
     def add(self, line: int, text: str, column: str = "") -> None:
         where = f"{self.path}:{line}" + (f" (column {column})" if column else "")
         self.single.append((line, f"{where}: {text}"))
 
-    def add_grouped(self, line: int, text: str) -> None:
+    def add_grouped(self, line: int, text: str, family: str = "") -> None:
+        """`family` (e.g. "students not in key.json") groups different texts of one kind."""
         lines = self.grouped.setdefault(text, [])
         if line not in lines:
             lines.append(line)
+        if family:
+            self.family[text] = family
 
     def lines(self) -> list[str]:
-        out = list(self.single)
+        single = sorted(self.single, key=lambda item: item[0])
+        out = single[:MAX_SINGLE_WARNINGS]
+        if len(single) > MAX_SINGLE_WARNINGS:
+            rest = single[MAX_SINGLE_WARNINGS:]
+            out.append((rest[0][0], f"{self.path}:{rest[0][0]}: ... and {len(rest):,} more warnings like the ones "
+                                    "above, from this line on; fix those and grade again to see them"))
+        members: dict[str, list[str]] = {}
         for text, lines in self.grouped.items():
+            family = self.family.get(text, "")
+            if family:
+                members.setdefault(family, []).append(text)
+                if len(members[family]) > SHOWN_WARNINGS:
+                    continue
             shown = ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more" if len(lines) > 8 else "")
             out.append((lines[0], f"{self.path}:{shown}: {text}"))
+        for family, texts in members.items():
+            rest = texts[SHOWN_WARNINGS:]
+            if rest:
+                rows = sum(len(self.grouped[t]) for t in rest)
+                first = min(self.grouped[t][0] for t in rest)
+                out.append((first, f"{self.path}:{first}: ... and {rows:,} more row{'s' if rows != 1 else ''} "
+                                   f"for {len(rest):,} other {family}, not graded"))
         return [text for _, text in sorted(out, key=lambda item: item[0])]
 
 
@@ -426,12 +469,17 @@ def _variant_index(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def _resolve_student(name: str, variants: Mapping[str, Any]) -> str | None:
+    """The variant a response's `student` names: its key exactly. Only a numbered variant
+    (a build without a roster) is also named by its number without the zeros (7 for 007),
+    and only when that number names one variant; a student id never matches another id."""
     if name in variants:
         return name
-    if name.isdigit():
-        for key in variants:
-            if key.isdigit() and int(key) == int(name):
-                return key
+    if name.isascii() and name.isdigit():
+        number = name.lstrip("0")
+        matching = [key for key, variant in variants.items()
+                    if not variant.get("student") and key.isascii() and key.isdigit() and key.lstrip("0") == number]
+        if len(matching) == 1:
+            return matching[0]
     return None
 
 
@@ -458,14 +506,16 @@ def _load(load: Loader, problem_id: str, where: str) -> Problem:
 def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = bank.load,
           key_path: str = "key.json") -> Grades:
     """Score every student who has responses; per-entry problems become warnings."""
+    keyfile.check_against_bank(document, load, key_path)
     variants = _variant_index(document)
     warn = _Warnings(responses.path)
+    unknown: set[str] = set()
     warn.single.extend(responses.notes)
     given: dict[str, dict[tuple[int, str], Response]] = {}
     order: list[str] = []
     for response in responses.responses:
         column = response.column
-        what = f"{response.student or '?'} {response.slot}.{response.field}"
+        what = f"{_cut(response.student) or '?'} {_cut(response.slot)}.{_cut(response.field)}"
         if not response.student:
             if response.value:
                 warn.add_grouped(response.line, "a row without a student; it is not graded: "
@@ -473,23 +523,27 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
             continue
         key = _resolve_student(response.student, variants)
         if key is None:
-            hint = closest(response.student, variants)
-            warn.add_grouped(response.line, f"unknown student '{response.student}' (no such variant in "
+            unknown.add(response.student)
+            # only the first few are shown (see _Warnings), so only they need a hint
+            hint = closest(response.student, variants) if len(unknown) <= SHOWN_WARNINGS else ""
+            warn.add_grouped(response.line, f"unknown student '{_cut(response.student)}' (no such variant in "
                              f"{key_path}); not graded: use the variant key printed on the sheet (the student "
-                             "id for a roster build)" + (f"; {hint}" if hint else ""))
+                             "id for a roster build)" + (f"; {hint}" if hint else ""),
+                             family=f"students not in {key_path}")
             continue
         entries = variants[key]["problems"]
         entry = _resolve_slot(response.slot, entries)
         if entry is None:
             slots = ", ".join(str(e["slot"]) for e in entries)
-            warn.add_grouped(response.line, f"no slot '{response.slot}' on this exam (its slots: {slots}); "
-                             "not graded: give the question number as printed on the sheet")
+            warn.add_grouped(response.line, f"no slot '{_cut(response.slot)}' on this exam (its slots: {slots}); "
+                             "not graded: give the question number as printed on the sheet",
+                             family="slots not on this exam")
             continue
         if response.field not in _fields(entry):
-            hint = closest(response.field, _fields(entry))
+            hint = closest(response.field, _fields(entry)) if len(response.field) <= 100 else ""
             warn.add_grouped(response.line, f"slot {entry['slot']} ({entry['id']}) has no answer field "
-                             f"'{response.field}'; not graded: its fields are {', '.join(_fields(entry))}"
-                             + (f"; {hint}" if hint else ""))
+                             f"'{_cut(response.field)}'; not graded: its fields are {', '.join(_fields(entry))}"
+                             + (f"; {hint}" if hint else ""), family="answer fields these slots do not have")
             continue
         slot_field = (int(entry["slot"]), response.field)
         answers = given.setdefault(key, {})
@@ -566,6 +620,8 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
                      "write the answer, or leave the row out", response.column)
         return result
     try:
+        if response.refused:  # too long or too deep to parse: refused as it was read
+            raise Unreadable(response.refused)
         value = parse_value(answer, response.value)
     except Unreadable as error:
         shown = response.value if len(response.value) <= 40 else response.value[:37] + "..."
@@ -603,15 +659,17 @@ def points_word(value: float) -> str:
 
 
 def scores_csv(grades: Grades) -> str:
-    """`scores.csv`: student, name, points per slot, total, and points left to grade by hand."""
+    """`scores.csv`: student, name, points per slot, total, and points left to grade by hand.
+    A cell a spreadsheet would run as a formula gets a leading `'` (see `exports.csv`)."""
     hand = any(s.by_hand for s in grades.students)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "name", *(f"slot {n}" for n, _, _ in grades.slots), "total",
                      *(["by_hand"] if hand else [])])
     for student in grades.students:
-        writer.writerow([student.key, student.name, *(points_text(s.points) for s in student.slots),
-                         points_text(student.points), *([points_text(student.by_hand)] if hand else [])])
+        row = [student.key, student.name, *(points_text(s.points) for s in student.slots),
+               points_text(student.points), *([points_text(student.by_hand)] if hand else [])]
+        writer.writerow([spreadsheet_safe(cell) for cell in row])  # ids and names are never formulas
     return "\ufeff" + out.getvalue()
 
 
