@@ -57,6 +57,9 @@ Loader = Callable[[str], Problem]
 # refused as it is read, before any parser sees it: one warning, counted as wrong.
 MAX_RESPONSE_CHARS = 1000
 MAX_RESPONSE_DEPTH = 10
+# A float has 17 significant digits; a run of more digits than this is no answer (and 400
+# of them overflow a float).
+MAX_RESPONSE_DIGITS = 40
 # Warnings of one kind (unknown students, ...) beyond this many are one summary line.
 SHOWN_WARNINGS = 5
 MAX_SINGLE_WARNINGS = 200
@@ -143,6 +146,9 @@ def _answer_cell(text: str) -> tuple[str, str]:
     depth = max(accumulate(1 if c in "[(" else -1 if c in "])" else 0 for c in text), default=0)
     if depth > MAX_RESPONSE_DEPTH:
         return text, f"nests {depth} levels of brackets (an answer has at most {MAX_RESPONSE_DEPTH})"
+    digits = max(map(len, re.findall(r"\d+", text)), default=0)
+    if digits > MAX_RESPONSE_DIGITS:
+        return text, f"has a number of {digits} digits (an answer's numbers have at most {MAX_RESPONSE_DIGITS})"
     return text, ""
 
 
