@@ -491,7 +491,7 @@ def _resolve_student(name: str, variants: Mapping[str, Any]) -> str | None:
 
 def _resolve_slot(name: str, entries: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     for entry in entries:
-        if name == str(entry["slot"]) or name == entry.get("slot_key") or (name.isdigit() and int(name) == entry["slot"]):
+        if name == str(entry["slot"]) or name == entry.get("slot_key") or (name.isascii() and name.isdigit() and name.lstrip("0") == str(entry["slot"])):
             return entry
     matching = [e for e in entries if e["id"] == name or e["id"].split("/", 1)[-1] == name]
     return matching[0] if len(matching) == 1 else None
@@ -626,7 +626,8 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
                      "write the answer, or leave the row out", response.column)
         return result
     try:
-        if response.refused:  # too long or too deep to parse: refused as it was read
+        if response.refused:  # too long or too deep to parse: refused as it was read, shown cut
+            result.given = _cut(response.value, 60)
             raise Unreadable(response.refused)
         value = parse_value(answer, response.value)
     except Unreadable as error:
