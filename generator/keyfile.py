@@ -81,14 +81,6 @@ class VariantKey(_Model):
     student: StudentKey | None = None
     problems: list[SlotKey] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _slots_once(self) -> VariantKey:
-        numbers = [p.slot for p in self.problems]
-        twice = sorted({n for n in numbers if numbers.count(n) > 1})
-        if twice:
-            raise ValueError(f"the slot {twice[0]} is listed twice")
-        return self
-
 
 class ExamKey(_Model):
     title: str = ""
@@ -97,15 +89,6 @@ class ExamKey(_Model):
 class KeyDocument(_Model):
     exam: ExamKey = Field(default_factory=ExamKey)
     variants: list[VariantKey] = Field(min_length=1, max_length=MAX_VARIANTS)
-
-    @model_validator(mode="after")
-    def _keys_once(self) -> KeyDocument:
-        seen: set[str] = set()
-        for variant in self.variants:
-            if variant.key in seen:
-                raise ValueError(f"the variant key '{_cut(variant.key)}' is listed twice")
-            seen.add(variant.key)
-        return self
 
 
 def _cut(text: str, limit: int = 40) -> str:
@@ -140,6 +123,9 @@ def _message(error: Mapping[str, Any]) -> str:
         return f"field '{loc[-1]}' is missing"
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {_got(value)}"
+    if kind == "too_short":
+        need = error.get("ctx", {}).get("min_length", 1)
+        return f"must list at least {need} entr{'y' if need == 1 else 'ies'}, got an empty one"
     if kind == "finite_number":
         return f"expected a finite number, got {_got(value)}"
     if kind == "union_type" or kind.startswith("is_instance"):
@@ -220,6 +206,18 @@ def check_key(document: Any, shown: str = "key.json") -> None:
         loc = tuple(first["loc"])
         where = f"{shown}: {field_path(loc)}" if loc else shown
         raise ExamgenError(_message(first), where, FIX) from None
+    keys: dict[str, int] = {}
+    for i, variant in enumerate(document["variants"]):
+        if variant["key"] in keys:
+            raise ExamgenError(f"the variant key '{_cut(variant['key'])}' is also the key of variants[{keys[variant['key']]}]",
+                               f"{shown}: variants[{i}].key", "give every variant its own key")
+        keys[variant["key"]] = i
+        slots: dict[int, int] = {}
+        for j, entry in enumerate(variant["problems"]):
+            if entry["slot"] in slots:
+                raise ExamgenError(f"the slot {entry['slot']} is also the slot of problems[{slots[entry['slot']]}]",
+                                   f"{shown}: variants[{i}].problems[{j}].slot", "give every slot its own number")
+            slots[entry["slot"]] = j
 
 
 def check_against_bank(document: Mapping[str, Any], load: Callable[[str], Problem], shown: str = "key.json") -> None:
