@@ -159,7 +159,7 @@ KEY_CASES = [
      f"key.json: {P}", "the field 'mults' is in two parts"),
     ("a field named twice", '{"variants": [], "variants": []}', "key.json", "names the field 'variants' twice"),
     ("nested 3000 levels", '{"variants": ' + "[" * 3000 + "]" * 3000 + "}", "key.json",
-     "the answer key nests 3001 levels deep"),
+     "the answer key nests more than 64 levels deep"),
 ]
 
 
