@@ -578,18 +578,25 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
                                      f"{entry['slot']}.{name} counts as unanswered; add the column")
 
     students = []
-    for key in sorted(order, key=list(variants).index):  # the key's order (a roster's order)
+    position = {key: i for i, key in enumerate(variants)}
+    for key in sorted(order, key=position.__getitem__):  # the key's order (a roster's order)
         variant = variants[key]
         slots = []
-        for entry in variant["problems"]:
+        for j, entry in enumerate(variant["problems"]):
             where = f"{key_path}: variant {key}, slot {entry['slot']}"
             problem = _load(load, entry["id"], where)
             labels = [f"({chr(ord('a') + i)})" for i in range(len(entry["parts"]))]
             parts = []
             for label, (part_name, part) in zip(labels, entry["parts"].items(), strict=True):
                 share = part["points"] / len(part["fields"]) if part["fields"] else 0.0
-                results = [_score(problem, entry, name, share, given[key].get((int(entry["slot"]), name)), warn, key)
-                           for name in part["fields"]]
+                try:
+                    results = [_score(problem, entry, name, share, given[key].get((int(entry["slot"]), name)), warn,
+                                      key) for name in part["fields"]]
+                except _BadKeyValue as bad:
+                    raise ExamgenError(f"expected a value of the field's type ({bad.kind}), got "
+                                       f"{keyfile.shown_value(bad.value)}",
+                                       f"{key_path}: variants[{position[key]}].problems[{j}].answers.{bad.field}",
+                                       keyfile.FIX) from None
                 parts.append(PartResult(part_name, label, float(part["points"]), results))
             slots.append(SlotResult(int(entry["slot"]), entry["id"], problem.title, float(entry["points"]), parts))
         students.append(StudentResult(key, (variant.get("student") or {}).get("name", ""),
@@ -600,6 +607,32 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
                   slots=[(int(e["slot"]), e["id"], float(e["points"])) for e in first],
                   students=students, warnings=warn.lines(),
                   absent=[k for k in variants if k not in given])
+
+
+class _BadKeyValue(Exception):
+    """The key's value of a field cannot be compared with any answer (a hand-edited key)."""
+
+    def __init__(self, field: str, value: Any, kind: str):
+        super().__init__(field)
+        self.field, self.value, self.kind = field, value, kind
+
+
+_COMPARE_ERRORS = (TypeError, ValueError, ArithmeticError, IndexError, KeyError, AttributeError)
+
+
+def _matches(answer: Answer, expected: Any, given: Any, atol: float, rtol: float) -> bool:
+    """`matches`, but a key value it cannot compare is `_BadKeyValue` (one line naming the
+    key's field), and a response it cannot compare with a sound key value is wrong."""
+    try:
+        return matches(answer, expected, given, atol, rtol)
+    except _COMPARE_ERRORS:
+        try:  # a sound key value is right for itself
+            sound = matches(answer, expected, expected, 0.0, 0.0)
+        except _COMPARE_ERRORS:
+            sound = False
+        if not sound:
+            raise _BadKeyValue(answer.name, expected, answer.type) from None
+        return False
 
 
 def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, response: Response | None,
@@ -639,7 +672,7 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
         return result
     tolerance = result.tolerance or answer.tolerance()
     atol, rtol = float(tolerance["atol"]), float(tolerance["rtol"])
-    if matches(answer, result.expected, value, atol, rtol):
+    if _matches(answer, result.expected, value, atol, rtol):
         result.status, result.points = "right", share
         return result
     result.status = "wrong"

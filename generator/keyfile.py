@@ -94,6 +94,11 @@ def _cut(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def shown_value(value: Any) -> str:
+    """A value as an error shows it: short, in the terms of JSON (a list, 'text', 3)."""
+    return _got(value)
+
+
 def _got(value: Any) -> str:
     """A value as the error shows it: short, in the terms of JSON."""
     if isinstance(value, dict):

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from generator.errors import ExamgenError
 from generator.exports.csv import key_csv, spreadsheet_safe
 from generator.grade import grade, parse_responses, scores_csv
 from tests.conftest import run_cli
@@ -172,6 +173,19 @@ def test_a_malformed_key_is_one_line_naming_the_field(tmp_path, capsys, text, wh
     assert err.startswith(f"error: {tmp_path / where}: ") or err.startswith(f"error: {tmp_path / where} ")
     assert message in err
     assert not (tmp_path / "graded").exists()
+
+
+@pytest.mark.parametrize("value", ["lots", {"a": 1}, ""])
+def test_a_key_value_that_cannot_be_compared_is_one_line(value):
+    from tests.test_grade import load, toy_key
+
+    key = toy_key(("001", "002"))
+    key["variants"][1]["problems"][0]["answers"]["x"] = value
+    text = responses([("001", 1, "x", "0.3"), ("002", 1, "x", "0.3")])
+    with pytest.raises(ExamgenError) as caught:
+        grade(key, parse_responses(text, "r.csv"), load=load, key_path="key.json")
+    assert str(caught.value).startswith("key.json: variants[1].problems[0].answers.x: expected a value of the "
+                                        "field's type (real), got ")
 
 
 def test_the_unedited_key_grades(tmp_path, capsys):
