@@ -6,8 +6,9 @@ Responses are a CSV file (UTF-8) in one of two forms, told apart by the header:
 - wide: a column `student` and one column per `slot.field` (e.g. `1.out_shape`), one row
   per student. A `name` column is allowed (and ignored) in both forms.
 
-`student` is the variant key (the student id for a roster build, the variant number
-otherwise: `7` and `007` both name variant 007). `slot` is the slot number as printed on
+`student` is the variant key: the student id for a roster build, matched exactly (`1`
+never names `001`), or the variant number otherwise (`7` and `007` both name variant
+007, when no other variant has that number). `slot` is the slot number as printed on
 the sheet (or the slot's key). Vectors, matrices and shapes are JSON lists (`[46, 62, 20]`;
 `(46, 62, 20)` and `46, 62, 20` are read too); numbers may use `1e-3`, `1/3`, and commas
 between thousands (`5,133,600`).
@@ -23,7 +24,10 @@ columns of either form, is an `ExamgenError`. Every other problem (an unknown st
 slot or field, a long-form row with an empty value, text where a number belongs, an
 answer given twice) is one warning line (file:line, what, what happens) and that entry is
 counted as unanswered or wrong, so grading always completes. A blank cell of the wide
-form is a question not answered: no points, no warning.
+form is a question not answered: no points, no warning. Answers beyond any field's size
+(`MAX_RESPONSE_CHARS`, `MAX_RESPONSE_DIGITS`, `MAX_RESPONSE_DEPTH`) are refused as they are
+read, before a parser sees them; a value protected by a spreadsheet's leading `'` is read
+without it. The key is checked field by field by `generator.keyfile`.
 
 Everything here is pure (text in, data and text out) but `write_results`.
 """
