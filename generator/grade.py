@@ -64,6 +64,8 @@ MAX_RESPONSE_DEPTH = 10
 # A float has 17 significant digits; a run of more digits than this is no answer (and 400
 # of them overflow a float).
 MAX_RESPONSE_DIGITS = 40
+# 5000 students x 200 answers x 100 characters; a larger file is refused unread.
+MAX_RESPONSES_BYTES = 256 * 1024 * 1024
 # Warnings of one kind (unknown students, ...) beyond this many are one summary line.
 SHOWN_WARNINGS = 5
 MAX_SINGLE_WARNINGS = 200
@@ -104,7 +106,12 @@ def parse_responses(text: str, path: str = "responses.csv") -> ResponseFile:
     try:
         rows = csv_rows(text)
     except ExamgenError as error:
-        raise ExamgenError(error.what, f"{path}:{error.where.removeprefix('line ')}", error.fix) from None
+        where = f"{path}:{(error.where or '').removeprefix('line ')}"
+        if "field limit" in error.what:  # the csv module's own bound on a cell, far beyond any answer
+            raise ExamgenError(f"a cell is longer than {csv.field_size_limit():,} characters (an answer has at most "
+                               f"{MAX_RESPONSE_CHARS:,})", where,
+                               "check that this is the responses file, and the quotes before that line") from None
+        raise ExamgenError(error.what, where, error.fix) from None
     rows = [(line, fields) for line, fields in rows if any(f.strip() for f in fields)]
     if not rows:
         raise ExamgenError("the responses file is empty", path,
@@ -210,6 +217,13 @@ def _wide(rows, columns: list[str], student_col: int, wide_columns: list[int], h
 
 def read_responses(path: str | Path) -> ResponseFile:
     path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # read_csv_text says what is wrong
+    if size > MAX_RESPONSES_BYTES:
+        raise ExamgenError(f"the responses file is {size / 2**20:,.0f} MB, more than responses can be "
+                           f"({MAX_RESPONSES_BYTES // 2**20} MB)", str(path), "give the responses CSV file")
     return parse_responses(read_csv_text(path, "responses file"), str(path))
 
 

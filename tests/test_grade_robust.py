@@ -246,6 +246,13 @@ def test_oversized_responses_are_refused_one_warning_each(tmp_path, capsys, form
     assert "mults: could not be read (is 5,000 characters long" in feedback
 
 
+def test_a_cell_beyond_the_csv_modules_limit_is_one_line():
+    with pytest.raises(ExamgenError) as caught:
+        parse_responses(responses([("001", 1, "mults", "9" * 200_000)]), "r.csv")
+    assert str(caught.value).startswith("r.csv:2: a cell is longer than 131,072 characters (an answer has at most "
+                                        "1,000); check that this is the responses file")
+
+
 def test_a_bound_is_not_a_guess_at_right_answers():
     # just inside every bound: a 40-digit number is read (and wrong), a 10-deep list too
     text = responses([("001", 1, "mults", "1" * 40), ("001", 1, "out_shape", "[" * 10 + "8" + "]" * 10),
