@@ -421,3 +421,17 @@ def test_every_problem_answered_with_key_csv_grades_without_a_traceback(tmp_path
     scores = list(csv.DictReader(io.StringIO((tmp_path / "graded" / "scores.csv").read_text(encoding="utf-8-sig"))))
     assert [s["student"] for s in scores] == ["001", "002"]
     assert all(float(s["total"]) > 0 for s in scores)  # not the score itself: that is the answer types' to fix
+    # the same values in the wide form, one row per student
+    columns = sorted({(int(slot), field) for _, slot, field, _ in answers})
+    given = {(student, int(slot), field): value for student, slot, field, value in answers}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", *(f"{slot}.{field}" for slot, field in columns)])
+    writer.writerows([student, *(given[(student, slot, field)] for slot, field in columns)] for student in ("001", "002"))
+    (tmp_path / "wide.csv").write_text(out.getvalue(), encoding="utf-8")
+    result = run_cli("grade", str(tmp_path / "out" / "key.json"), str(tmp_path / "wide.csv"),
+                     "--out", str(tmp_path / "graded-wide"))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "graded 2 students (wide form)" in result.stdout
+    wide = (tmp_path / "graded-wide" / "scores.csv").read_text(encoding="utf-8-sig")
+    assert wide == (tmp_path / "graded" / "scores.csv").read_text(encoding="utf-8-sig")  # both forms agree
