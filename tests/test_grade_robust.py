@@ -412,6 +412,8 @@ def test_every_problem_answered_with_key_csv_grades_without_a_traceback(tmp_path
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "key.csv").read_text(encoding="utf-8-sig"))))
     assert {row["problem"] for row in rows} == set(ids)
     answers = [(row["variant"], row["slot"], row["field"], row["value"]) for row in rows if row["type"] != "proof"]
+    quoted = [(student, field) for student, _, field, value in answers if value.startswith("'-")]
+    assert ("001", "dloglik_dsigma") in quoted  # an expression -d/sigma + ..., protected from spreadsheets
     (tmp_path / "answers.csv").write_text(responses(answers), encoding="utf-8")
     result = run_cli("grade", str(tmp_path / "out" / "key.json"), str(tmp_path / "answers.csv"),
                      "--out", str(tmp_path / "graded"))
@@ -421,6 +423,8 @@ def test_every_problem_answered_with_key_csv_grades_without_a_traceback(tmp_path
     scores = list(csv.DictReader(io.StringIO((tmp_path / "graded" / "scores.csv").read_text(encoding="utf-8-sig"))))
     assert [s["student"] for s in scores] == ["001", "002"]
     assert all(float(s["total"]) > 0 for s in scores)  # not the score itself: that is the answer types' to fix
+    feedback = (tmp_path / "graded" / "feedback" / "001.txt").read_text(encoding="utf-8")
+    assert "    dloglik_dsigma: right" in feedback  # read without the quote key.csv put before it
     # the same values in the wide form, one row per student
     columns = sorted({(int(slot), field) for _, slot, field, _ in answers})
     given = {(student, int(slot), field): value for student, slot, field, value in answers}
