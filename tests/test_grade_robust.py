@@ -312,6 +312,31 @@ def test_key_csv_neutralises_formulas_and_keeps_negative_numbers():
     assert values[("s1", "out_shape")] == "[8, 10, 4]"
 
 
+def test_formulas_in_roster_names_are_inert_in_key_csv_and_scores_csv(tmp_path):
+    names = {"s1": '=HYPERLINK("http://example.com/x","click")', "s2": "+cmd|' /C calc'!A0", "s3": "@SUM(1+1)",
+             "s4": "Ada Lovelace"}
+    (tmp_path / "quiz.yaml").write_text("title: Quiz\nseed: 3\nproblems:\n  - id: cnn/conv-layer-cost\n"
+                                        "    points: 10\n", encoding="utf-8")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([["id", "name"], *names.items()])
+    (tmp_path / "class.csv").write_text(out.getvalue(), encoding="utf-8")
+    result = run_cli("build", str(tmp_path / "quiz.yaml"), "--roster", str(tmp_path / "class.csv"),
+                     "--out", str(tmp_path / "out"), "--no-pdf")
+    assert result.returncode == 0, result.stderr
+    key_rows = read_csv((tmp_path / "out" / "key.csv").read_text(encoding="utf-8"))
+    assert {row["variant"]: row["student"] for row in key_rows} == {
+        "s1": "'" + names["s1"], "s2": "'" + names["s2"], "s3": "'" + names["s3"], "s4": "Ada Lovelace"}
+    right = [(row["variant"], row["slot"], row["field"], row["value"]) for row in key_rows]
+    (tmp_path / "answers.csv").write_text(responses(right), encoding="utf-8")
+    result = run_cli("grade", str(tmp_path / "out" / "key.json"), str(tmp_path / "answers.csv"),
+                     "--out", str(tmp_path / "graded"))
+    assert result.returncode == 0, result.stderr
+    scores = read_csv((tmp_path / "graded" / "scores.csv").read_text(encoding="utf-8"))
+    assert {row["student"]: row["name"] for row in scores} == {
+        "s1": "'" + names["s1"], "s2": "'" + names["s2"], "s3": "'" + names["s3"], "s4": "Ada Lovelace"}
+    assert all(row["total"] == "10" for row in scores)  # the key's own values of conv-layer-cost
+
+
 @pytest.mark.parametrize("text, safe", [
     ("-0.25", "-0.25"), ("-3", "-3"), ("1e-05", "1e-05"), ("-1.5e+300", "-1.5e+300"), ("0.5", "0.5"),
     ("-x + 1", "'-x + 1"), ("=1", "'=1"), ("+1", "'+1"), ("@x", "'@x"), ("\rX", "'\rX"), (" =1", "' =1"),
