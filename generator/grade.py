@@ -121,11 +121,11 @@ def parse_responses(text: str, path: str = "responses.csv") -> ResponseFile:
     lowered = [c.lower() for c in columns]
     for i, name in enumerate(lowered):
         if name and lowered.index(name) != i:
-            raise ExamgenError(f"the header names the column '{columns[i]}' twice", f"{path}:{header_line}",
+            raise ExamgenError(f"the header names the column '{_cut(columns[i])}' twice", f"{path}:{header_line}",
                                "give every column its own name")
     wide_columns = [i for i, c in enumerate(columns) if "." in c and c.lower() not in LONG]
     if "student" not in lowered:
-        raise ExamgenError(f"the responses have no 'student' column (columns: {', '.join(columns) or 'none'})",
+        raise ExamgenError(f"the responses have no 'student' column (columns: {_cut(', '.join(columns), 200) or 'none'})",
                            f"{path}:{header_line}",
                            "the first line must be 'student,slot,field,value' (one row per answer) or "
                            "'student,1.out_shape,1.mults,...' (one row per student)")
@@ -134,7 +134,7 @@ def parse_responses(text: str, path: str = "responses.csv") -> ResponseFile:
         missing = [c for c in LONG if c not in lowered]
         if missing:
             raise ExamgenError(f"the responses have no column{'s' if len(missing) > 1 else ''} "
-                               f"{', '.join(repr(m) for m in missing)} (columns: {', '.join(columns)})",
+                               f"{', '.join(repr(m) for m in missing)} (columns: {_cut(', '.join(columns), 200)})",
                                f"{path}:{header_line}",
                                "the first line must be 'student,slot,field,value' (one row per answer), or "
                                "'student' and a column per slot.field such as '1.out_shape' (one row per student)")
@@ -193,7 +193,7 @@ def _wide(rows, columns: list[str], student_col: int, wide_columns: list[int], h
     notes = []
     for i, name in enumerate(columns):
         if i != student_col and i not in wide_columns and name.lower() not in IGNORED:
-            notes.append((header_line, f"{path}:{header_line}: column '{name or i + 1}' is not 'slot.field' "
+            notes.append((header_line, f"{path}:{header_line}: column '{_cut(name) or i + 1}' is not 'slot.field' "
                                        "(such as '1.out_shape'); it is ignored"))
     responses = []
     seen: dict[str, int] = {}
@@ -451,7 +451,7 @@ class _Warnings:
         self.family: dict[str, str] = {}       # text -> what its family is called in the summary
 
     def add(self, line: int, text: str, column: str = "") -> None:
-        where = f"{self.path}:{line}" + (f" (column {column})" if column else "")
+        where = f"{self.path}:{line}" + (f" (column {_cut(column)})" if column else "")
         self.single.append((line, f"{where}: {text}"))
 
     def add_grouped(self, line: int, text: str, family: str = "") -> None:
