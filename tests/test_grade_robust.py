@@ -188,6 +188,22 @@ def test_a_key_value_that_cannot_be_compared_is_one_line(value):
                                         "field's type (real), got ")
 
 
+def test_a_key_or_responses_file_beyond_the_size_bound_is_refused_unread(tmp_path, monkeypatch):
+    from generator import grade as grading
+    from generator import keyfile
+
+    (tmp_path / "key.json").write_text(json.dumps(conv_key()), encoding="utf-8")
+    (tmp_path / "r.csv").write_text(responses([("001", 1, "mults", "8640")] * 100), encoding="utf-8")
+    monkeypatch.setattr(keyfile, "MAX_KEY_BYTES", 1000)  # a real bound of 512 MB is too big for a test file
+    monkeypatch.setattr(grading, "MAX_RESPONSES_BYTES", 1000)
+    with pytest.raises(ExamgenError) as caught:
+        keyfile.load_key(tmp_path / "key.json")
+    assert str(caught.value).startswith(f"{tmp_path / 'key.json'}: the answer key is 0 MB, more than a key can be")
+    with pytest.raises(ExamgenError) as caught:
+        grading.read_responses(tmp_path / "r.csv")
+    assert str(caught.value).startswith(f"{tmp_path / 'r.csv'}: the responses file is 0 MB, more than responses")
+
+
 def test_the_unedited_key_grades(tmp_path, capsys):
     # the control for the table above: the same key, unedited, grades 001's one right answer
     code, out, err = run_grade(tmp_path, json.dumps(conv_key()), responses([("001", 1, "mults", "8640")]), capsys)
@@ -263,6 +279,27 @@ def test_a_bound_is_not_a_guess_at_right_answers():
     assert fields["out_shape"].status in ("wrong", "unreadable")
     assert "levels of brackets" not in fields["out_shape"].note
     assert fields["params"].status == "right" and grades.students[0].points == 2
+
+
+def test_every_key_value_of_the_bank_is_inside_the_response_bounds():
+    # the bounds refuse nothing a right answer needs: the key's own values (as key.csv
+    # writes them) for every problem and seeds 0-4 pass them, by a wide margin
+    from generator import bank
+    from generator.exports.csv import value_text
+    from generator.grade import MAX_RESPONSE_CHARS, _answer_cell
+    from generator.instance import draw_instance
+    from generator.seeds import Sampler
+
+    longest = 0
+    for problem_id in bank.ids():
+        problem = bank.load(problem_id)
+        for seed in range(5):
+            answers = draw_instance(problem, Sampler(seed, problem_id)).key_entry(problem)["answers"]
+            for name, value in answers.items():
+                text = value_text(value)
+                assert _answer_cell(spreadsheet_safe(text)) == (text, ""), (problem_id, seed, name)
+                longest = max(longest, len(text))
+    assert 100 < longest < MAX_RESPONSE_CHARS / 2
 
 
 # ---------------------------------------------------------------- formulas in CSV cells
