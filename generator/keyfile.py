@@ -130,6 +130,9 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "too_short":
         need = error.get("ctx", {}).get("min_length", 1)
         return f"must list at least {need} entr{'y' if need == 1 else 'ies'}, got an empty one"
+    if kind == "too_long":
+        context = error.get("ctx", {})
+        return f"must list at most {context.get('max_length')} entries, got {context.get('actual_length')}"
     if kind == "finite_number":
         return f"expected a finite number, got {_got(value)}"
     if kind == "union_type" or kind.startswith("is_instance"):

@@ -89,6 +89,8 @@ KEY_CASES = [
     ("not JSON", '{"variants": [', "key.json:1", "the answer key is not JSON"),
     ("a list", "[1, 2]", "key.json", "this is not an examgen answer key"),
     ("no variants", "{}", "key.json", "this is not an examgen answer key"),
+    ("too many variants", edit(lambda d: d.update(variants=d["variants"] * 2501)), "key.json: variants",
+     "must list at most 5000 entries, got 5002"),
     ("variants not a list", edit(lambda d: d.update(variants={"001": {}})), "key.json: variants",
      "expected a list [...], got an object"),
     ("no variant at all", edit(lambda d: d.update(variants=[])), "key.json: variants",
