@@ -6,8 +6,9 @@ Responses are a CSV file (UTF-8) in one of two forms, told apart by the header:
 - wide: a column `student` and one column per `slot.field` (e.g. `1.out_shape`), one row
   per student. A `name` column is allowed (and ignored) in both forms.
 
-`student` is the variant key (the student id for a roster build, the variant number
-otherwise: `7` and `007` both name variant 007). `slot` is the slot number as printed on
+`student` is the variant key: the student id for a roster build, matched exactly (`1`
+never names `001`), or the variant number otherwise (`7` and `007` both name variant
+007, when no other variant has that number). `slot` is the slot number as printed on
 the sheet (or the slot's key). Vectors, matrices and shapes are JSON lists (`[46, 62, 20]`;
 `(46, 62, 20)` and `46, 62, 20` are read too); numbers may use `1e-3`, `1/3`, and commas
 between thousands (`5,133,600`).
@@ -23,7 +24,10 @@ columns of either form, is an `ExamgenError`. Every other problem (an unknown st
 slot or field, a long-form row with an empty value, text where a number belongs, an
 answer given twice) is one warning line (file:line, what, what happens) and that entry is
 counted as unanswered or wrong, so grading always completes. A blank cell of the wide
-form is a question not answered: no points, no warning.
+form is a question not answered: no points, no warning. Answers beyond any field's size
+(`MAX_RESPONSE_CHARS`, `MAX_RESPONSE_DIGITS`, `MAX_RESPONSE_DEPTH`) are refused as they are
+read, before a parser sees them; a value protected by a spreadsheet's leading `'` is read
+without it. The key is checked field by field by `generator.keyfile`.
 
 Everything here is pure (text in, data and text out) but `write_results`.
 """
@@ -37,20 +41,34 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from generator import bank
+from generator import bank, keyfile
 from generator.answers import Answer, matches
 from generator.errors import ExamgenError, closest
+from generator.exports.csv import FORMULA_STARTS, spreadsheet_safe
 from generator.instance import mistake_answers
 from generator.problem import Problem
 from generator.roster import csv_rows, read_csv_text
-from generator.userfiles import read_user_text
 
 LONG = ("student", "slot", "field", "value")
 IGNORED = ("name",)
 Loader = Callable[[str], Problem]
+# The longest answer any field needs is a few hundred characters (a matrix of a dozen
+# rows); the deepest a list of matrices, 3 levels. A response beyond these bounds is
+# refused as it is read, before any parser sees it: one warning, counted as wrong.
+MAX_RESPONSE_CHARS = 1000
+MAX_RESPONSE_DEPTH = 10
+# A float has 17 significant digits; a run of more digits than this is no answer (and 400
+# of them overflow a float).
+MAX_RESPONSE_DIGITS = 40
+# 5000 students x 200 answers x 100 characters; a larger file is refused unread.
+MAX_RESPONSES_BYTES = 256 * 1024 * 1024
+# Warnings of one kind (unknown students, ...) beyond this many are one summary line.
+SHOWN_WARNINGS = 5
+MAX_SINGLE_WARNINGS = 200
 
 
 # ---------------------------------------------------------------- reading
@@ -65,6 +83,7 @@ class Response:
     value: str
     line: int
     column: str = ""          # the wide form's column header
+    refused: str = ""         # why the value was refused as it was read (too long, too deep)
 
 
 @dataclass(frozen=True)
@@ -77,22 +96,9 @@ class ResponseFile:
 
 
 def load_key(path: str | Path) -> dict[str, Any]:
-    """A `key.json` written by `examgen build`; anything else is one clear error."""
-    path = Path(path)
-    shown = str(path)
-    text = read_user_text(path, "answer key")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ExamgenError(f"the answer key is not JSON ({error.msg})", f"{shown}:{error.lineno}",
-                           "give the key.json that 'examgen build' wrote, unedited") from None
-    ok = (isinstance(document, dict) and isinstance(document.get("variants"), list)
-          and all(isinstance(v, dict) and "key" in v and isinstance(v.get("problems"), list)
-                  for v in document["variants"]))
-    if not ok:
-        raise ExamgenError("this is not an examgen answer key (no 'variants' with 'problems')", shown,
-                           "give the key.json that 'examgen build' wrote")
-    return document
+    """A `key.json` written by `examgen build`, every field checked (`generator.keyfile`);
+    anything else is one clear error naming the field."""
+    return keyfile.load_key(path)
 
 
 def parse_responses(text: str, path: str = "responses.csv") -> ResponseFile:
@@ -100,7 +106,12 @@ def parse_responses(text: str, path: str = "responses.csv") -> ResponseFile:
     try:
         rows = csv_rows(text)
     except ExamgenError as error:
-        raise ExamgenError(error.what, f"{path}:{error.where.removeprefix('line ')}", error.fix) from None
+        where = f"{path}:{(error.where or '').removeprefix('line ')}"
+        if "field limit" in error.what:  # the csv module's own bound on a cell, far beyond any answer
+            raise ExamgenError(f"a cell is longer than {csv.field_size_limit():,} characters (an answer has at most "
+                               f"{MAX_RESPONSE_CHARS:,})", where,
+                               "check that this is the responses file, and the quotes before that line") from None
+        raise ExamgenError(error.what, where, error.fix) from None
     rows = [(line, fields) for line, fields in rows if any(f.strip() for f in fields)]
     if not rows:
         raise ExamgenError("the responses file is empty", path,
@@ -110,11 +121,11 @@ def parse_responses(text: str, path: str = "responses.csv") -> ResponseFile:
     lowered = [c.lower() for c in columns]
     for i, name in enumerate(lowered):
         if name and lowered.index(name) != i:
-            raise ExamgenError(f"the header names the column '{columns[i]}' twice", f"{path}:{header_line}",
+            raise ExamgenError(f"the header names the column '{_cut(columns[i])}' twice", f"{path}:{header_line}",
                                "give every column its own name")
     wide_columns = [i for i, c in enumerate(columns) if "." in c and c.lower() not in LONG]
     if "student" not in lowered:
-        raise ExamgenError(f"the responses have no 'student' column (columns: {', '.join(columns) or 'none'})",
+        raise ExamgenError(f"the responses have no 'student' column (columns: {_cut(', '.join(columns), 200) or 'none'})",
                            f"{path}:{header_line}",
                            "the first line must be 'student,slot,field,value' (one row per answer) or "
                            "'student,1.out_shape,1.mults,...' (one row per student)")
@@ -123,7 +134,7 @@ def parse_responses(text: str, path: str = "responses.csv") -> ResponseFile:
         missing = [c for c in LONG if c not in lowered]
         if missing:
             raise ExamgenError(f"the responses have no column{'s' if len(missing) > 1 else ''} "
-                               f"{', '.join(repr(m) for m in missing)} (columns: {', '.join(columns)})",
+                               f"{', '.join(repr(m) for m in missing)} (columns: {_cut(', '.join(columns), 200)})",
                                f"{path}:{header_line}",
                                "the first line must be 'student,slot,field,value' (one row per answer), or "
                                "'student' and a column per slot.field such as '1.out_shape' (one row per student)")
@@ -133,6 +144,28 @@ def parse_responses(text: str, path: str = "responses.csv") -> ResponseFile:
 
 def _cell(fields: Sequence[str], index: int) -> str:
     return fields[index].strip() if index < len(fields) else ""
+
+
+def _answer_cell(text: str) -> tuple[str, str]:
+    """A response value and why it is refused ('' when it is not). A value that a
+    spreadsheet export protected with a leading quote ('-x + 1, as key.csv writes it)
+    is read without the quote."""
+    if len(text) > MAX_RESPONSE_CHARS:
+        return text, f"is {len(text):,} characters long (an answer has at most {MAX_RESPONSE_CHARS:,})"
+    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+        text = text[1:]
+    depth = max(accumulate(1 if c in "[(" else -1 if c in "])" else 0 for c in text), default=0)
+    if depth > MAX_RESPONSE_DEPTH:
+        return text, f"nests {depth} levels of brackets (an answer has at most {MAX_RESPONSE_DEPTH})"
+    digits = max(map(len, re.findall(r"\d+", text)), default=0)
+    if digits > MAX_RESPONSE_DIGITS:
+        return text, f"has a number of {digits} digits (an answer's numbers have at most {MAX_RESPONSE_DIGITS})"
+    return text, ""
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    """User text as a message shows it: never more than `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _long(rows, lowered: list[str], path: str, header_line: int) -> ResponseFile:
@@ -149,8 +182,9 @@ def _long(rows, lowered: list[str], path: str, header_line: int) -> ResponseFile
                 notes.append((line, f"{path}:{line}: this row has {len(fields)} fields, the header "
                               f"{len(lowered)}; the extra fields are ignored: put a value with commas in "
                               'double quotes, "[1, 2, 3]"'))
+        value, refused = _answer_cell(value)
         responses.append(Response(_cell(fields, at["student"]), _cell(fields, at["slot"]),
-                                  _cell(fields, at["field"]), value, line))
+                                  _cell(fields, at["field"]), value, line, refused=refused))
     return ResponseFile(path, "long", tuple(responses), tuple(notes), header_line)
 
 
@@ -159,7 +193,7 @@ def _wide(rows, columns: list[str], student_col: int, wide_columns: list[int], h
     notes = []
     for i, name in enumerate(columns):
         if i != student_col and i not in wide_columns and name.lower() not in IGNORED:
-            notes.append((header_line, f"{path}:{header_line}: column '{name or i + 1}' is not 'slot.field' "
+            notes.append((header_line, f"{path}:{header_line}: column '{_cut(name) or i + 1}' is not 'slot.field' "
                                        "(such as '1.out_shape'); it is ignored"))
     responses = []
     seen: dict[str, int] = {}
@@ -176,12 +210,20 @@ def _wide(rows, columns: list[str], student_col: int, wide_columns: list[int], h
         seen.setdefault(student, line)
         for i in wide_columns:
             slot, _, name = columns[i].rpartition(".")
-            responses.append(Response(student, slot.strip(), name.strip(), _cell(fields, i), line, columns[i]))
+            value, refused = _answer_cell(_cell(fields, i))
+            responses.append(Response(student, slot.strip(), name.strip(), value, line, columns[i], refused))
     return ResponseFile(path, "wide", tuple(responses), tuple(notes), header_line)
 
 
 def read_responses(path: str | Path) -> ResponseFile:
     path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # read_csv_text says what is wrong
+    if size > MAX_RESPONSES_BYTES:
+        raise ExamgenError(f"the responses file is {size / 2**20:,.0f} MB, more than responses can be "
+                           f"({MAX_RESPONSES_BYTES // 2**20} MB)", str(path), "give the responses CSV file")
     return parse_responses(read_csv_text(path, "responses file"), str(path))
 
 
@@ -397,27 +439,52 @@ class Grades:
 
 class _Warnings:
     """Warning lines `file:line: what; what happens`. One problem met on several lines (an
-    unknown student has many answers) is one line naming all of them."""
+    unknown student has many answers) is one line naming all of them; problems of one
+    family (unknown students, ...) beyond the first few are one summary line, and so are
+    single warnings beyond the first couple of hundred, so a long file never floods the
+    terminal."""
 
     def __init__(self, path: str):
         self.path = path
         self.single: list[tuple[int, str]] = []
         self.grouped: dict[str, list[int]] = {}
+        self.family: dict[str, str] = {}       # text -> what its family is called in the summary
 
     def add(self, line: int, text: str, column: str = "") -> None:
-        where = f"{self.path}:{line}" + (f" (column {column})" if column else "")
+        where = f"{self.path}:{line}" + (f" (column {_cut(column)})" if column else "")
         self.single.append((line, f"{where}: {text}"))
 
-    def add_grouped(self, line: int, text: str) -> None:
+    def add_grouped(self, line: int, text: str, family: str = "") -> None:
+        """`family` (e.g. "students not in key.json") groups different texts of one kind."""
         lines = self.grouped.setdefault(text, [])
         if line not in lines:
             lines.append(line)
+        if family:
+            self.family[text] = family
 
     def lines(self) -> list[str]:
-        out = list(self.single)
+        single = sorted(self.single, key=lambda item: item[0])
+        out = single[:MAX_SINGLE_WARNINGS]
+        if len(single) > MAX_SINGLE_WARNINGS:
+            rest = single[MAX_SINGLE_WARNINGS:]
+            out.append((rest[0][0], f"{self.path}:{rest[0][0]}: ... and {len(rest):,} more warnings like the ones "
+                                    "above, from this line on; fix those and grade again to see them"))
+        members: dict[str, list[str]] = {}
         for text, lines in self.grouped.items():
+            family = self.family.get(text, "")
+            if family:
+                members.setdefault(family, []).append(text)
+                if len(members[family]) > SHOWN_WARNINGS:
+                    continue
             shown = ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more" if len(lines) > 8 else "")
             out.append((lines[0], f"{self.path}:{shown}: {text}"))
+        for family, texts in members.items():
+            rest = texts[SHOWN_WARNINGS:]
+            if rest:
+                rows = sum(len(self.grouped[t]) for t in rest)
+                first = min(self.grouped[t][0] for t in rest)
+                out.append((first, f"{self.path}:{first}: ... and {rows:,} more row{'s' if rows != 1 else ''} "
+                                   f"for {len(rest):,} other {family}, not graded"))
         return [text for _, text in sorted(out, key=lambda item: item[0])]
 
 
@@ -426,18 +493,23 @@ def _variant_index(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def _resolve_student(name: str, variants: Mapping[str, Any]) -> str | None:
+    """The variant a response's `student` names: its key exactly. Only a numbered variant
+    (a build without a roster) is also named by its number without the zeros (7 for 007),
+    and only when that number names one variant; a student id never matches another id."""
     if name in variants:
         return name
-    if name.isdigit():
-        for key in variants:
-            if key.isdigit() and int(key) == int(name):
-                return key
+    if name.isascii() and name.isdigit():
+        number = name.lstrip("0")
+        matching = [key for key, variant in variants.items()
+                    if not variant.get("student") and key.isascii() and key.isdigit() and key.lstrip("0") == number]
+        if len(matching) == 1:
+            return matching[0]
     return None
 
 
 def _resolve_slot(name: str, entries: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     for entry in entries:
-        if name == str(entry["slot"]) or name == entry.get("slot_key") or (name.isdigit() and int(name) == entry["slot"]):
+        if name == str(entry["slot"]) or name == entry.get("slot_key") or (name.isascii() and name.isdigit() and name.lstrip("0") == str(entry["slot"])):
             return entry
     matching = [e for e in entries if e["id"] == name or e["id"].split("/", 1)[-1] == name]
     return matching[0] if len(matching) == 1 else None
@@ -458,14 +530,16 @@ def _load(load: Loader, problem_id: str, where: str) -> Problem:
 def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = bank.load,
           key_path: str = "key.json") -> Grades:
     """Score every student who has responses; per-entry problems become warnings."""
+    keyfile.check_against_bank(document, load, key_path)
     variants = _variant_index(document)
     warn = _Warnings(responses.path)
+    unknown: set[str] = set()
     warn.single.extend(responses.notes)
     given: dict[str, dict[tuple[int, str], Response]] = {}
     order: list[str] = []
     for response in responses.responses:
         column = response.column
-        what = f"{response.student or '?'} {response.slot}.{response.field}"
+        what = f"{_cut(response.student) or '?'} {_cut(response.slot)}.{_cut(response.field)}"
         if not response.student:
             if response.value:
                 warn.add_grouped(response.line, "a row without a student; it is not graded: "
@@ -473,23 +547,27 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
             continue
         key = _resolve_student(response.student, variants)
         if key is None:
-            hint = closest(response.student, variants)
-            warn.add_grouped(response.line, f"unknown student '{response.student}' (no such variant in "
+            unknown.add(response.student)
+            # only the first few are shown (see _Warnings), so only they need a hint
+            hint = closest(response.student, variants) if len(unknown) <= SHOWN_WARNINGS else ""
+            warn.add_grouped(response.line, f"unknown student '{_cut(response.student)}' (no such variant in "
                              f"{key_path}); not graded: use the variant key printed on the sheet (the student "
-                             "id for a roster build)" + (f"; {hint}" if hint else ""))
+                             "id for a roster build)" + (f"; {hint}" if hint else ""),
+                             family=f"students not in {key_path}")
             continue
         entries = variants[key]["problems"]
         entry = _resolve_slot(response.slot, entries)
         if entry is None:
             slots = ", ".join(str(e["slot"]) for e in entries)
-            warn.add_grouped(response.line, f"no slot '{response.slot}' on this exam (its slots: {slots}); "
-                             "not graded: give the question number as printed on the sheet")
+            warn.add_grouped(response.line, f"no slot '{_cut(response.slot)}' on this exam (its slots: {slots}); "
+                             "not graded: give the question number as printed on the sheet",
+                             family="slots not on this exam")
             continue
         if response.field not in _fields(entry):
-            hint = closest(response.field, _fields(entry))
+            hint = closest(response.field, _fields(entry)) if len(response.field) <= 100 else ""
             warn.add_grouped(response.line, f"slot {entry['slot']} ({entry['id']}) has no answer field "
-                             f"'{response.field}'; not graded: its fields are {', '.join(_fields(entry))}"
-                             + (f"; {hint}" if hint else ""))
+                             f"'{_cut(response.field)}'; not graded: its fields are {', '.join(_fields(entry))}"
+                             + (f"; {hint}" if hint else ""), family="answer fields these slots do not have")
             continue
         slot_field = (int(entry["slot"]), response.field)
         answers = given.setdefault(key, {})
@@ -518,18 +596,25 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
                                      f"{entry['slot']}.{name} counts as unanswered; add the column")
 
     students = []
-    for key in sorted(order, key=list(variants).index):  # the key's order (a roster's order)
+    position = {key: i for i, key in enumerate(variants)}
+    for key in sorted(order, key=position.__getitem__):  # the key's order (a roster's order)
         variant = variants[key]
         slots = []
-        for entry in variant["problems"]:
+        for j, entry in enumerate(variant["problems"]):
             where = f"{key_path}: variant {key}, slot {entry['slot']}"
             problem = _load(load, entry["id"], where)
             labels = [f"({chr(ord('a') + i)})" for i in range(len(entry["parts"]))]
             parts = []
             for label, (part_name, part) in zip(labels, entry["parts"].items(), strict=True):
                 share = part["points"] / len(part["fields"]) if part["fields"] else 0.0
-                results = [_score(problem, entry, name, share, given[key].get((int(entry["slot"]), name)), warn, key)
-                           for name in part["fields"]]
+                try:
+                    results = [_score(problem, entry, name, share, given[key].get((int(entry["slot"]), name)), warn,
+                                      key) for name in part["fields"]]
+                except _BadKeyValue as bad:
+                    raise ExamgenError(f"expected a value of the field's type ({bad.kind}), got "
+                                       f"{keyfile.shown_value(bad.value)}",
+                                       f"{key_path}: variants[{position[key]}].problems[{j}].answers.{bad.field}",
+                                       keyfile.FIX) from None
                 parts.append(PartResult(part_name, label, float(part["points"]), results))
             slots.append(SlotResult(int(entry["slot"]), entry["id"], problem.title, float(entry["points"]), parts))
         students.append(StudentResult(key, (variant.get("student") or {}).get("name", ""),
@@ -540,6 +625,32 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
                   slots=[(int(e["slot"]), e["id"], float(e["points"])) for e in first],
                   students=students, warnings=warn.lines(),
                   absent=[k for k in variants if k not in given])
+
+
+class _BadKeyValue(Exception):
+    """The key's value of a field cannot be compared with any answer (a hand-edited key)."""
+
+    def __init__(self, field: str, value: Any, kind: str):
+        super().__init__(field)
+        self.field, self.value, self.kind = field, value, kind
+
+
+_COMPARE_ERRORS = (TypeError, ValueError, ArithmeticError, IndexError, KeyError, AttributeError)
+
+
+def _matches(answer: Answer, expected: Any, given: Any, atol: float, rtol: float) -> bool:
+    """`matches`, but a key value it cannot compare is `_BadKeyValue` (one line naming the
+    key's field), and a response it cannot compare with a sound key value is wrong."""
+    try:
+        return matches(answer, expected, given, atol, rtol)
+    except _COMPARE_ERRORS:
+        try:  # a sound key value is right for itself
+            sound = matches(answer, expected, expected, 0.0, 0.0)
+        except _COMPARE_ERRORS:
+            sound = False
+        if not sound:
+            raise _BadKeyValue(answer.name, expected, answer.type) from None
+        return False
 
 
 def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, response: Response | None,
@@ -566,6 +677,9 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
                      "write the answer, or leave the row out", response.column)
         return result
     try:
+        if response.refused:  # too long or too deep to parse: refused as it was read, shown cut
+            result.given = _cut(response.value, 60)
+            raise Unreadable(response.refused)
         value = parse_value(answer, response.value)
     except Unreadable as error:
         shown = response.value if len(response.value) <= 40 else response.value[:37] + "..."
@@ -576,7 +690,7 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
         return result
     tolerance = result.tolerance or answer.tolerance()
     atol, rtol = float(tolerance["atol"]), float(tolerance["rtol"])
-    if matches(answer, result.expected, value, atol, rtol):
+    if _matches(answer, result.expected, value, atol, rtol):
         result.status, result.points = "right", share
         return result
     result.status = "wrong"
@@ -603,15 +717,17 @@ def points_word(value: float) -> str:
 
 
 def scores_csv(grades: Grades) -> str:
-    """`scores.csv`: student, name, points per slot, total, and points left to grade by hand."""
+    """`scores.csv`: student, name, points per slot, total, and points left to grade by hand.
+    A cell a spreadsheet would run as a formula gets a leading `'` (see `exports.csv`)."""
     hand = any(s.by_hand for s in grades.students)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "name", *(f"slot {n}" for n, _, _ in grades.slots), "total",
                      *(["by_hand"] if hand else [])])
     for student in grades.students:
-        writer.writerow([student.key, student.name, *(points_text(s.points) for s in student.slots),
-                         points_text(student.points), *([points_text(student.by_hand)] if hand else [])])
+        row = [student.key, student.name, *(points_text(s.points) for s in student.slots),
+               points_text(student.points), *([points_text(student.by_hand)] if hand else [])]
+        writer.writerow([spreadsheet_safe(cell) for cell in row])  # ids and names are never formulas
     return "\ufeff" + out.getvalue()
 
 

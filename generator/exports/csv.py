@@ -14,7 +14,11 @@ One row per variant, slot and answer field, in the key's order:
   share of them (the part's points split equally over its fields, as `examgen grade` does).
 
 The file is UTF-8 with a byte-order mark (so spreadsheet programs read names such as
-"Zoë" right) and `\\n` line ends; the same key gives the same bytes.
+"Zoë" right) and `\\n` line ends; the same key gives the same bytes. A text cell that a
+spreadsheet would run as a formula (one starting with `=`, `+`, `-`, `@`, a tab or a
+carriage return, such as a roster name `=HYPERLINK(...)` or an expression `-x + 1`) is
+written with a leading `'`, as OWASP recommends; numbers (`-0.25`) stay numbers.
+`examgen grade` reads such a value without the quote.
 """
 
 from __future__ import annotations
@@ -22,14 +26,28 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from generator import bank
 from generator.problem import Problem
 
+# What a spreadsheet program starts a formula (or a DDE command) with.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
 COLUMNS = ("variant", "student", "slot", "problem", "part", "field", "type", "value", "atol", "rtol",
            "points", "field_points")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula: text starting with a formula
+    character (after any spaces) gets a leading `'` (OWASP's advice for CSV injection);
+    a plain number such as -0.25 or 1e-05 is left as it is, so it stays a number."""
+    if text.lstrip(" ")[:1] in FORMULA_STARTS and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def number_text(value: float) -> str:
@@ -80,5 +98,5 @@ def key_csv(document: Mapping[str, Any], load: Callable[[str], Problem] = bank.l
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(key_rows(document, load))
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in key_rows(document, load))
     return "\ufeff" + out.getvalue()
