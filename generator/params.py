@@ -404,9 +404,11 @@ def _failed(constraints: Sequence[Constraint], params: Mapping[str, Any]) -> lis
 
 
 def check_params(problem_id: str, declared: Sequence[Param], constraints: Sequence[Constraint],
-                 params: Mapping[str, Any], where: str) -> None:
-    """Validate a complete set of parameters (from --params or a key) without drawing."""
+                 params: Mapping[str, Any], where: str) -> Params:
+    """Validate a complete set of parameters (from --params or a key) without drawing; return
+    them as the key stores them (a Choice's own option: 3 for 3.0)."""
     validate_pins(problem_id, declared, params, where)
+    params = {p.name: p.canonical(params[p.name]) for p in declared if p.name in params}
     bad = _first_problem(declared, params)
     if bad is not None:
         param, problem = bad
@@ -416,3 +418,4 @@ def check_params(problem_id: str, declared: Sequence[Param], constraints: Sequen
     if failed:
         raise ExamgenError(f"the parameters break the constraint '{failed[0]}'", f"{where}.params",
                            "change the parameters so that it holds")
+    return params
