@@ -292,8 +292,9 @@ def load_spec(path: str | Path) -> tuple[ExamSpec, dict[str, str]]:
     path = Path(path)
     name = str(path)
     text = read_user_text(path, "exam spec", limit=MAX_SPEC_BYTES)
-    loader = _SpecLoader(text)
+    loader = None
     try:
+        loader = _SpecLoader(text)
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except _SpecError as error:
@@ -305,7 +306,8 @@ def load_spec(path: str | Path) -> tuple[ExamSpec, dict[str, str]]:
         raise ExamgenError(f"YAML does not parse: {problem}", where,
                            "check indentation, colons and quotes on that line") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise ExamgenError("an exam spec must be a YAML mapping (title:, seed:, problems: ...)", name,
                            "see the spec format in the README")
