@@ -13,6 +13,14 @@
         params: {stride: 1}               # optional pins, by the catalog's names
         parts: [shape, counts]            # optional: a subset, or {shape: 4, counts: 6}
         slot: conv                        # optional: a stable name for this slot's random stream
+
+Every field is checked where it is read, each failure one line naming file, line and field:
+`date` is a real date (YYYY-MM-DD); points are numbers (not true/false), greater than 0, at
+most 1000 and whole hundredths; seeds are whole numbers below 2**63; title (200 characters),
+course (200) and instructions (20,000) must be printable by the sheets (`generator.usertext`).
+The YAML itself is bounded: at most 1 MB, 32 levels of nesting, 30 digits in a number, no
+NaN or infinity, no key twice in one mapping (YAML would keep the last silently). Floats
+written with an exponent but no dot (1e3) are numbers, as in YAML 1.2.
 """
 
 from __future__ import annotations
@@ -245,6 +253,7 @@ FIELD_HINTS = {
     "id": "give a problem id from 'examgen list'",
     "parts": "give a list of part names or a map of part names to points",
     "params": "give a map of parameter names to values",
+    "slot": "give the slot a short name (text), or leave it out",
 }
 
 
@@ -318,7 +327,8 @@ def load_spec(path: str | Path) -> tuple[ExamSpec, dict[str, str]]:
         spec = ExamSpec.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        loc = tuple(first["loc"])
+        # Without the names pydantic gives the branches of a union ("list[str]"): they are no field.
+        loc = tuple(s for s in first["loc"] if not (isinstance(s, str) and "[" in s and s != "[key]"))
         kind = first["type"]
         if kind == "extra_forbidden":
             node = _key_node(root, loc)
