@@ -54,7 +54,7 @@ def read_user_bytes(path: Path, what: str, limit: int = MAX_FILE_BYTES) -> bytes
         raise ExamgenError(f"{what} is {_kind(info.st_mode)}, not a regular file", shown,
                            "give the path of a file saved on disk")
     if info.st_size > limit:
-        raise ExamgenError(f"the {what} is {_size(info.st_size)}, more than the {_size(limit)} a {what} may be",
+        raise ExamgenError(f"the {what} is {info.st_size:,} bytes, more than the limit of {_size(limit)}",
                            shown, "check that this is the right file")
     try:
         # O_NONBLOCK: should the path have been swapped for a FIFO since the stat, open() does not wait.
@@ -72,7 +72,7 @@ def read_user_bytes(path: Path, what: str, limit: int = MAX_FILE_BYTES) -> bytes
             raise ExamgenError(f"cannot read the {what} ({error.strerror})", shown,
                                "check the file's permissions") from None
     if len(data) > limit:
-        raise ExamgenError(f"the {what} is more than the {_size(limit)} a {what} may be", shown,
+        raise ExamgenError(f"the {what} is more than the limit of {_size(limit)}", shown,
                            "check that this is the right file")
     return data
 

@@ -36,6 +36,8 @@ def deep(levels: int) -> str:
     return "[" * levels + "]" * levels
 
 
+BIG = spec(extra="# " + "x" * 2**20 + "\n")  # a comment makes it 1 MB and a little more
+
 # (case id, spec text, text the one line must contain)
 SPEC_CASES = [
     ("date impossible", spec(extra="date: 2026-02-30\n"), "spec.yaml:3: date: 2026-02-30 is not a real date"),
@@ -66,7 +68,7 @@ SPEC_CASES = [
     ("aliases expanding", "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
      "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n" + HEAD + ONE, "spec.yaml: the spec expands to more than"),
-    ("spec over 1 MB", spec(extra="# " + "x" * 2**20 + "\n"), "spec.yaml: the exam spec is 1.0 MB, more than the 1.0 MB"),
+    ("spec over 1 MB", BIG, f"spec.yaml: the exam spec is {len(BIG.encode()):,} bytes, more than the limit of 1.0 MB"),
     # Pins of the wrong shape: one line naming the parameter, before any solver runs.
     ("pin W1 empty", spec(problem="backprop-two-layer-sigmoid", entry="    params: {W1: []}\n"),
      "problems[0].params.W1: parameter 'W1' must be a non-empty list of rows"),
