@@ -119,7 +119,7 @@ def make_parser() -> Parser:
     practice.add_argument("target", help="a problem id, a topic, or an exam spec (.yaml)")
     practice.add_argument("--seed", type=_seed, help="practice seed (default: a fresh one, printed)")
     practice.add_argument("--count", type=_positive, help="number of problems (default: each of the target once)")
-    practice.add_argument("--variants", type=_variants, default=5, help="variants on the self-check page (default 5)")
+    practice.add_argument("--variants", type=_positive, default=5, help="variants on the self-check page (default 5)")
     practice.add_argument("--out", type=Path, help="output folder (default output/practice/<target>-seed<N>/)")
     practice.add_argument("--no-pdf", action="store_true", help="write the page and the .tex only, no pdflatex")
     return parser
