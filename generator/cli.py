@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__, exports
-from generator.errors import ExamgenError
+from generator.errors import ExamgenError, shown
 
 
 class UsageError(Exception):
@@ -26,23 +26,47 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}; see '{self.prog} --help'")
 
 
-def _positive(text: str) -> int:
+def _whole(text: str) -> int:
+    digits = text.strip().lstrip("+-")
+    if len(digits) > 30:  # Python refuses ints of 4300 digits; no option needs 30
+        kind = f"a number of {len(digits):,} digits" if digits.isdigit() else f"{len(digits):,} characters"
+        raise argparse.ArgumentTypeError(f"expected a whole number below 2**63, got {kind}")
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {shown(text)}") from None
+
+
+def _positive(text: str) -> int:
+    value = _whole(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
     return value
 
 
+def _variants(text: str) -> int:
+    from generator.spec import MAX_VARIANTS
+
+    value = _positive(text)
+    if value > MAX_VARIANTS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_VARIANTS} (as in a spec), got {value}")
+    return value
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+def _jobs(text: str) -> int:
+    """Parallel processes, capped at the number of cores: more would only compete for them
+    (and thousands would exhaust the process limit)."""
+    return min(_positive(text), _cores())
+
+
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    value = _whole(text)
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be >= 0 and below 2**63, got {shown(value)}")
     return value
 
 
@@ -66,12 +90,13 @@ def make_parser() -> Parser:
     build = commands.add_parser("build", help="an exam spec to exams, solutions and the answer key")
     build.add_argument("spec", type=Path, help="the exam spec (YAML)")
     build.add_argument("--out", type=Path, help="output folder (default output/<spec name>/)")
-    build.add_argument("--variants", type=_positive, help="number of variants (overrides the spec)")
+    build.add_argument("--variants", type=_variants, help="number of variants (overrides the spec; at most 5000)")
     build.add_argument("--roster", type=Path, metavar="CSV",
                        help="one variant per student: a CSV with columns id and name (instead of --variants)")
     build.add_argument("--seed", type=_seed, help="exam seed (overrides the spec)")
     build.add_argument("--no-pdf", action="store_true", help="write .tex and key only, no pdflatex")
-    build.add_argument("--jobs", type=_positive, default=os.cpu_count() or 2, help="parallel pdflatex runs")
+    build.add_argument("--jobs", type=_jobs, default=_cores(),
+                       help="parallel pdflatex runs (default and at most: the number of cores)")
     build.add_argument("--format", action="append", choices=exports.Choices(), dest="formats", default=[],
                        metavar="NAME", help="also write this export (repeatable): %(choices)s "
                        "(key and csv are always written; see README, Exports)")
@@ -79,7 +104,8 @@ def make_parser() -> Parser:
     verify = commands.add_parser("verify", help="sample, solve, check and render many seeds; exit 1 on failure")
     verify.add_argument("ids", nargs="*", help="problem ids or topics (default: the whole bank)")
     verify.add_argument("--seeds", type=_positive, default=100, help="seeds per problem (default 100)")
-    verify.add_argument("--jobs", type=_positive, default=os.cpu_count() or 2, help="processes")
+    verify.add_argument("--jobs", type=_jobs, default=_cores(),
+                        help="processes (default and at most: the number of cores)")
     verify.add_argument("--pdf", type=_positive, metavar="N",
                         help="also compile the first N seeds of each problem with pdflatex")
 
@@ -118,11 +144,10 @@ def cmd_list(args) -> int:
 def _parse_params(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ExamgenError(f"--params is not valid JSON ({error.msg} at column {error.colno})", "--params",
-                           'write it as a JSON object, e.g. --params \'{"k": 3, "stride": 1}\'') from None
+    from generator.userfiles import load_json
+
+    fix = 'write it as a JSON object, e.g. --params \'{"k": 3, "stride": 1}\''
+    value = load_json(text, "--params value", "--params", max_chars=100_000, max_depth=8, fix=fix)
     if not isinstance(value, dict):
         raise ExamgenError("--params must be a JSON object", "--params", 'e.g. --params \'{"k": 3}\'')
     return value

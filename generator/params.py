@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import ExamgenError, closest
+from generator.errors import ExamgenError, closest, shown
 from generator.seeds import Sampler
 
 Params = dict[str, Any]
@@ -39,9 +39,9 @@ def _number_problem(value: Any, low: float, high: float, nonzero: bool, integral
     lead = f"{subject} must" if subject else "must"
     if not (_is_int(value) if integral else _is_real(value)):
         kind = ("integers" if integral else "numbers") if subject else ("an integer" if integral else "a number")
-        return f"{lead} be {kind}, got {value!r}"
+        return f"{lead} be {kind}, got {shown(value)}"
     if not low <= value <= high:
-        return f"{lead} be in [{low}, {high}], got {value}"
+        return f"{lead} be in [{low}, {high}], got {shown(value)}"
     if nonzero and value == 0:
         return f"{lead} not be 0"
     return None
@@ -82,6 +82,10 @@ class Param:
     def describe(self) -> str:
         return "a value"
 
+    def canonical(self, value: Any) -> Any:
+        """A valid pinned value as the key stores it (a Choice's own option, 3 for 3.0)."""
+        return value
+
 
 @dataclass(frozen=True)
 class Int(Param):
@@ -110,10 +114,26 @@ class Choice(Param):
     def draw(self, rng, params):
         return rng.choice(self.options)
 
+    def _match(self, value: Any) -> tuple[bool, Any]:
+        """(found, option): the option `value` stands for. 3.0 stands for the int option 3 (a YAML
+        or JSON writer's float), but True never for 1, nor 1 for "1"."""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            return False, None
+        for option in self.options:
+            if isinstance(option, bool) or isinstance(option, str) != isinstance(value, str):
+                continue
+            if option == value:
+                return True, option
+        return False, None
+
     def problem_with(self, value, params):
-        if value not in self.options or isinstance(value, bool) != any(isinstance(o, bool) for o in self.options):
-            return f"must be one of {', '.join(repr(o) for o in self.options)}, got {value!r}"
+        if not self._match(value)[0]:
+            return f"must be one of {', '.join(repr(o) for o in self.options)}, got {shown(value)}"
         return None
+
+    def canonical(self, value):
+        found, option = self._match(value)
+        return option if found else value
 
     def describe(self):
         return "one of " + ", ".join(repr(o) for o in self.options)
@@ -169,7 +189,7 @@ class Vector(Param):
 
     def _length_problem(self, value: Any, params: Mapping[str, Any]) -> str | None:
         if not isinstance(value, list):
-            return f"must be a list, got {value!r}"
+            return f"must be a list of numbers, got {shown(value)}"
         expected = _expected_size(self.length, params)
         if expected is not None and len(value) not in expected:
             return f"must have {' or '.join(map(str, expected))} entries, got {len(value)}"
@@ -203,7 +223,9 @@ class Matrix(Vector):
 
     def problem_with(self, value, params):
         if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
-            return f"must be a non-empty list of rows, got {value!r}"
+            return f"must be a non-empty list of rows (lists of numbers), got {shown(value)}"
+        if not all(value):
+            return "rows must not be empty"
         rows = _expected_size(self.rows, params)
         cols = _expected_size(self.cols, params)
         if rows is not None and len(value) not in rows:
@@ -232,7 +254,11 @@ class Custom(Param):
     description: str = "a value"
 
     def problem_with(self, value, params):
-        return self.check(value, params)
+        try:
+            return self.check(value, params)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError, RecursionError):
+            # The problem's validator met a shape it did not foresee: the value is not of its kind.
+            return f"must be {self.description}, got {shown(value)}"
 
     def describe(self):
         return self.description
@@ -300,9 +326,10 @@ def sample_params(
     A pinned value of the wrong kind or range is an error at once; pins under which no
     draw satisfies the constraints are an error naming the constraint that failed most.
     """
-    pins = dict(pins or {})
     where = where or problem_id
-    validate_pins(problem_id, declared, pins, where)
+    validate_pins(problem_id, declared, pins or {}, where)
+    kinds = {p.name: p for p in declared}
+    pins = {name: kinds[name].canonical(value) for name, value in (pins or {}).items()}
     failures: Counter[str] = Counter()
     for tries in range(1, max_tries + 1):
         if custom_sample is not None:
@@ -311,7 +338,15 @@ def sample_params(
         else:
             params = {}
             for param in declared:
-                params[param.name] = pins[param.name] if param.name in pins else param.draw(rng, params)
+                if param.name in pins:
+                    # Checked before the next parameter is drawn: its size may come from this one.
+                    problem = param.problem_with(pins[param.name], params)
+                    if problem:
+                        raise ExamgenError(f"parameter '{param.name}' {problem}", f"{where}.params.{param.name}",
+                                           f"give {param.describe()}")
+                    params[param.name] = pins[param.name]
+                else:
+                    params[param.name] = param.draw(rng, params)
         bad = _first_problem(declared, params)
         if bad is not None:
             param, problem = bad
@@ -323,7 +358,7 @@ def sample_params(
                 )
             failures[f"{param.name} {problem}"] += 1
             continue
-        failed = [c.text for c in constraints if not _holds(c, params)]
+        failed = _failed(constraints, params)
         if not failed:
             return Sampled(params={p.name: params[p.name] for p in declared}, tries=tries)
         failures.update(failed)
@@ -351,16 +386,36 @@ def _holds(constraint: Constraint, params: Mapping[str, Any]) -> bool:
         return False
 
 
+def _failed(constraints: Sequence[Constraint], params: Mapping[str, Any]) -> list[str]:
+    """The texts of the constraints that fail, in order. A constraint may rely on the ones
+    before it (mirror descent's gradient needs c to be a list): once one has failed, a later
+    one that cannot even be evaluated counts as failed too, instead of crashing."""
+    failed: list[str] = []
+    for constraint in constraints:
+        try:
+            holds = _holds(constraint, params)
+        except (TypeError, KeyError, IndexError, AttributeError):
+            if not failed:
+                raise
+            holds = False
+        if not holds:
+            failed.append(constraint.text)
+    return failed
+
+
 def check_params(problem_id: str, declared: Sequence[Param], constraints: Sequence[Constraint],
-                 params: Mapping[str, Any], where: str) -> None:
-    """Validate a complete set of parameters (from --params or a key) without drawing."""
+                 params: Mapping[str, Any], where: str) -> Params:
+    """Validate a complete set of parameters (from --params or a key) without drawing; return
+    them as the key stores them (a Choice's own option: 3 for 3.0)."""
     validate_pins(problem_id, declared, params, where)
+    params = {p.name: p.canonical(params[p.name]) for p in declared if p.name in params}
     bad = _first_problem(declared, params)
     if bad is not None:
         param, problem = bad
         raise ExamgenError(f"parameter '{param.name}' {problem}", f"{where}.params.{param.name}",
                            f"give {param.describe()}")
-    for constraint in constraints:
-        if not _holds(constraint, params):
-            raise ExamgenError(f"the parameters break the constraint '{constraint.text}'", f"{where}.params",
-                               "change the parameters so that it holds")
+    failed = _failed(constraints, params)
+    if failed:
+        raise ExamgenError(f"the parameters break the constraint '{failed[0]}'", f"{where}.params",
+                           "change the parameters so that it holds")
+    return params

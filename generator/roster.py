@@ -11,8 +11,11 @@ or a semicolon or tab when the header line uses that instead. Blank lines are sk
 
 The id becomes the variant key, which names the folder `variants/<id>/` and seeds the
 student's variant, so it must be unique and path-safe: letters, digits and `. _ - + @`,
-starting with a letter or digit. Ids that differ only in case are rejected too, since
-they would share a folder on case-insensitive file systems.
+starting with a letter or digit. Ids that differ only in case or a trailing dot (`abc`,
+`ABC`, `abc.`) are rejected too, since they would share a folder on Windows. Names must be
+printable by the sheets (`generator.usertext`, the rule the spec's text follows too); a name
+a spreadsheet would run as a formula (`=HYPERLINK(...)`) is printed as typed, and the CSV
+writers neutralise it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.errors import ExamgenError, closest
+from generator import usertext
+from generator.errors import ExamgenError, closest, cut
 from generator.plan import Plan, Student
 from generator.spec import MAX_VARIANTS
 from generator.userfiles import read_user_text
@@ -35,16 +39,7 @@ MAX_ID_LENGTH = 64
 # Device names Windows reserves in any folder: a variant folder must not be called so.
 RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
-# The characters the sheets' LaTeX set-up (utf8 input, T1 fonts) prints, measured with
-# pdflatex: ASCII, Latin-1 and Latin Extended-A but for nine letters, some of Latin
-# Extended-B (Romanian, pinyin vowels) and common punctuation. Any other character would
-# stop pdflatex ("Unicode character not set up"), so a name with one is refused up front.
-PRINTABLE = (
-    {chr(c) for c in range(0x20, 0x7F)}
-    | {chr(c) for c in range(0xA0, 0x180)} - set("ĦħĸĿŀŉŦŧſ")
-    | set("ƒǄǅǆǇǈǉǊǋǌǍǎǏǐǑǒǓǔǢǣǦǧǨǩǪǫǰǴǵȘșȚțȲȳȷ")
-    | set("\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u20ac\u2022\u2039\u203a\u2122")
-)
+MAX_NAME_LENGTH = 200
 
 
 def _plain_letters(text: str) -> str:
@@ -53,6 +48,11 @@ def _plain_letters(text: str) -> str:
 
     decomposed = unicodedata.normalize("NFKD", text)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def _folded(key: str) -> str:
+    """The folder Windows would make of an id: case-insensitive, trailing dots and spaces dropped."""
+    return key.lower().rstrip(". ")
 
 
 def read_csv_text(path: Path, what: str) -> str:
@@ -152,25 +152,25 @@ def load_roster(path: str | Path) -> dict[str, Student]:
         if key in students:
             raise ExamgenError(f"student id '{key}' appears twice, on lines {first_line[key]} and {line}", where,
                                "give every student a unique id")
-        if key.lower() in folded:
-            other = folded[key.lower()]
-            raise ExamgenError(f"student ids '{other}' (line {first_line[other]}) and '{key}' differ only in case",
-                               where, "ids name folders, which case-insensitive file systems would merge; "
-                               "make them differ in more than case")
+        if _folded(key) in folded:
+            other = folded[_folded(key)]
+            how = "only in case" if other.lower() == key.lower() else "only in case or a trailing dot"
+            raise ExamgenError(f"student ids '{other}' (line {first_line[other]}) and '{key}' (line {line}) "
+                               f"differ {how}", where, "ids name folders, which Windows (and other "
+                               "case-insensitive file systems) would merge; make them differ in more than that")
         if not name:
             raise ExamgenError(f"student '{key}' has no name", where, "fill in the 'name' column")
-        unprintable = [c for c in name if c not in PRINTABLE]
-        if unprintable:
-            plain = _plain_letters(name)
-            example = f" (e.g. '{plain}')" if all(c in PRINTABLE for c in plain) else ""
-            raise ExamgenError(
-                f"the name of student '{key}' has {unprintable[0]!r} (U+{ord(unprintable[0]):04X}), which the "
-                "exam's LaTeX fonts cannot print", where,
-                f"write the name in Latin letters{example}; the id stays the same")
+        plain = _plain_letters(name)
+        example = f" (e.g. '{cut(plain)}')" if plain != name and usertext.problem(plain) is None else ""
+        try:
+            name = usertext.check(name, limit=MAX_NAME_LENGTH,
+                                  latin_hint=f"write the name in Latin letters{example}; the id stays the same")
+        except usertext.UnprintableText as error:
+            raise ExamgenError(f"the name of student '{key}' {error.what}", where, error.fix) from None
         extra = {columns[i]: fields[i].strip() for i in range(len(columns)) if i not in (id_col, name_col)}
         students[key] = Student(key, name, extra)
         first_line[key] = line
-        folded[key.lower()] = key
+        folded[_folded(key)] = key
     if not students:
         raise ExamgenError("the roster has a header but no students", shown, "add one line per student: id,name")
     if len(students) > MAX_VARIANTS:

@@ -14,44 +14,89 @@
         params: {stride: 1}               # optional pins, by the catalog's names
         parts: [shape, counts]            # optional: a subset, or {shape: 4, counts: 6}
         slot: conv                        # optional: a stable name for this slot's random stream
+
+Every field is checked where it is read, each failure one line naming file, line and field:
+`date` is a real date (YYYY-MM-DD); points are numbers (not true/false), greater than 0, at
+most 1000 and whole hundredths; seeds are whole numbers below 2**63; title (200 characters),
+course (200) and instructions (20,000) must be printable by the sheets (`generator.usertext`).
+The YAML itself is bounded: at most 1 MB, 32 levels of nesting, 30 digits in a number, no
+NaN or infinity, no key twice in one mapping (YAML would keep the last silently). Floats
+written with an exponent but no dot (1e3) are numbers, as in YAML 1.2.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from generator.errors import ExamgenError, closest
+from generator import usertext
+from generator.errors import ExamgenError, closest, shown
 from generator.precision import DEFAULT as DEFAULT_PRECISION
 from generator.precision import parse as parse_precision
 from generator.userfiles import read_user_text
 
 MAX_VARIANTS = 5000
+MAX_POINTS = 1000
+POINTS_STEP = 0.01            # points are whole hundredths: 1e-300 points is no slot
+MAX_SPEC_BYTES = 2**20        # a spec of 19 problems is 2 KB; 1 MB is no spec
+MAX_DEPTH = 32                # a spec nests 7 levels (problems, params, a matrix's rows)
+MAX_VALUES = 100_000          # values after YAML aliases are expanded (a "billion laughs" spec)
+MAX_DIGITS = 30               # seeds are below 2**63 (19 digits)
+# Lengths of the printed text fields: the title is one line on the sheet.
+TEXT_LIMITS = {"title": 200, "course": 200, "instructions": 20_000}
+
+
+def _points_problem(value: Any) -> str | None:
+    """Why `value` is not a number of points (None when it is)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number, got {shown(value)}"
+    if not math.isfinite(value) or not 0 < value <= MAX_POINTS:
+        return f"must be greater than 0 and at most {MAX_POINTS}, got {shown(value)}"
+    if round(value / POINTS_STEP) < 1 or abs(value / POINTS_STEP - round(value / POINTS_STEP)) > 1e-6:
+        return f"must be a whole number of hundredths (0.01), got {shown(value)}"
+    return None
+
+
+def _points(value: Any) -> Any:
+    problem = _points_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Points = Annotated[float, BeforeValidator(_points)]
 
 
 class ProblemSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1)
-    points: float | None = Field(default=None, gt=0, le=1000)
+    id: str = Field(min_length=1, max_length=200)
+    points: Points | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     parts: list[str] | dict[str, float] | None = None
-    slot: str | None = Field(default=None, min_length=1)
+    slot: str | None = Field(default=None, min_length=1, max_length=100)
 
-    @field_validator("parts")
+    @field_validator("parts", mode="before")
     @classmethod
     def _parts(cls, value):
         if value is None:
             return value
-        if not value:
+        if isinstance(value, list | dict) and not value:
             raise ValueError("must name at least one part")
-        if isinstance(value, dict) and any(p <= 0 for p in value.values()):
-            raise ValueError("part points must be > 0")
-        if isinstance(value, list) and len(set(value)) != len(value):
+        if isinstance(value, dict):
+            for name, points in value.items():
+                problem = _points_problem(points)
+                if problem:
+                    raise ValueError(f"the points of part '{name}' {problem}")
+            if sum(value.values()) > MAX_POINTS:
+                raise ValueError(f"the parts' points sum to {sum(value.values()):g}, more than {MAX_POINTS}")
+        if isinstance(value, list) and len(set(map(repr, value))) != len(value):
             raise ValueError("names a part twice")
         return value
 
@@ -71,12 +116,35 @@ class ExamSpec(BaseModel):
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value):
-        return value.isoformat() if isinstance(value, dt.date) else value
+        if isinstance(value, dt.datetime):
+            raise ValueError("must be a date without a time, e.g. 2026-12-14")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if value == "":
+            return value
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise ValueError(f"must be a date written YYYY-MM-DD, e.g. 2026-12-14, got {shown(value)}")
+        try:
+            return dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError as error:
+            raise ValueError(f"{value.strip()} is not a real date ({error})") from None
+
+    @field_validator("title", "course", "instructions", mode="after")
+    @classmethod
+    def _printable(cls, value: str, info):
+        text = usertext.check(value, multiline=info.field_name == "instructions",
+                              limit=TEXT_LIMITS[info.field_name])
+        if info.field_name == "title" and not text.strip():
+            raise ValueError("must not be empty")
+        return text
 
     @field_validator("precision", mode="before")
     @classmethod
     def _precision(cls, value):
-        return parse_precision(value).text
+        try:
+            return parse_precision(value).text
+        except ValueError as error:
+            raise ValueError(f"{error} (got {shown(value)})") from None
 
     @field_validator("seed", "variants", mode="before")
     @classmethod
@@ -86,16 +154,119 @@ class ExamSpec(BaseModel):
         return value
 
 
+class _SpecError(yaml.YAMLError):
+    """Valid YAML that a spec must not contain (a duplicate key, deep nesting, a huge number)."""
+
+    def __init__(self, what: str, node: yaml.Node, fix: str):
+        super().__init__(what)
+        self.what, self.mark, self.fix = what, node.start_mark, fix
+
+
+_FLOAT = yaml.constructor.SafeConstructor()  # converts one float scalar; holds no state between calls
+
+
+def _number_problem(node: yaml.Node) -> tuple[str, str] | None:
+    """(what, fix) when a YAML number is too long or not finite, before Python converts it."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return None
+    if len(node.value) > MAX_DIGITS:
+        return (f"a number with {len(node.value):,} digits (at most {MAX_DIGITS})",
+                "give a shorter number (seeds are below 2**63)")
+    if node.tag.endswith("float") and not math.isfinite(_FLOAT.construct_yaml_float(node)):
+        return f"{node.value} is not a finite number", "give a finite number"
+    return None
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, bounded: nesting depth, number digits; duplicate keys are errors,
+    dates that are no dates stay text (for the date field to name), NaN and infinity refused.
+    YAML 1.2 floats without a dot (1e3) are numbers, as everyone but YAML 1.1 reads them."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                event = self.peek_event()
+                raise _SpecError(f"the spec nests more than {MAX_DEPTH} levels deep",
+                                 yaml.ScalarNode("", "", event.start_mark), "a spec is a few levels of "
+                                 "fields and lists; check the brackets")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise _SpecError(f"the key '{shown(key_node.value)[1:-1]}' appears twice (first on line "
+                                     f"{seen[key].start_mark.line + 1})", key_node,
+                                     "keep one of them: YAML would silently use the last")
+                seen[key] = key_node
+                problem = _number_problem(value_node)
+                if problem:
+                    raise _SpecError(f"{shown(key_node.value)[1:-1]}: {problem[0]}", value_node, problem[1])
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node):
+        problem = _number_problem(node)
+        if problem:
+            raise _SpecError(*problem[:1], node, problem[1])
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node):
+        problem = _number_problem(node)
+        if problem:
+            raise _SpecError(*problem[:1], node, problem[1])
+        return super().construct_yaml_float(node)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)  # 2026-02-30: the field's validator names it
+
+
+_SpecLoader.add_constructor("tag:yaml.org,2002:int", _SpecLoader.construct_yaml_int)
+_SpecLoader.add_constructor("tag:yaml.org,2002:float", _SpecLoader.construct_yaml_float)
+_SpecLoader.add_constructor("tag:yaml.org,2002:timestamp", _SpecLoader.construct_yaml_timestamp)
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"))
+
+
+def _too_many_values(data: Any) -> bool:
+    """Whether `data` holds more than MAX_VALUES values, shared (aliased) ones counted each time."""
+    stack, count = [data], 0
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
 FIELD_HINTS = {
     "title": "give the exam's title as text",
-    "seed": "give a whole number >= 0, e.g. seed: 2026",
+    "seed": "give a whole number >= 0 and below 2**63, e.g. seed: 2026",
+    "date": "write the date as YYYY-MM-DD, e.g. date: 2026-12-14, or leave it out",
     "variants": f"give a whole number from 1 to {MAX_VARIANTS}",
     "problems": "list at least one problem: problems: [{id: cnn/conv-layer-cost, points: 10}]",
-    "points": "give a positive number of points",
+    "points": f"give a number of points greater than 0 and at most {MAX_POINTS}, e.g. points: 10",
     "id": "give a problem id from 'examgen list'",
     "parts": "give a list of part names or a map of part names to points",
     "params": "give a map of parameter names to values",
     "precision": "write e.g. precision: 3 significant digits, or precision: 4 decimals",
+    "slot": "give the slot a short name (text), or leave it out",
 }
 
 
@@ -141,45 +312,62 @@ def location(path: str, node: yaml.Node | None) -> str:
 def load_spec(path: str | Path) -> tuple[ExamSpec, dict[str, str]]:
     """Load and validate a spec; also return where each problem entry is (file:line)."""
     path = Path(path)
-    shown = str(path)
-    text = read_user_text(path, "exam spec")
+    name = str(path)
+    text = read_user_text(path, "exam spec", limit=MAX_SPEC_BYTES)
+    loader = None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _SpecLoader(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except _SpecError as error:
+        raise ExamgenError(error.what, f"{name}:{error.mark.line + 1}", error.fix) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"{shown}:{mark.line + 1}" if mark else shown
+        where = f"{name}:{mark.line + 1}" if mark else name
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ExamgenError(f"YAML does not parse: {problem}", where,
                            "check indentation, colons and quotes on that line") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
-        raise ExamgenError("an exam spec must be a YAML mapping (title:, seed:, problems: ...)", shown,
+        raise ExamgenError("an exam spec must be a YAML mapping (title:, seed:, problems: ...)", name,
                            "see the spec format in the README")
+    if _too_many_values(data):
+        raise ExamgenError(f"the spec expands to more than {MAX_VALUES:,} values (YAML aliases repeating "
+                           "each other?)", name, "write the values out; a spec needs few of them")
     try:
         spec = ExamSpec.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        loc = tuple(first["loc"])
+        # Without the names pydantic gives the branches of a union ("list[str]"): they are no field.
+        loc = tuple(s for s in first["loc"] if not (isinstance(s, str) and "[" in s and s != "[key]"))
         kind = first["type"]
         if kind == "extra_forbidden":
             node = _key_node(root, loc)
             model = ProblemSpec if "problems" in loc else ExamSpec
             hint = closest(str(loc[-1]), model.model_fields)
-            raise ExamgenError(f"unknown field '{loc[-1]}'", f"{location(shown, node)}: {field_path(loc)}",
+            raise ExamgenError(f"unknown field '{shown(loc[-1])[1:-1]}'",
+                               f"{location(name, node)}: {field_path(loc)}",
                                hint or f"known fields: {', '.join(model.model_fields)}") from None
         node = _node_at(root, loc)
         if kind == "missing":
-            raise ExamgenError(f"field '{loc[-1]}' is missing", f"{location(shown, node)}: {field_path(loc)}",
+            raise ExamgenError(f"field '{loc[-1]}' is missing", f"{location(name, node)}: {field_path(loc)}",
                                FIELD_HINTS.get(str(loc[-1]), "add it")) from None
-        message = first["msg"].replace("Value error, ", "")
         field = next((str(s) for s in reversed(loc) if isinstance(s, str) and s in FIELD_HINTS), "")
-        got = first.get("input")
-        got_text = f" (got {got!r})" if not isinstance(got, dict | list) else ""
-        raise ExamgenError(f"{message}{got_text}", f"{location(shown, node)}: {field_path(loc)}",
-                           FIELD_HINTS.get(field, "see the spec format in the README")) from None
+        fix = FIELD_HINTS.get(field, "see the spec format in the README")
+        cause = first.get("ctx", {}).get("error")
+        if isinstance(cause, usertext.UnprintableText):
+            message, fix = cause.what, cause.fix
+        elif kind == "value_error":
+            message = first["msg"].replace("Value error, ", "")  # our own message says what it got
+        else:
+            got = first.get("input")
+            message = first["msg"] + (f" (got {shown(got)})" if not isinstance(got, dict | list) else "")
+        raise ExamgenError(message, f"{location(name, node)}: {field_path(loc)}", fix) from None
     where = {}
     problems_node = _node_at(root, ("problems",))
     for i in range(len(spec.problems)):
         node = _node_at(problems_node, (i,)) if problems_node is not None else None
-        where[str(i)] = f"{location(shown, node)}: problems[{i}]"
+        where[str(i)] = f"{location(name, node)}: problems[{i}]"
     return spec, where

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import bank
+from generator import bank, usertext
 from generator.errors import ExamgenError
 from generator.instance import draw_instance
 from generator.render import render_problem
@@ -19,7 +19,9 @@ from generator.spec import load_spec
 PROBLEMS = bank.ids()
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+# Text the sheets print (generator.usertext); other characters are refused (tests/test_input_validation.py).
+free_text = st.text(st.sampled_from(sorted(usertext.PRINTABLE)), max_size=40)
+dates = st.dates().map(lambda d: d.isoformat()) | st.just("")
 problem_entry = st.fixed_dictionaries(
     {"id": st.sampled_from(PROBLEMS)},
     optional={"points": st.integers(1, 30) | st.floats(0.5, 30, allow_nan=False).map(lambda x: round(x * 2) / 2)},
@@ -27,7 +29,7 @@ problem_entry = st.fixed_dictionaries(
 valid_spec = st.fixed_dictionaries(
     {"title": free_text.filter(lambda t: t.strip() != ""), "seed": st.integers(0, 2**62),
      "problems": st.lists(problem_entry, min_size=1, max_size=3)},
-    optional={"course": free_text, "date": free_text, "instructions": free_text, "variants": st.integers(1, 3)},
+    optional={"course": free_text, "date": dates, "instructions": free_text, "variants": st.integers(1, 3)},
 )
 
 

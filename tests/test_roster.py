@@ -71,7 +71,10 @@ BAD = [
     ("no id column", "student,name\n1,Ada\n", r"r.csv:1: the roster has no 'id' column (its columns: student, name)"),
     ("no name column", "id,email\n1,a@b\n", "r.csv:1: the roster has no 'name' column"),
     ("duplicate ids", "id,name\ns1,Ada\ns2,Bo\ns1,Cy\n", "r.csv:4: student id 's1' appears twice, on lines 2 and 4"),
-    ("case duplicates", "id,name\nAb1,Ada\nab1,Bo\n", "r.csv:3: student ids 'Ab1' (line 2) and 'ab1' differ only in case"),
+    ("case duplicates", "id,name\nAb1,Ada\nab1,Bo\n",
+     "r.csv:3: student ids 'Ab1' (line 2) and 'ab1' (line 3) differ only in case"),
+    ("trailing dot", "id,name\nabc,Ada\nABC.,Bo\n",
+     "r.csv:3: student ids 'abc' (line 2) and 'ABC.' (line 3) differ only in case or a trailing dot"),
     ("empty id", "id,name\ns1,Ada\n,Bo\n", "r.csv:3: this student has no id"),
     ("empty name", "id,name\ns1,\n", "r.csv:2: student 's1' has no name"),
     ("slash", "id,name\na/b,Ada\n", "r.csv:2: student id 'a/b' contains '/', which cannot be part of a folder name"),
@@ -84,7 +87,8 @@ BAD = [
     ("header only", "id,name\n", "r.csv: the roster has a header but no students"),
     ("duplicate column", "id,name,ID\n1,a,2\n", "r.csv:1: the header names the column 'ID' twice"),
     ("unprintable name", "id,name\ns1,Ada\ns2,Nguyễn Thị Minh\n",
-     "r.csv:3: the name of student 's2' has 'ễ' (U+1EC5), which the exam's LaTeX fonts cannot print; "
+     "r.csv:3: the name of student 's2' has the character U+1EC5 'ễ' (LATIN SMALL LETTER E WITH CIRCUMFLEX AND "
+     "TILDE), which the sheet's fonts cannot print; "
      "write the name in Latin letters (e.g. 'Nguyen Thi Minh')"),
 ]
 
