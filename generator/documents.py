@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from generator import bank
 from generator.plan import Plan
 from generator.render import render_problem, render_template
 from generator.variants import Variant
@@ -21,10 +20,10 @@ def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
     """The template context of a variant for every sheet; each problem is rendered once."""
     slots: dict[str, list[dict[str, Any]]] = {sheet: [] for sheet in SHEETS}
     for slot, instance in variant.slots:
-        problem = bank.load(slot.problem_id)
+        problem = plan.bank.load(slot.problem_id)
         rendered = render_problem(
             slot.problem_id, instance.params, instance.values, dict(slot.parts),
-            {p.name: p.space for p in problem.parts},
+            {p.name: p.space for p in problem.parts}, plan.bank,
         )
         for sheet in SHEETS:
             slots[sheet].append({

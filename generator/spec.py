@@ -63,6 +63,7 @@ class ExamSpec(BaseModel):
     seed: int = Field(ge=0, lt=2**63)
     variants: int = Field(default=1, gt=0, le=MAX_VARIANTS)
     problems: list[ProblemSpec] = Field(min_length=1)
+    banks: list[str] = Field(default_factory=list)   # problem folders besides the built-in bank
 
     @field_validator("date", mode="before")
     @classmethod
@@ -86,6 +87,7 @@ FIELD_HINTS = {
     "id": "give a problem id from 'examgen list'",
     "parts": "give a list of part names or a map of part names to points",
     "params": "give a map of parameter names to values",
+    "banks": "give a list of bank folders, relative to the spec file, e.g. banks: [../problems]",
 }
 
 
@@ -172,4 +174,8 @@ def load_spec(path: str | Path) -> tuple[ExamSpec, dict[str, str]]:
     for i in range(len(spec.problems)):
         node = _node_at(problems_node, (i,)) if problems_node is not None else None
         where[str(i)] = f"{location(shown, node)}: problems[{i}]"
+    banks_node = _node_at(root, ("banks",))
+    for i in range(len(spec.banks)):
+        node = _node_at(banks_node, (i,)) if banks_node is not None else None
+        where[f"banks[{i}]"] = f"{location(shown, node)}: banks[{i}]"
     return spec, where

@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from generator import __version__, bank
+from generator import __version__
 from generator.plan import Plan
 from generator.variants import Variant
 
@@ -24,8 +24,11 @@ def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
     for variant in variants:
         problems = []
         for slot, instance in variant.slots:
-            problem = bank.load(slot.problem_id)
+            problem = plan.bank.load(slot.problem_id)
             entry = instance.key_entry(problem)
+            # where the problem came from, so grading finds it again: "built-in" or the bank folder
+            source = plan.bank.entry(slot.problem_id)
+            entry["bank"] = "built-in" if source.builtin else str(source.root)
             parts = {name: {"points": pts, "fields": list(problem.part(name).answers)} for name, pts in slot.parts}
             problems.append({"slot": slot.number, "slot_key": slot.key, "id": entry.pop("id"),
                              "points": slot.points, "parts": parts, **entry})

@@ -34,7 +34,6 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from generator import bank
 from generator.answers import EDGE_SLACK, Answer
 from generator.errors import ExamgenError
 from generator.exports.html import Converter, Html, ProblemHtml, problems_to_html
@@ -241,10 +240,10 @@ def moodle_xml(plan: Plan, variants: Sequence[Variant], converter: Converter | N
     items = []
     for variant in variants:
         for slot, instance in variant.slots:
-            problem = bank.load(slot.problem_id)
+            problem = plan.bank.load(slot.problem_id)
             points = {name: float(p) for name, p in slot.parts}
             rendered = render_problem(slot.problem_id, instance.params, instance.values, points,
-                                      {p.name: p.space for p in problem.parts})
+                                      {p.name: p.space for p in problem.parts}, plan.bank)
             items.append((slot.problem_id, rendered, points))
     converted = iter(problems_to_html(converter, items))
     by_variant = [[next(converted) for _ in variant.slots] for variant in variants]
@@ -253,7 +252,7 @@ def moodle_xml(plan: Plan, variants: Sequence[Variant], converter: Converter | N
     base = f"$course$/top/{_category_name(plan.title)}"
     width = max(2, len(str(len(plan.slots))))
     for index, slot in enumerate(plan.slots):
-        problem = bank.load(slot.problem_id)
+        problem = plan.bank.load(slot.problem_id)
         asked = [name for name, _ in slot.parts]
         written = [name for name in asked if any(not problem.answer(f).graded for f in problem.part(name).answers)]
         graded = [name for name in asked if any(problem.answer(f).graded for f in problem.part(name).answers)]

@@ -4,7 +4,7 @@ The exemplar problem folder: declarations first, then solve (the reference) and 
 (an independent second method). Copy this folder to start a new problem.
 """
 
-from generator.problem import Answer, Choice, Constraint, Int, Mistake, Part
+from generator.authoring import Answer, Choice, Constraint, Int, Mistake, Part
 
 TITLE = "Cost of a convolutional layer"
 SOURCE = "exam-weight-decay-backprop-conv.md, question 2"
