@@ -374,7 +374,7 @@ def cmd_new(args) -> int:
     target = Path(folders[0]) if folders else Path("problems")
     folder = new_problem(args.id, target)
     print(f"created {folder}/ (problem.py, question.tex.j2, solution.tex.j2, test_problem.py, snapshots/); "
-          f"next: examgen verify {args.id} --bank {target}")
+          f"next: examgen verify {args.id}" + ("" if target == Path(LOCAL_BANK) else f" --bank {target}"))
     return 0
 
 
