@@ -7,6 +7,7 @@
       Write your name on every page. ...
     seed: 2026                            # required: the exam seed
     variants: 4                           # numbered variants 001, 002, ...
+    banks: [../problems]                  # bank folders besides the built-in one, relative to the spec
     problems:
       - id: cnn/conv-layer-cost           # or the bare name: conv-layer-cost
         points: 10                        # default: the problem's own part points

@@ -202,3 +202,23 @@ def test_verify_workers_get_the_bank(bank_with, tmp_path):
     result = run_cli("verify", "--bank", str(folder), "--seeds", "40", "--jobs", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "40 instances of 1 problems, 0 failures" in result.stdout
+
+
+def test_rebuild_digest_follows_the_used_problem_folders(bank_with):
+    from generator.pipeline import _source_digest
+
+    folder = bank_with("layers/a-layer", "one")
+    bank_with("layers/b-layer", "one")
+    bank = builtin().adding([folder], "--bank")
+    used = ["layers/a-layer", "cnn/conv-layer-cost"]
+    before = _source_digest(used, bank)
+    problem = folder / "layers" / "a-layer"
+    # a problem's tests and snapshots, and problems the plan does not use, change no output
+    with (problem / "test_problem.py").open("a", encoding="utf-8") as file:
+        file.write("# a note\n")
+    (problem / "snapshots" / "seeds.json").write_text("{}\n", encoding="utf-8")
+    (folder / "layers" / "b-layer" / "question.tex.j2").write_text("changed\n", encoding="utf-8")
+    assert _source_digest(used, bank) == before
+    with (problem / "question.tex.j2").open("a", encoding="utf-8") as file:
+        file.write("% edited\n")
+    assert _source_digest(used, bank) != before

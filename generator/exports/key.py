@@ -3,7 +3,9 @@
     {"exam": {"title", "course", "date", "seed", "spec", "generator", "total_points"},
      "variants": [{"key": "001", "seed": ..., "fingerprint": ..., "student": {...}?,
                    "problems": [{"slot", "slot_key", "id", "points", "parts",
-                                 "params", "answers", "tolerances", "exact"?}]}]}
+                                 "params", "answers", "tolerances", "exact"?, "bank"}]}]}
+
+`bank` is "built-in" or the folder of the added bank the problem came from.
 
 Values follow the catalog's JSON conventions (see `generator.answers`).
 """
