@@ -17,7 +17,7 @@ from pathlib import Path
 def _folder(package: str) -> Path:
     # Installed packages live on disk (pip never installs zipped), so the traversable is a
     # real folder that pdflatex, jinja2 and the module loader can all read.
-    return Path(str(files(package)))
+    return Path(str(files(package))).resolve()
 
 
 @cache

@@ -1,7 +1,8 @@
 """Cost of a convolutional layer: output shape, channels, operation counts, parameters.
 
-The exemplar problem folder: declarations first, then solve (the reference) and check
-(an independent second method). Copy this folder to start a new problem.
+A model problem folder: declarations first, then solve (the reference) and check (an
+independent second method). `examgen new TOPIC/NAME` starts a new problem from the smaller
+exemplar of the same shape in generator/scaffold/problem/.
 """
 
 from generator.authoring import Answer, Choice, Constraint, Int, Mistake, Part
