@@ -222,3 +222,14 @@ def test_rebuild_digest_follows_the_used_problem_folders(bank_with):
     with (problem / "question.tex.j2").open("a", encoding="utf-8") as file:
         file.write("% edited\n")
     assert _source_digest(used, bank) != before
+
+
+def test_snapshot_floats_agree_to_the_last_bits_only():
+    from generator.testing import same_values
+
+    assert same_values({"a": [0.6678986614143319, 3]}, {"a": [0.6678986614143317, 3]})
+    assert not same_values({"a": [0.6678986614, 3]}, {"a": [0.6678986615, 3]})
+    assert not same_values({"a": [1.0, 3]}, {"a": [1.0, 4]})
+    assert not same_values({"a": 3}, {"a": 3.0})          # an int answer turning float is a change
+    assert not same_values({"a": [1, 2]}, {"a": [1, 2, 3]})
+    assert not same_values({"a": 1}, {"b": 1})
