@@ -121,6 +121,17 @@ def test_list_build_verify_from_elsewhere(installed, tmp_path):
                     cwd=tmp_path).stdout
     assert "20 instances of 2 problems, 0 failures" in verified
 
+    # the source sheet's instance of conv-layer-cost (exam-weight-decay-backprop-conv.md, question 2)
+    pins = '{"H": 48, "W": 64, "C_in": 10, "k": 3, "C_out": 20, "stride": 1, "pad": 0}'
+    shown = json.loads(_run(examgen, "show", "conv-layer-cost", "--params", pins, "--json", cwd=tmp_path).stdout)
+    assert shown["answers"]["out_shape"] == [46, 62, 20] and shown["answers"]["mults"] == 5_133_600
+
+    if shutil.which("pandoc"):
+        _run(examgen, "practice", "cnn", "--seed", "2", "--no-pdf", "--variants", "2", "--out", tmp_path / "pr",
+             cwd=tmp_path)
+        page = (tmp_path / "pr" / "index.html").read_text(encoding="utf-8")
+        assert "cnn/conv-layer-cost" in page and "cnn/receptive-field" in page
+
 
 def test_course_repository_with_the_wheel(installed, tmp_path):
     """examgen init + examgen new + verify + build, as the course README says."""
@@ -159,6 +170,17 @@ def test_course_repository_with_the_wheel(installed, tmp_path):
     p = dense["params"]
     assert dense["answers"]["mults"] == p["batch"] * p["n_in"] * p["n_out"]
     assert dense["answers"]["params"] == p["n_in"] * p["n_out"] + (p["n_out"] if p["bias"] else 0)
+
+    # grading from another folder finds the local problem through the key's "bank"
+    answers = dense["answers"]
+    responses = tmp_path / "responses.csv"
+    responses.write_text("student,slot,field,value\n"
+                         f"1,2,out_shape,\"{answers['out_shape']}\"\n1,2,params,{answers['params']}\n"
+                         f"1,2,mults,{answers['mults'] + 1}\n", encoding="utf-8")
+    _run(examgen, "grade", out / "key.json", responses, "--out", tmp_path / "graded", cwd=tmp_path)
+    scores = (tmp_path / "graded" / "scores.csv").read_text(encoding="utf-8-sig").splitlines()
+    header, row = scores[0].split(","), scores[1].split(",")
+    assert dict(zip(header, row, strict=True))["slot 2"] == "5"   # shape 2 + params 3; mults off by one
 
     # the bank's own tests, with the installed package (pytest from this environment)
     tests = _run(installed["python"], "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=course)
