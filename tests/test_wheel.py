@@ -24,7 +24,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
 
 WHEEL_LIMIT = 2_000_000   # bytes: code, templates and the bank are a few hundred kB
 
@@ -98,6 +98,7 @@ def test_installed_package_is_the_wheel(installed):
     assert not any(Path(p).is_relative_to(ROOT) for p in where)
 
 
+@needs_tex
 def test_list_build_verify_from_elsewhere(installed, tmp_path):
     examgen = installed["examgen"]
     listed = _run(examgen, "list", cwd=tmp_path).stdout
@@ -133,6 +134,7 @@ def test_list_build_verify_from_elsewhere(installed, tmp_path):
         assert "cnn/conv-layer-cost" in page and "cnn/receptive-field" in page
 
 
+@needs_tex
 def test_course_repository_with_the_wheel(installed, tmp_path):
     """examgen init + examgen new + verify + build, as the course README says."""
     examgen = installed["examgen"]
@@ -185,3 +187,15 @@ def test_course_repository_with_the_wheel(installed, tmp_path):
     # the bank's own tests, with the installed package (pytest from this environment)
     tests = _run(installed["python"], "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=course)
     assert "6 passed" in tests.stdout
+
+
+def test_every_engine_package_is_listed_for_the_wheel():
+    """pyproject lists packages by name (the bank and templates are mapped in): a new
+    subpackage of generator/ must be added there, or the wheel lacks it."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "generator").rglob("__init__.py")}
+    assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages"
+    assert {"generator.templates", "generator.problem_bank"} <= listed
