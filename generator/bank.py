@@ -216,14 +216,12 @@ def _load(root: Path, problem_id: str) -> Problem:
                            f"{path}:{line}" if line else str(path),
                            "fix the module (--debug shows the traceback)") from error
     try:
-        problem = load_module(module, problem_id, folder)
+        # Templates are compiled when first rendered (their errors name file and line then):
+        # compiling them here would cost every command that never renders.
+        return load_module(module, problem_id, folder)
     except ContractError as error:
         raise ExamgenError(str(error).removeprefix(f"{problem_id}: "), str(path),
                            "see the contract in the README ('Adding a problem')") from error
-    from generator.render import check_templates
-
-    check_templates(problem, Bank((root,)))
-    return problem
 
 
 # ---------------------------------------------------------------- module functions (default: built-in)

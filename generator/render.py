@@ -267,17 +267,6 @@ def _template_error(error: Exception, fallback: str) -> ExamgenError:
     return ExamgenError(f"template error: {type(error).__name__}: {error}", where, "fix the template")
 
 
-def check_templates(problem: Any, bank: Bank) -> None:
-    """Compile a problem's two templates, so a syntax error is reported (file and line) when
-    the problem loads, not halfway through a build."""
-    env = environment(bank)
-    for name in ("question.tex.j2", "solution.tex.j2"):
-        try:
-            env.get_template(f"{problem.id}/{name}")
-        except jinja2.TemplateError as error:
-            raise _template_error(error, str(problem.folder / name)) from error
-
-
 def render_template(name: str, context: Mapping[str, Any], bank: Bank | None = None) -> str:
     env = environment(bank)
     try:

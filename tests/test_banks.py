@@ -154,11 +154,12 @@ def test_template_with_an_undefined_name(bank_with, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_template_syntax_error_when_the_problem_loads(bank_with, tmp_path):
+def test_template_syntax_error(bank_with, tmp_path):
     folder = bank_with("layers/tiny-layer")
     template = folder / "layers" / "tiny-layer" / "solution.tex.j2"
     template.write_text(template.read_text(encoding="utf-8").replace("endcall", "endcal", 1), encoding="utf-8")
-    line = _one_error(run_cli("show", "tiny-layer", "--bank", str(folder), cwd=tmp_path))
+    line = _one_error(run_cli("show", "tiny-layer", "--bank", str(folder), "--pdf", "--out", str(tmp_path / "o"),
+                              cwd=tmp_path))
     assert f"{template.resolve()}:5: template syntax error" in line
 
 
