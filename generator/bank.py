@@ -9,8 +9,8 @@ so `examgen list` stays fast; loading imports the module and checks it against t
 
 Callers: `builtin()` is the built-in bank; `bank.adding([folder], where)` adds folders;
 `bank.folder(id)` is a problem's folder; `bank.load(id)` the loaded `Problem`. The module
-functions `entries`, `ids`, `resolve_id`, `resolve_target`, `load` take an optional bank
-(default: the built-in one).
+functions `entries`, `ids`, `resolve_id`, `resolve_target`, `folder`, `load` take an optional
+bank: None (the built-in one), a Bank, or a folder (the built-in bank plus that folder).
 """
 
 from __future__ import annotations
@@ -226,25 +226,39 @@ def _load(root: Path, problem_id: str) -> Problem:
 
 # ---------------------------------------------------------------- module functions (default: built-in)
 
-def entries(bank: Bank | None = None) -> tuple[Entry, ...]:
-    return (bank or builtin()).entries()
+def as_bank(bank: Bank | str | Path | None) -> Bank:
+    """A bank from what a caller has: None is the built-in bank, a folder is the built-in bank
+    plus that folder (checked as --bank checks it), a Bank is itself."""
+    if bank is None:
+        return builtin()
+    if isinstance(bank, Bank):
+        return bank
+    return builtin().adding([bank], "--bank")
 
 
-def ids(bank: Bank | None = None) -> list[str]:
-    return (bank or builtin()).ids()
+def entries(bank: Bank | str | Path | None = None) -> tuple[Entry, ...]:
+    return as_bank(bank).entries()
 
 
-def topics(bank: Bank | None = None) -> list[str]:
-    return (bank or builtin()).topics()
+def ids(bank: Bank | str | Path | None = None) -> list[str]:
+    return as_bank(bank).ids()
 
 
-def resolve_id(name: str, where: str | None = None, bank: Bank | None = None) -> str:
-    return (bank or builtin()).resolve_id(name, where)
+def topics(bank: Bank | str | Path | None = None) -> list[str]:
+    return as_bank(bank).topics()
 
 
-def resolve_target(target: str, where: str | None = None, bank: Bank | None = None) -> list[str]:
-    return (bank or builtin()).resolve_target(target, where)
+def resolve_id(name: str, where: str | None = None, bank: Bank | str | Path | None = None) -> str:
+    return as_bank(bank).resolve_id(name, where)
 
 
-def load(problem_id: str, bank: Bank | None = None) -> Problem:
-    return (bank or builtin()).load(problem_id)
+def resolve_target(target: str, where: str | None = None, bank: Bank | str | Path | None = None) -> list[str]:
+    return as_bank(bank).resolve_target(target, where)
+
+
+def folder(problem_id: str, bank: Bank | str | Path | None = None) -> Path:
+    return as_bank(bank).folder(problem_id)
+
+
+def load(problem_id: str, bank: Bank | str | Path | None = None) -> Problem:
+    return as_bank(bank).load(problem_id)

@@ -234,3 +234,15 @@ def test_snapshot_floats_agree_to_the_last_bits_only():
     assert not same_values({"a": 3}, {"a": 3.0})          # an int answer turning float is a change
     assert not same_values({"a": [1, 2]}, {"a": [1, 2, 3]})
     assert not same_values({"a": 1}, {"b": 1})
+
+
+def test_module_functions_take_a_bank_or_a_folder(bank_with):
+    from generator import bank as banks
+
+    folder = bank_with("layers/a-layer", "one")
+    assert banks.load("cnn/conv-layer-cost").folder == builtin().folder("cnn/conv-layer-cost")
+    assert banks.resolve_id("a-layer", bank=folder) == "layers/a-layer"
+    assert banks.folder("a-layer", folder) == folder.resolve() / "layers" / "a-layer"
+    assert banks.load("a-layer", builtin().adding([folder])).title == "A layer"
+    assert "layers/a-layer" not in banks.ids()
+    assert len(banks.ids(folder)) == 20
