@@ -234,9 +234,15 @@ def cmd_grade(args) -> int:
     from generator.grade import grade, load_key, read_responses, write_results
 
     document = load_key(args.key)
-    # The key records the bank folder of each problem that is not built in.
+    # The key records the bank folder of each problem that is not built in; a folder that has
+    # moved since is given with --bank (a problem found nowhere is the grader's one-line error).
     recorded = sorted({p.get("bank") for v in document.get("variants", []) for p in v.get("problems", [])
                        if isinstance(p, dict) and isinstance(p.get("bank"), str) and p["bank"] != "built-in"})
+    gone = [folder for folder in recorded if not Path(folder).is_dir()]
+    if gone and not _bank_folders(args):
+        raise ExamgenError(f"the key's problems come from the bank folder {gone[0]}, which does not exist",
+                           str(args.key), "give the folder where that bank is now with --bank DIR")
+    recorded = [folder for folder in recorded if folder not in gone]
     bank = _bank(args, [(folder, f"{args.key}: bank") for folder in recorded])
     responses = read_responses(args.responses)
     grades = grade(document, responses, load=bank.load, key_path=str(args.key))

@@ -246,3 +246,21 @@ def test_module_functions_take_a_bank_or_a_folder(bank_with):
     assert banks.load("a-layer", builtin().adding([folder])).title == "A layer"
     assert "layers/a-layer" not in banks.ids()
     assert len(banks.ids(folder)) == 20
+
+
+def test_grading_after_the_bank_moved(bank_with, tmp_path):
+    folder = bank_with("layers/tiny-layer", "mine")
+    spec = tmp_path / "e.yaml"
+    spec.write_text(f"title: t\nseed: 2\nbanks: [{folder}]\nproblems:\n  - id: tiny-layer\n", encoding="utf-8")
+    assert run_cli("build", str(spec), "--no-pdf", "--out", str(tmp_path / "out"), cwd=tmp_path).returncode == 0
+    key = json.loads((tmp_path / "out" / "key.json").read_text(encoding="utf-8"))
+    shape = key["variants"][0]["problems"][0]["answers"]["out_shape"]
+    responses = tmp_path / "r.csv"
+    responses.write_text(f'student,slot,field,value\n1,1,out_shape,"{shape}"\n', encoding="utf-8")
+    moved = folder.rename(tmp_path / "moved")
+    line = _one_error(run_cli("grade", str(tmp_path / "out" / "key.json"), str(responses), cwd=tmp_path))
+    assert f"the bank folder {folder.resolve()}, which does not exist" in line and "--bank DIR" in line
+    again = run_cli("grade", str(tmp_path / "out" / "key.json"), str(responses), "--bank", str(moved), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    scores = (tmp_path / "r-graded" / "scores.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert dict(zip(scores[0].split(","), scores[1].split(","), strict=True))["slot 1"] == "2"
