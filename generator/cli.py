@@ -75,6 +75,7 @@ def make_parser() -> Parser:
                     "solution sheets and verified answer keys.")
     parser.add_argument("--version", action="version", version=f"examgen {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument("--bank", action="append", dest="banks_before", metavar="DIR", help=BANK_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     commands.add_parser("list", help="the problem bank, by topic")
@@ -123,21 +124,54 @@ def make_parser() -> Parser:
     practice.add_argument("--variants", type=_positive, default=5, help="variants on the self-check page (default 5)")
     practice.add_argument("--out", type=Path, help="output folder (default output/practice/<target>-seed<N>/)")
     practice.add_argument("--no-pdf", action="store_true", help="write the page and the .tex only, no pdflatex")
+
+    init = commands.add_parser("init", help="a new course repository: exams/, problems/, CI example, README")
+    init.add_argument("folder", type=Path, help="the folder to create (must be empty or new)")
+
+    new = commands.add_parser("new", help="a new problem folder from the exemplar, with its test and snapshot")
+    new.add_argument("id", help="TOPIC/NAME of the new problem (lower case, digits and '-')")
+
+    for name, sub in commands.choices.items():  # --bank is accepted before or after the command
+        sub.add_argument("--bank", action="append", dest="banks_after", default=argparse.SUPPRESS, metavar="DIR",
+                         help=NEW_BANK_HELP if name == "new" else BANK_HELP)
     return parser
 
 
-def cmd_list(args) -> int:
-    from generator import bank
+BANK_HELP = ("also use the problems of this bank folder (<topic>/<name>/problem.py); repeatable; "
+             "./problems is used without asking")
+NEW_BANK_HELP = "the bank folder to create the problem in (default: problems)"
 
-    entries = bank.entries()
+
+def _bank_folders(args) -> list[str]:
+    return list(getattr(args, "banks_before", None) or []) + list(getattr(args, "banks_after", None) or [])
+
+
+def _bank(args, more: list[tuple[str, str]] = ()):
+    """The built-in bank plus the --bank folders (and `more`: (folder, where) pairs)."""
+    from generator.bank import builtin
+
+    folders = [(folder, "--bank") for folder in _bank_folders(args)] + list(more)
+    if any(Path(LOCAL_BANK).glob("*/*/problem.py")):  # a course repository's own bank (examgen init)
+        folders.append((LOCAL_BANK, LOCAL_BANK))
+    return builtin().adding([f for f, _ in folders], [w for _, w in folders])
+
+
+LOCAL_BANK = "problems"   # added by itself when the current folder has it (what init and new make)
+
+
+def cmd_list(args) -> int:
+    entries = _bank(args).entries()
     width = max((len(e.id) for e in entries), default=10)
     topic = None
     for entry in entries:
         if entry.topic != topic:
             topic = entry.topic
             print(f"{topic}")
-        print(f"  {entry.id:<{width}}  {entry.title}  [{entry.source}]")
-    print(f"{len(entries)} problems")
+        origin = "" if entry.builtin else f"  (bank {entry.root})"
+        print(f"  {entry.id:<{width}}  {entry.title}  [{entry.source}]{origin}")
+    builtin = sum(e.builtin for e in entries)
+    added = f", {len(entries) - builtin} from added banks" if builtin < len(entries) else ""
+    print(f"{len(entries)} problems ({builtin} built-in{added})")
     return 0
 
 
@@ -154,10 +188,10 @@ def _parse_params(text: str | None) -> dict[str, Any]:
 
 
 def cmd_show(args) -> int:
-    from generator import bank
     from generator.instance import draw_instance
     from generator.seeds import Sampler
 
+    bank = _bank(args)
     problem = bank.load(bank.resolve_id(args.id, "show"))
     pins = _parse_params(args.params)
     instance = draw_instance(problem, Sampler(args.seed, problem.id), pins, "--params")
@@ -184,7 +218,7 @@ def cmd_show(args) -> int:
         slot = Slot(1, problem.id, problem.id, tuple((p.name, p.points) for p in problem.parts),
                     dict(instance.params), "show")
         plan = Plan(title=problem.title, course="examgen show", date="", instructions="", seed=args.seed,
-                    spec_name=problem.id.replace("/", "-"), slots=(slot,), variant_keys=("001",))
+                    spec_name=problem.id.replace("/", "-"), slots=(slot,), variant_keys=("001",), bank=bank)
         out = args.out or Path("output/show") / f"{problem.id.replace('/', '-')}-seed{args.seed}"
         result = build(plan, out, pdf=True, jobs=2)
         print(f"wrote {result.out}/variants/001/exam.pdf and solutions.pdf", file=sys.stderr)
@@ -205,7 +239,8 @@ def cmd_build(args) -> int:
 
         students = load_roster(args.roster)
     spec, where = load_spec(args.spec)
-    plan = make_plan(spec, where, args.spec, variants=args.variants, seed=args.seed, students=students)
+    plan = make_plan(spec, where, args.spec, variants=args.variants, seed=args.seed, students=students,
+                     bank=_bank(args))
     from generator.outdir import default_output
 
     out = args.out or default_output(Path("output"), plan.slug)
@@ -228,8 +263,18 @@ def cmd_grade(args) -> int:
     from generator.grade import grade, load_key, read_responses, write_results
 
     document = load_key(args.key)
+    # The key records the bank folder of each problem that is not built in; a folder that has
+    # moved since is given with --bank (a problem found nowhere is the grader's one-line error).
+    recorded = sorted({p.get("bank") for v in document.get("variants", []) for p in v.get("problems", [])
+                       if isinstance(p, dict) and isinstance(p.get("bank"), str) and p["bank"] != "built-in"})
+    gone = [folder for folder in recorded if not Path(folder).is_dir()]
+    if gone and not _bank_folders(args):
+        raise ExamgenError(f"the key's problems come from the bank folder {gone[0]}, which does not exist",
+                           str(args.key), "give the folder where that bank is now with --bank DIR")
+    recorded = [folder for folder in recorded if folder not in gone]
+    bank = _bank(args, [(folder, f"{args.key}: bank") for folder in recorded])
     responses = read_responses(args.responses)
-    grades = grade(document, responses, key_path=str(args.key))
+    grades = grade(document, responses, load=bank.load, key_path=str(args.key))
     out = args.out or args.responses.parent / f"{args.responses.stem}-graded"
     write_results(grades, out)
     for warning in grades.warnings:
@@ -244,11 +289,13 @@ def cmd_grade(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from generator import bank
     from generator.verify import verify
 
+    bank = _bank(args)
+    # Without ids: the whole bank, or, with --bank, the problems of the added banks only.
+    default = [e.id for e in bank.entries() if not e.builtin] if bank.added else bank.ids()
     ids: list[str] = []
-    for target in args.ids or bank.ids():
+    for target in args.ids or default:
         ids.extend(i for i in bank.resolve_target(target, "verify") if i not in ids)
     with _progress() as progress:
         total = len(ids) * args.seeds
@@ -259,7 +306,7 @@ def cmd_verify(args) -> int:
             count += runs
             progress("verifying", count, total)
 
-        reports = verify(ids, args.seeds, jobs=args.jobs, done=done)
+        reports = verify(ids, args.seeds, jobs=args.jobs, done=done, bank=bank)
     failed = 0
     for report in reports:
         status = "ok" if not report.failures else f"{len(report.failures)} FAILED"
@@ -283,7 +330,7 @@ def cmd_verify(args) -> int:
                 compiled += 1
                 progress("compiling", compiled, len(ids))
 
-            overfull = compile_check(ids, args.pdf, jobs=args.jobs, done=compiled_one)
+            overfull = compile_check(ids, args.pdf, jobs=args.jobs, done=compiled_one, bank=bank)
         print(f"compiled seeds 0-{args.pdf - 1} of {len(ids)} problems (exam and solutions): no LaTeX error")
         for problem_id, boxes in overfull.items():
             for line in boxes[:3]:
@@ -332,7 +379,7 @@ def cmd_practice(args) -> int:
     seed = args.seed if args.seed is not None else fresh_seed()
     with _progress() as progress:
         result = build_practice(args.target, seed, out=args.out, count=args.count, page_variants=args.variants,
-                                pdf=not args.no_pdf, progress=progress)
+                                pdf=not args.no_pdf, progress=progress, bank=_bank(args))
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     count = len(result.problems)
@@ -343,8 +390,31 @@ def cmd_practice(args) -> int:
     return 0
 
 
+def cmd_init(args) -> int:
+    from generator.scaffold.write import init_course
+
+    written = init_course(args.folder)
+    print(f"created the course repository {args.folder}/ ({len(written)} files); next: cd {args.folder} "
+          f"and read README.md (examgen build exams/example.yaml builds the example exam)")
+    return 0
+
+
+def cmd_new(args) -> int:
+    from generator.scaffold.write import new_problem
+
+    folders = _bank_folders(args)
+    if len(folders) > 1:
+        raise UsageError("examgen new: give one --bank folder (where the problem is created); "
+                         "see 'examgen new --help'")
+    target = Path(folders[0]) if folders else Path("problems")
+    folder = new_problem(args.id, target)
+    print(f"created {folder}/ (problem.py, question.tex.j2, solution.tex.j2, test_problem.py, snapshots/); "
+          f"next: examgen verify {args.id}" + ("" if target == Path(LOCAL_BANK) else f" --bank {target}"))
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "show": cmd_show, "build": cmd_build, "verify": cmd_verify, "grade": cmd_grade,
-            "practice": cmd_practice}
+            "practice": cmd_practice, "init": cmd_init, "new": cmd_new}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,37 +11,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from generator import bank, markers
+from generator import markers
 from generator.instance import Instance
 from generator.plan import Plan, Slot
-from generator.precision import DEFAULT as DEFAULT_PRECISION
-from generator.precision import Precision
 from generator.render import RenderedProblem, environment, render_problem, render_template
 from generator.variants import Variant
 
 SHEETS = ("exam", "solutions")
 
 
-def render_slot(slot: Slot, instance: Instance, precision: Precision = DEFAULT_PRECISION) -> RenderedProblem:
-    """A slot's instance rendered to parts, for the sheets and for every export; numbers are
-    printed at (at least) the exam's `precision`."""
-    problem = bank.load(slot.problem_id)
+def render_slot(plan: Plan, slot: Slot, instance: Instance) -> RenderedProblem:
+    """A slot's instance rendered to parts, for the sheets and for every export: its problem
+    from the plan's bank, numbers printed at (at least) the exam's precision."""
+    problem = plan.bank.load(slot.problem_id)
     return render_problem(slot.problem_id, instance.params, instance.values, dict(slot.parts),
-                          {p.name: p.space for p in problem.parts}, precision=precision)
+                          {p.name: p.space for p in problem.parts}, plan.bank, precision=plan.precision)
 
 
-def render_variant(variant: Variant, precision: Precision = DEFAULT_PRECISION) -> tuple[RenderedProblem, ...]:
-    return tuple(render_slot(slot, instance, precision) for slot, instance in variant.slots)
+def render_variant(plan: Plan, variant: Variant) -> tuple[RenderedProblem, ...]:
+    return tuple(render_slot(plan, slot, instance) for slot, instance in variant.slots)
 
 
 def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
     """The template context of a variant for every sheet; each problem is rendered once."""
     slots = []
-    for (slot, _), rendered in zip(variant.slots, render_variant(variant, plan.precision), strict=True):
+    for (slot, _), rendered in zip(variant.slots, render_variant(plan, variant), strict=True):
         slots.append({
             "number": slot.number,
             "problem_id": slot.problem_id,
-            "title": bank.load(slot.problem_id).title,
+            "title": plan.bank.load(slot.problem_id).title,
             "points": slot.points,
             "problem": rendered,
         })

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from generator.bank import ROOT
+from generator import resources
 
 TIKZ = re.compile(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", re.S)
 FIGURES = "figures"        # the figure document's name in a document's work folder
@@ -24,7 +24,7 @@ MIN_PICTURES = 4           # below this, a second pdflatex run costs more than i
 def sheet_preamble() -> list[str]:
     """The packages and TikZ libraries of the sheets (templates/sheet.tex.j2), so that figures
     compile alone exactly as they do on the sheets."""
-    text = (ROOT / "templates" / "sheet.tex.j2").read_text(encoding="utf-8")
+    text = (resources.templates() / "sheet.tex.j2").read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.startswith((r"\usepackage", r"\usetikzlibrary"))]
 
 

@@ -116,11 +116,11 @@ class Choice(Param):
 
     def _match(self, value: Any) -> tuple[bool, Any]:
         """(found, option): the option `value` stands for. 3.0 stands for the int option 3 (a YAML
-        or JSON writer's float), but True never for 1, nor 1 for "1"."""
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
+        or JSON writer's float), but True never for 1 (a bool only for a bool option), nor 1 for "1"."""
+        if not isinstance(value, str | int | float):
             return False, None
         for option in self.options:
-            if isinstance(option, bool) or isinstance(option, str) != isinstance(value, str):
+            if isinstance(option, bool) != isinstance(value, bool) or isinstance(option, str) != isinstance(value, str):
                 continue
             if option == value:
                 return True, option

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from generator import bank
+from generator.bank import Bank, builtin
 from generator.build import compile_all
 from generator.documents import variant_contexts
 from generator.instance import draw_instance
@@ -22,11 +22,12 @@ from generator.seeds import Sampler
 from generator.variants import Variant
 
 
-def problem_plan(problem_id: str, seeds: Sequence[int]) -> tuple[Plan, list]:
+def problem_plan(problem_id: str, seeds: Sequence[int], bank: Bank | None = None) -> tuple[Plan, list]:
+    bank = bank or builtin()
     problem = bank.load(problem_id)
     slot = Slot(1, problem.id, problem.id, tuple((p.name, p.points) for p in problem.parts), {}, problem.id)
     plan = Plan(title=f"{problem.id}: PDF check", course="examgen verify", date="", instructions="", seed=0,
-                spec_name=problem.id.replace("/", "-"), slots=(slot,), variant_keys=tuple(str(s) for s in seeds))
+                spec_name=problem.id.replace("/", "-"), slots=(slot,), variant_keys=tuple(str(s) for s in seeds), bank=bank)
     prepared = []
     for seed in seeds:
         instance = draw_instance(problem, Sampler(seed, problem.id))
@@ -48,7 +49,7 @@ def overfull_boxes(log: str, minimum: float = OVERFULL_PT) -> list[str]:
 
 
 def compile_check(problem_ids: Sequence[str], seeds: int, jobs: int = 2,
-                  done: Callable[[str], None] | None = None) -> dict[str, list[str]]:
+                  done: Callable[[str], None] | None = None, bank: Bank | None = None) -> dict[str, list[str]]:
     """Compile seeds 0..seeds-1 of every problem; raise CompileError on the first LaTeX error.
 
     Returns, per problem, the overfull boxes (text or a frame running off the page) that the
@@ -57,7 +58,7 @@ def compile_check(problem_ids: Sequence[str], seeds: int, jobs: int = 2,
     overfull: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory(prefix="examgen-pdfcheck-") as folder:
         for problem_id in problem_ids:
-            plan, prepared = problem_plan(problem_id, range(seeds))
+            plan, prepared = problem_plan(problem_id, range(seeds), bank)
             docs = [d for _, d in documents(plan, prepared)]
             workdir = Path(folder) / problem_id.replace("/", "-")
             compile_all(docs, workdir, jobs)

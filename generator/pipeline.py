@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from generator import __version__, exports
-from generator.bank import DEFAULT_BANK, ROOT
+from generator import __version__, exports, resources
+from generator.bank import Bank
 from generator.build import (
     Document,
     compile_all,
@@ -127,16 +127,24 @@ def documents(plan: Plan, prepared: Sequence[tuple[Variant, dict[str, Any]]]) ->
 
 # ---------------------------------------------------------------- rebuild detection
 
-def _source_digest(problem_ids: Sequence[str]) -> str:
-    """What the output depends on besides the plan: the generator, the templates, and the
-    folders of the problems the plan uses (editing another problem forces no rebuild)."""
+def _source_digest(problem_ids: Sequence[str], bank: Bank) -> str:
+    """What the output depends on besides the plan: the installed generator, its templates, and
+    the folders of the problems the plan uses, in whichever bank they are (editing another
+    problem, or a problem's test or snapshots, forces no rebuild)."""
     digest = hashlib.sha256(__version__.encode())
-    folders = [ROOT / "generator", ROOT / "templates"] + [DEFAULT_BANK / pid for pid in sorted(set(problem_ids))]
-    for folder in folders:
+    folders = [("generator", resources.engine()), ("templates", resources.templates())]
+    folders += [(pid, bank.folder(pid)) for pid in sorted(set(problem_ids))]
+    # Installed, templates and the built-in bank sit inside the package: hashed as such, or not at all.
+    inside = (resources.templates(), resources.builtin_bank(), resources.scaffold())
+    for label, folder in folders:
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(ROOT)).encode())
-                digest.update(path.read_bytes())
+            relative = path.relative_to(folder)
+            if (not path.is_file() or "__pycache__" in relative.parts or "snapshots" in relative.parts
+                    or path.name.startswith("test_")
+                    or (label == "generator" and any(path.is_relative_to(s) for s in inside))):
+                continue
+            digest.update(f"{label}/{relative.as_posix()}".encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -144,7 +152,7 @@ def inputs_digest(plan: Plan, pdf: bool, options: dict[str, Any]) -> str:
     # A slot's `where` (the spec's path as typed, for error messages) changes no output: left
     # out, the manifest is the same whichever folder the build was started from.
     plan = replace(plan, slots=tuple(replace(slot, where="") for slot in plan.slots))
-    blob = json.dumps({"plan": asdict(plan), "pdf": pdf, "options": options, "source": _source_digest([slot.problem_id for slot in plan.slots]),
+    blob = json.dumps({"plan": asdict(plan), "pdf": pdf, "options": options, "source": _source_digest([slot.problem_id for slot in plan.slots], plan.bank),
                        "tex": tex_identity() if pdf else None}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from generator import bank
+from generator.bank import Bank, builtin
 from generator.errors import ExamgenError, closest
 from generator.params import validate_pins
 from generator.precision import DEFAULT as DEFAULT_PRECISION
@@ -67,6 +67,7 @@ class Plan:
     variant_keys: tuple[str, ...]
     students: Mapping[str, Student] = field(default_factory=dict)
     precision: Precision = DEFAULT_PRECISION      # one rounding rule for every decimal answer
+    bank: Bank = field(default_factory=builtin)   # where the slots' problems come from
 
     @property
     def total_points(self) -> float:
@@ -98,13 +99,17 @@ def distribute(total: float, weights: list[float]) -> list[float]:
 
 def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
               variants: int | None = None, seed: int | None = None,
-              students: Mapping[str, Student] | None = None) -> Plan:
+              students: Mapping[str, Student] | None = None, bank: Bank | None = None) -> Plan:
+    """`bank` holds the built-in bank and any --bank folders; the spec's `banks:` (relative
+    to the spec file) are added to it."""
+    bank = (bank or builtin()).adding([Path(spec_path).parent / folder for folder in spec.banks],
+                                      [where.get(f"banks[{i}]", f"banks[{i}]") for i in range(len(spec.banks))])
     slots = []
     seen: Counter[str] = Counter()
     for i, entry in enumerate(spec.problems):
         at = where.get(str(i), f"problems[{i}]")
         problem_id = bank.resolve_id(entry.id, f"{at}.id")
-        problem = bank.load(problem_id)
+        problem = bank.load(problem_id, f"{at}.id")
         validate_pins(problem_id, problem.params, entry.params, at)
         names = [p.name for p in problem.parts]
         if entry.parts is None:
@@ -136,5 +141,5 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         title=spec.title, course=spec.course, date=spec.date, instructions=spec.instructions,
         seed=spec.seed if seed is None else seed, spec_name=Path(spec_path).stem,
         slots=tuple(slots), variant_keys=keys, students=dict(students or {}),
-        precision=parse_precision(spec.precision),
+        precision=parse_precision(spec.precision), bank=bank,
     )

@@ -29,8 +29,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__, bank, exports
+from generator import __version__, exports
 from generator.answers import Answer
+from generator.bank import Bank, builtin
 from generator.build import Document, compile_all, pdflatex
 from generator.documents import render_variant, sheet_context, variant_contexts
 from generator.errors import ExamgenError
@@ -67,14 +68,14 @@ def slug(target: str) -> str:
 
 # ---------------------------------------------------------------- plan and variants
 
-def _base_slots(target: str, seed: int) -> tuple[str, str, list[Slot]]:
-    """(title, course, slots) of a target, before --count."""
+def _base_slots(target: str, seed: int, bank: Bank) -> tuple[str, str, list[Slot], Bank]:
+    """(title, course, slots, bank) of a target, before --count."""
     if is_spec(target):
         from generator.spec import load_spec
 
         spec, where = load_spec(target)
-        plan = make_plan(spec, where, target, variants=1, seed=seed)
-        return f"Practice: {plan.title}", plan.course, list(plan.slots)
+        plan = make_plan(spec, where, target, variants=1, seed=seed, bank=bank)
+        return f"Practice: {plan.title}", plan.course, list(plan.slots), plan.bank
     ids = bank.resolve_target(target, "practice")
     slots = []
     for problem_id in ids:
@@ -82,7 +83,7 @@ def _base_slots(target: str, seed: int) -> tuple[str, str, list[Slot]]:
         slots.append(Slot(0, problem_id, problem_id, tuple((p.name, float(p.points)) for p in problem.parts),
                           {}, "practice"))
     title = bank.load(ids[0]).title if len(ids) == 1 else f"topic {target}"
-    return f"Practice: {title}", "examgen practice", slots
+    return f"Practice: {title}", "examgen practice", slots, bank
 
 
 def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
@@ -99,8 +100,9 @@ def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
             for n, (key, slot) in enumerate(chosen, start=1)]
 
 
-def practice_plan(target: str, seed: int, count: int | None = None, page_variants: int = PAGE_VARIANTS) -> Plan:
-    title, course, slots = _base_slots(target, seed)
+def practice_plan(target: str, seed: int, count: int | None = None, page_variants: int = PAGE_VARIANTS,
+                  bank: Bank | None = None) -> Plan:
+    title, course, slots, bank = _base_slots(target, seed, bank or builtin())
     count = len(slots) if count is None else count
     if not 1 <= count <= MAX_COUNT:
         raise ExamgenError(f"--count {count} is out of range", "--count", f"ask for 1 to {MAX_COUNT} problems")
@@ -108,7 +110,7 @@ def practice_plan(target: str, seed: int, count: int | None = None, page_variant
         raise ExamgenError(f"--variants {page_variants} is out of range", "--variants", "ask for 1 to 20 variants")
     return Plan(title=title, course=course, date="", instructions="", seed=seed, spec_name=slug(target),
                 slots=tuple(_select(slots, count, seed)),
-                variant_keys=tuple(str(j) for j in range(1, page_variants + 1)))
+                variant_keys=tuple(str(j) for j in range(1, page_variants + 1)), bank=bank)
 
 
 def page_seed(seed: int, index: int) -> int:
@@ -120,7 +122,7 @@ def practice_variants(plan: Plan, progress: Progress = _noop) -> list[Variant]:
     variants = []
     for index, key in enumerate(plan.variant_keys, start=1):
         seed = page_seed(plan.seed, index)
-        variants.append(Variant(key, seed, tuple((slot, slot_instance(slot, seed)) for slot in plan.slots)))
+        variants.append(Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank)) for slot in plan.slots)))
         progress("instances", index, len(plan.variant_keys))
     return variants
 
@@ -215,7 +217,7 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
     for variant, htmls in zip(variants, problems, strict=True):
         out_problems = []
         for (slot, instance), html in zip(variant.slots, htmls, strict=True):
-            problem = bank.load(slot.problem_id)
+            problem = plan.bank.load(slot.problem_id)
             qdom = f"v{variant.key}-q{slot.number}"
             parts = []
             for part in html.parts:
@@ -289,15 +291,15 @@ class PracticeResult:
 
 def build_practice(target: str, seed: int, out: Path | None = None, count: int | None = None,
                    page_variants: int = PAGE_VARIANTS, pdf: bool = True,
-                   progress: Progress = _noop) -> PracticeResult:
+                   progress: Progress = _noop, bank: Bank | None = None) -> PracticeResult:
     if pdf:
         pdflatex()  # before any work: TeX missing is a clear error, not a failure after rendering
-    plan = practice_plan(target, seed, count, page_variants)
+    plan = practice_plan(target, seed, count, page_variants, bank)
     command = rebuild_command(target, seed, count, page_variants)
     out = Path(out) if out is not None else Path("output") / "practice" / f"{plan.spec_name}-seed{seed}"
     variants = practice_variants(plan, progress)
     exporters = [exports.get("practice"), exports.get("key")]
-    export = exports.prepare(plan, variants, [render_variant(v, plan.precision) for v in variants], exporters, command,
+    export = exports.prepare(plan, variants, [render_variant(plan, v) for v in variants], exporters, command,
                              progress)
     warnings = []
     for variant, problems in zip(variants, export.slot_html("mathml"), strict=True):

@@ -29,18 +29,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from generator import resources
 from generator.answers import Exact
-from generator.bank import DEFAULT_BANK, ROOT
+from generator.bank import Bank, builtin
 from generator.errors import ExamgenError
 from generator.precision import DEFAULT as DEFAULT_PRECISION
 from generator.precision import Precision
 
-TEMPLATES = ROOT / "templates"
+TEMPLATES = resources.templates()
 
 
 # ---------------------------------------------------------------- number formatting
@@ -238,8 +238,14 @@ def _at_precision(function):
     return at_precision
 
 
+def environment(bank: Bank | None = None) -> jinja2.Environment:
+    """The LaTeX environment: the sheets' templates, then every folder of `bank` (default:
+    the built-in one), so `topic/name/question.tex.j2` finds the problem's own template."""
+    return _environment(bank or builtin())
+
+
 @cache
-def environment(bank: Path = DEFAULT_BANK) -> jinja2.Environment:
+def _environment(bank: Bank) -> jinja2.Environment:
     env = jinja2.Environment(
         block_start_string=r"\BLOCK{",
         block_end_string="}",
@@ -256,7 +262,7 @@ def environment(bank: Path = DEFAULT_BANK) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         loader=jinja2.ChoiceLoader([
             jinja2.FileSystemLoader(str(TEMPLATES)),
-            jinja2.FileSystemLoader(str(bank)),
+            *(jinja2.FileSystemLoader(str(root)) for root in bank.roots),
         ]),
     )
     env.filters.update(FILTERS)
@@ -308,7 +314,7 @@ def _template_error(error: Exception, fallback: str) -> ExamgenError:
     return ExamgenError(f"template error: {type(error).__name__}: {error}", where, "fix the template")
 
 
-def render_template(name: str, context: Mapping[str, Any], bank: Path = DEFAULT_BANK) -> str:
+def render_template(name: str, context: Mapping[str, Any], bank: Bank | None = None) -> str:
     env = environment(bank)
     try:
         return env.get_template(name).render(**context)
@@ -333,7 +339,7 @@ def render_problem(
     values: Mapping[str, Any],
     part_points: Mapping[str, float],
     part_space: Mapping[str, str],
-    bank: Path = DEFAULT_BANK,
+    bank: Bank | None = None,
     precision: Precision = DEFAULT_PRECISION,
 ) -> RenderedProblem:
     """Render a problem's two templates for the parts in `part_points` (in that order); the

@@ -185,12 +185,10 @@ def shared_instances(plan: Plan, variants: Sequence[Variant], shown: int = 3) ->
     Applies to every build (students of a roster, or numbered variants). A slot whose
     parameters are all pinned gives everyone the same instance on purpose: not warned.
     """
-    from generator import bank
-
     warnings = []
     noun = "students" if plan.students else "variants"
     for index, slot in enumerate(plan.slots):
-        declared = {p.name for p in bank.load(slot.problem_id).params}
+        declared = {p.name for p in plan.bank.load(slot.problem_id).params}
         if declared <= set(slot.pins):
             continue
         groups: dict[str, list[str]] = {}

@@ -8,6 +8,7 @@
     precision: 3 significant digits       # the default; or "4 decimals" (one rule per exam)
     seed: 2026                            # required: the exam seed
     variants: 4                           # numbered variants 001, 002, ...
+    banks: [../problems]                  # bank folders besides the built-in one, relative to the spec
     problems:
       - id: cnn/conv-layer-cost           # or the bare name: conv-layer-cost
         points: 10                        # default: the problem's own part points
@@ -112,6 +113,7 @@ class ExamSpec(BaseModel):
     seed: int = Field(ge=0, lt=2**63)
     variants: int = Field(default=1, gt=0, le=MAX_VARIANTS)
     problems: list[ProblemSpec] = Field(min_length=1)
+    banks: list[str] = Field(default_factory=list)   # problem folders besides the built-in bank
 
     @field_validator("date", mode="before")
     @classmethod
@@ -267,6 +269,7 @@ FIELD_HINTS = {
     "params": "give a map of parameter names to values",
     "precision": "write e.g. precision: 3 significant digits, or precision: 4 decimals",
     "slot": "give the slot a short name (text), or leave it out",
+    "banks": "give a list of bank folders, relative to the spec file, e.g. banks: [../problems]",
 }
 
 
@@ -370,4 +373,8 @@ def load_spec(path: str | Path) -> tuple[ExamSpec, dict[str, str]]:
     for i in range(len(spec.problems)):
         node = _node_at(problems_node, (i,)) if problems_node is not None else None
         where[str(i)] = f"{location(name, node)}: problems[{i}]"
+    banks_node = _node_at(root, ("banks",))
+    for i in range(len(spec.banks)):
+        node = _node_at(banks_node, (i,)) if banks_node is not None else None
+        where[f"banks[{i}]"] = f"{location(name, node)}: banks[{i}]"
     return spec, where

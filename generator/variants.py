@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator import bank
+from generator.bank import Bank
 from generator.instance import Instance, draw_instance
 from generator.plan import Plan, Slot
 from generator.seeds import Sampler, fingerprint, variant_seed
@@ -22,12 +22,14 @@ class Variant:
         return fingerprint([[i.problem_id, i.params] for _, i in self.slots])
 
 
-def slot_instance(slot: Slot, seed: int) -> Instance:
+def slot_instance(slot: Slot, seed: int, bank: Bank | None = None) -> Instance:
     """The instance of one slot: depends only on (variant seed, slot key, pins)."""
-    problem = bank.load(slot.problem_id)
+    from generator.bank import load
+
+    problem = load(slot.problem_id, bank)
     return draw_instance(problem, Sampler(seed, slot.key), slot.pins, slot.where)
 
 
 def make_variant(plan: Plan, key: str) -> Variant:
     seed = variant_seed(plan.seed, key)
-    return Variant(key, seed, tuple((slot, slot_instance(slot, seed)) for slot in plan.slots))
+    return Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank)) for slot in plan.slots))

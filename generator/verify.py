@@ -16,8 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator import bank
 from generator.answers import matches
+from generator.bank import Bank, builtin
 from generator.errors import ExamgenError
 from generator.instance import (
     Instance,
@@ -52,9 +52,9 @@ class Report:
         self.failures.extend(other.failures)
 
 
-def verify_seed(problem_id: str, seed: int) -> tuple[int, str | None]:
+def verify_seed(problem_id: str, seed: int, bank: Bank | None = None) -> tuple[int, str | None]:
     """(sampler tries, failure message or None) for one seed."""
-    problem = bank.load(problem_id)
+    problem = (bank or builtin()).load(problem_id)
     try:
         instance = draw_instance(problem, Sampler(seed, problem.id))
     except ExamgenError as error:
@@ -68,7 +68,7 @@ def verify_seed(problem_id: str, seed: int) -> tuple[int, str | None]:
         try:
             rendered = render_problem(problem.id, instance.params, instance.values,
                                       {p.name: p.points for p in problem.parts},
-                                      {p.name: p.space for p in problem.parts}, precision=precision)
+                                      {p.name: p.space for p in problem.parts}, bank, precision=precision)
         except ExamgenError as error:
             return instance.tries, f"render: {error}"
         problems = check_precision(problem, instance, precision) + solution_digits(problem, instance, rendered,
@@ -174,10 +174,10 @@ def check_mistakes(problem, instance) -> list[str]:
     return problems
 
 
-def verify_chunk(problem_id: str, seeds: Sequence[int]) -> Report:
+def verify_chunk(problem_id: str, seeds: Sequence[int], bank: Bank | None = None) -> Report:
     report = Report(problem_id)
     for seed in seeds:
-        tries, failure = verify_seed(problem_id, seed)
+        tries, failure = verify_seed(problem_id, seed, bank)
         report.runs += 1
         report.tries += tries
         if failure:
@@ -186,21 +186,23 @@ def verify_chunk(problem_id: str, seeds: Sequence[int]) -> Report:
 
 
 def verify(problem_ids: Sequence[str], seeds: int, jobs: int = 2, first_seed: int = 0,
-           done: Callable[[str, int], None] | None = None) -> list[Report]:
-    """Run every problem over `seeds` seeds, in `jobs` processes; one report per problem."""
+           done: Callable[[str, int], None] | None = None, bank: Bank | None = None) -> list[Report]:
+    """Run every problem over `seeds` seeds, in `jobs` processes; one report per problem.
+    The workers get `bank` (plain data) to find problems of added bank folders."""
+    bank = bank or builtin()
     chunk = max(1, min(100, seeds // max(1, jobs * 2) or 1))
     work = [(pid, list(range(s, min(first_seed + seeds, s + chunk))))
             for pid in problem_ids for s in range(first_seed, first_seed + seeds, chunk)]
     reports = {pid: Report(pid) for pid in problem_ids}
     if jobs <= 1:
-        results = (verify_chunk(pid, chunk_seeds) for pid, chunk_seeds in work)
+        results = (verify_chunk(pid, chunk_seeds, bank) for pid, chunk_seeds in work)
         for result in results:
             reports[result.problem_id].merge(result)
             if done:
                 done(result.problem_id, result.runs)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(verify_chunk, pid, chunk_seeds) for pid, chunk_seeds in work]
+            futures = [pool.submit(verify_chunk, pid, chunk_seeds, bank) for pid, chunk_seeds in work]
             for future in futures:
                 result = future.result()
                 reports[result.problem_id].merge(result)

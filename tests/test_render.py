@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator import bank
+from generator.bank import Bank
 from generator.answers import Exact
 from generator.documents import problem_tex
 from generator.errors import ExamgenError
@@ -152,8 +153,8 @@ def test_a_statement_that_breaks_the_parts_contract_is_one_clear_error(tmp_path,
     folder = _bank_with(tmp_path, question)
     with pytest.raises(ExamgenError, match=message) as caught:
         render_problem("t/p", {}, {}, {"a": 1.0, "b": 1.0} if "part('b')" in question else {"a": 1.0},
-                       {"a": "1cm", "b": "1cm"}, bank=folder)
-    assert "problem_bank/t/p/question.tex.j2" in str(caught.value)
+                       {"a": "1cm", "b": "1cm"}, bank=Bank((folder,)))
+    assert "t/p/question.tex.j2" in str(caught.value)
 
 
 def test_markers_reach_the_sheets_and_the_build_reads_them():

@@ -3,7 +3,9 @@
     {"exam": {"title", "course", "date", "seed", "spec", "precision", "generator", "total_points"},
      "variants": [{"key": "001", "seed": ..., "fingerprint": ..., "student": {...}?,
                    "problems": [{"slot", "slot_key", "id", "points", "parts",
-                                 "params", "answers", "tolerances", "exact"?}]}]}
+                                 "params", "answers", "tolerances", "exact"?, "bank"}]}]}
+
+`bank` is "built-in" or the folder of the added bank the problem came from.
 
 Values follow the catalog's JSON conventions (see `generator.answers`); each field's tolerance
 accepts every value rounded correctly at the exam's `precision` (see `generator.precision`).
@@ -15,7 +17,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from generator import __version__, bank
+from generator import __version__
 from generator.exports import Export, Exporter
 from generator.plan import Plan
 from generator.variants import Variant
@@ -26,8 +28,11 @@ def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
     for variant in variants:
         problems = []
         for slot, instance in variant.slots:
-            problem = bank.load(slot.problem_id)
+            problem = plan.bank.load(slot.problem_id)
             entry = instance.key_entry(problem, plan.precision)
+            # where the problem came from, so grading finds it again: "built-in" or the bank folder
+            source = plan.bank.entry(slot.problem_id)
+            entry["bank"] = "built-in" if source.builtin else str(source.root)
             parts = {name: {"points": pts, "fields": list(problem.part(name).answers)} for name, pts in slot.parts}
             problems.append({"slot": slot.number, "slot_key": slot.key, "id": entry.pop("id"),
                              "points": slot.points, "parts": parts, **entry})
@@ -68,4 +73,4 @@ class KeyCsv(Exporter):
     def write(self, export: Export) -> str:
         from generator.exports.csv import key_csv
 
-        return key_csv(export.key)
+        return key_csv(export.key, export.plan.bank.load)

@@ -43,7 +43,6 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from generator import bank
 from generator.answers import EDGE_SLACK, Answer
 from generator.errors import ExamgenError
 from generator.exports import Export, Exporter
@@ -260,12 +259,12 @@ def moodle_xml(plan: Plan, variants: Sequence[Variant],
     if problems is None:
         from generator.documents import render_variant
 
-        problems = slot_htmls(Converter("mathjax"), [render_variant(v, plan.precision) for v in variants])
+        problems = slot_htmls(Converter("mathjax"), [render_variant(plan, v) for v in variants])
     root = ET.Element("quiz")
     base = f"$course$/top/{_category_name(plan.title)}"
     width = max(2, len(str(len(plan.slots))))
     for index, slot in enumerate(plan.slots):
-        problem = bank.load(slot.problem_id)
+        problem = plan.bank.load(slot.problem_id)
         asked = [name for name, _ in slot.parts]
         written = any(not problem.answer(f).graded for name in asked for f in problem.part(name).answers)
         title = f"{str(slot.number).zfill(width)} {problem.title}"

@@ -7,7 +7,7 @@ gradient sign step x - eps sign(grad). (The source sheet writes the solution as
 -eps sign(g), leaving out the base point x; the bank uses x - eps sign(grad).)
 """
 
-from generator.problem import (
+from generator.authoring import (
     Answer,
     Approx,
     Constraint,

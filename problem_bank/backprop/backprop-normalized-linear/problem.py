@@ -5,10 +5,18 @@ wrongly sums over i), and it has two parts: one through the numerator, one throu
 norm in the denominator.
 """
 
-from generator.answers import Exact
-from generator.checks import central_gradient
-from generator.exact import square_free
-from generator.problem import Answer, Approx, Constraint, Matrix, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Approx,
+    Constraint,
+    Exact,
+    Matrix,
+    Mistake,
+    Part,
+    Vector,
+    central_gradient,
+    square_free,
+)
 
 TITLE = "Backpropagation through a normalised linear layer"
 SOURCE = "dl-assignments-with-solutions.md, assignment 9"

@@ -5,7 +5,7 @@ most two terms; which ones depends on where j sits relative to m and N - m. The 
 sheet's case split for m = 2 overlaps; here the two indicator terms are kept apart.
 """
 
-from generator.problem import (
+from generator.authoring import (
     Answer,
     Approx,
     Choice,

@@ -7,8 +7,16 @@ scalar multiplications under a convention that the statement spells out.
 
 import math
 
-from generator.checks import central_gradient
-from generator.problem import Answer, Approx, Constraint, Matrix, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Approx,
+    Constraint,
+    Matrix,
+    Mistake,
+    Part,
+    Vector,
+    central_gradient,
+)
 
 TITLE = "Backpropagation in a two-layer sigmoid network"
 SOURCE = "exam-weight-decay-backprop-conv.md, question 1"

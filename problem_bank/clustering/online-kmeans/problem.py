@@ -9,8 +9,17 @@ with 1/n_k each center is exactly the running mean of the examples assigned to i
 from fractions import Fraction
 from functools import lru_cache
 
-from generator.exact import rational
-from generator.problem import Answer, Approx, Choice, Constraint, Decimal, Matrix, Mistake, Part
+from generator.authoring import (
+    Answer,
+    Approx,
+    Choice,
+    Constraint,
+    Decimal,
+    Matrix,
+    Mistake,
+    Part,
+    rational,
+)
 
 TITLE = "Online k-means by stochastic gradient descent"
 SOURCE = "dl-assignments-with-solutions.md, assignment 8"

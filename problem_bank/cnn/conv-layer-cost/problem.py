@@ -1,10 +1,11 @@
 """Cost of a convolutional layer: output shape, channels, operation counts, parameters.
 
-The exemplar problem folder: declarations first, then solve (the reference) and check
-(an independent second method). Copy this folder to start a new problem.
+A model problem folder: declarations first, then solve (the reference) and check (an
+independent second method). `examgen new TOPIC/NAME` starts a new problem from the smaller
+exemplar of the same shape in generator/scaffold/problem/.
 """
 
-from generator.problem import Answer, Choice, Constraint, Int, Mistake, Part
+from generator.authoring import Answer, Choice, Constraint, Int, Mistake, Part
 
 TITLE = "Cost of a convolutional layer"
 SOURCE = "exam-weight-decay-backprop-conv.md, question 2"

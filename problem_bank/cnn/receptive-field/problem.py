@@ -5,7 +5,7 @@ their size nor their stride). Layer 0 is the input; a neuron of layer l sees a w
 k_l neurons of layer l - 1, and neighbouring neurons' windows are s_l apart.
 """
 
-from generator.problem import Answer, Constraint, Custom, Mistake, Part
+from generator.authoring import Answer, Constraint, Custom, Mistake, Part
 
 TITLE = "Receptive fields in a CNN"
 SOURCE = "dl-ss2023-seminar5.md, assignment 1"

@@ -8,9 +8,18 @@ alpha < 2 lam / (lam^2 + a^2).
 
 from fractions import Fraction
 
-from generator.checks import central_gradient
-from generator.exact import rational, sqrt_rational, terminates
-from generator.problem import Answer, Choice, Constraint, Decimal, Mistake, Part
+from generator.authoring import (
+    Answer,
+    Choice,
+    Constraint,
+    Decimal,
+    Mistake,
+    Part,
+    central_gradient,
+    rational,
+    sqrt_rational,
+    terminates,
+)
 
 TITLE = "Batch normalisation with weight decay: one gradient step"
 SOURCE = "dl-ss2021-seminar5.md, assignment 1; dl-ss2023-seminar5.md, assignment 3"
@@ -134,7 +143,7 @@ def check(p, answers):
 
     import numpy as np
 
-    from generator.answers import Approx
+    from generator.authoring import Approx
 
     lam, a = float(p["lam"]), float(p["a"])
     phi = math.radians(p["phi"])

@@ -13,7 +13,7 @@ than silently ignored.
 
 from functools import cache
 
-from generator.problem import (
+from generator.authoring import (
     Answer,
     Approx,
     Choice,

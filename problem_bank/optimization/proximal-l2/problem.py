@@ -11,7 +11,7 @@ one SGD step on the regularised loss with the step eps' = 1 / (2 c_r + 2 c_p).
 
 from functools import cache
 
-from generator.problem import Answer, Approx, Choice, Constraint, Decimal, Mistake, Part, Vector
+from generator.authoring import Answer, Approx, Choice, Constraint, Decimal, Mistake, Part, Vector
 
 TITLE = "Proximal step with L2 regularisation"
 SOURCE = "dl-ss2021-seminar5.md, assignment 3; dl-assignments-with-solutions.md, assignment 3(b)"

@@ -16,7 +16,7 @@ reproduces the explicit one.
 
 from fractions import Fraction
 
-from generator.problem import Answer, Approx, Constraint, Decimal, Matrix, Mistake, Part, Vector
+from generator.authoring import Answer, Approx, Constraint, Decimal, Matrix, Mistake, Part, Vector
 
 TITLE = "SGD with gradient smoothing: explicit and proximal weight decay"
 SOURCE = "dl-assignments-with-solutions.md, assignment 3 (a) and (b)"

@@ -10,8 +10,17 @@ from functools import cache
 from itertools import combinations_with_replacement
 from math import isqrt
 
-from generator.exact import square_free
-from generator.problem import Answer, Approx, Choice, Constraint, Decimal, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Approx,
+    Choice,
+    Constraint,
+    Decimal,
+    Mistake,
+    Part,
+    Vector,
+    square_free,
+)
 
 TITLE = "Trust-region step for a linearised loss"
 SOURCE = "dl-ss2023-seminar5.md, assignment 2; dl-ss2021-seminar5.md, assignment 2"

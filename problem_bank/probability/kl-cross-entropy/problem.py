@@ -8,7 +8,7 @@ H(Y|X) of the data, which does not depend on the model.
 
 import math
 
-from generator.problem import Answer, Constraint, Custom, Mistake, Part
+from generator.authoring import Answer, Constraint, Custom, Mistake, Part
 
 TITLE = "KL divergence and cross-entropy of a conditional model"
 SOURCE = "dl-assignments-with-solutions.md, assignment 5"

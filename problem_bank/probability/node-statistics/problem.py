@@ -9,7 +9,7 @@ only when both means are 0 (in general Var[XY] = Var X Var Y + Var X (E Y)^2 + V
 The statement and the model answer say so.
 """
 
-from generator.problem import Answer, Approx, Choice, Constraint, Mistake, Part
+from generator.authoring import Answer, Approx, Choice, Constraint, Mistake, Part
 
 TITLE = "Node statistics of a linear neuron"
 SOURCE = "dl-assignments-with-solutions.md, assignment 1"

@@ -6,7 +6,7 @@ gives p*(y|x) proportional to p*(y)/p(y) p(y|x): reweight the softmax outputs, r
 and decide for the largest (the Bayes decision under the 0/1 loss).
 """
 
-from generator.problem import Answer, Constraint, Custom, Mistake, Part
+from generator.authoring import Answer, Constraint, Custom, Mistake, Part
 
 TITLE = "Shift of the class prior"
 SOURCE = "dl-assignments-with-solutions.md, assignment 7"

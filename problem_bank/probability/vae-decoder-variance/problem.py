@@ -9,8 +9,7 @@ average over N given pairs (x_i, mu_i = mu(z_i)), z_i drawn from the encoder.
 from fractions import Fraction
 from functools import cache
 
-from generator.exact import rational
-from generator.problem import Answer, Approx, Constraint, Matrix, Mistake, Part
+from generator.authoring import Answer, Approx, Constraint, Matrix, Mistake, Part, rational
 
 TITLE = "Optimal decoder variance of a Gaussian VAE"
 SOURCE = "dl-assignments-with-solutions.md, assignment 10"

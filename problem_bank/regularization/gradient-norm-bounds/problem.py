@@ -7,9 +7,17 @@ depend on the weights only, and so can be penalised instead of the gradient norm
 
 from fractions import Fraction
 
-from generator.checks import central_gradient
-from generator.exact import sqrt_rational
-from generator.problem import Answer, Constraint, Decimal, Matrix, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Constraint,
+    Decimal,
+    Matrix,
+    Mistake,
+    Part,
+    Vector,
+    central_gradient,
+    sqrt_rational,
+)
 
 TITLE = "Gradient-norm bounds of a two-layer ReLU network"
 SOURCE = "exercise-sheet-5-regularization.md, exercise 1 (a)-(e)"
@@ -130,7 +138,7 @@ def check(p, answers):
     """Finite differences for both gradients, numpy norms, and 10,000 random inputs."""
     import numpy as np
 
-    from generator.answers import Approx
+    from generator.authoring import Approx
 
     W = np.array(p["W"], dtype=float)
     b = np.array(p["b"], dtype=float)

@@ -8,8 +8,19 @@ when alpha < 2 / (mu_max + 2 c lam), mu_max the largest eigenvalue of the Hessia
 
 from fractions import Fraction
 
-from generator.exact import rational, surd, terminates
-from generator.problem import Answer, Choice, Constraint, Decimal, Matrix, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Choice,
+    Constraint,
+    Decimal,
+    Matrix,
+    Mistake,
+    Part,
+    Vector,
+    rational,
+    surd,
+    terminates,
+)
 
 TITLE = "Weight decay: one regularised gradient step"
 SOURCE = "exam-weight-decay-backprop-conv.md, question 3; exercise-sheet-5-regularization.md (b)"
@@ -175,7 +186,7 @@ def check(p, answers):
     """Finite differences on the loss, a numerical Hessian, and gradient descent actually run."""
     import numpy as np
 
-    from generator.answers import Approx
+    from generator.authoring import Approx
 
     X = np.array(p["X"], dtype=float)
     t = np.array(p["t"], dtype=float)

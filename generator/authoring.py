@@ -1,0 +1,21 @@
+"""Everything a problem author imports, from one module:
+
+    from generator.authoring import Answer, Approx, Constraint, Int, Part, central_gradient, ...
+
+The declarations of the problem contract (see `generator.problem`), the parameter kinds,
+the answer values (`Approx` for a float with its own tolerance, `Exact` for a value with an
+exact form), the exact-number helpers and the numerical tools for `check`. Problems import
+nothing else from the engine, so the engine's modules can move without touching a bank.
+"""
+
+from generator.answers import Answer, Approx, Exact
+from generator.checks import central_gradient
+from generator.exact import rational, sqrt_rational, square_free, surd, terminates
+from generator.params import Choice, Constraint, Custom, Decimal, Int, Matrix, Param, Vector
+from generator.problem import Mistake, Part
+
+__all__ = [
+    "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Exact", "Int", "Matrix", "Mistake",
+    "Param", "Part", "Vector", "central_gradient", "rational", "sqrt_rational", "square_free", "surd",
+    "terminates",
+]

@@ -1,0 +1,1 @@
+"""Files that `examgen init` and `examgen new` copy: the exemplar problem and a course repository."""
