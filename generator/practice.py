@@ -30,7 +30,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator import __version__, bank
-from generator.answers import Answer
+from generator.answers import Answer, reading
 from generator.build import Document, atomic_directory, compile_all, pdflatex
 from generator.documents import exam_context, variant_contexts
 from generator.errors import ExamgenError
@@ -145,65 +145,12 @@ def practice_tex(plan: Plan, variant: Variant, command: str) -> str:
 
 # ---------------------------------------------------------------- the page (HTML)
 
-def _grid(name: str, rows: int, cols: int, dom: str, first: int, matrix: str = "") -> list[list[dict[str, str]]]:
-    """Input entries (dom id, accessible label) of one vector or matrix, numbered from `first`."""
-    grid = []
-    for i in range(rows):
-        row = []
-        for j in range(cols):
-            if rows == 1 and cols == 1 and not matrix:
-                aria = name
-            elif rows == 1 and not matrix:
-                aria = f"{name}, entry {j + 1}"
-            else:
-                aria = f"{name}{matrix}, row {i + 1}, column {j + 1}"
-            row.append({"id": f"{dom}-{first + i * cols + j}", "aria": aria})
-        grid.append(row)
-    return grid
-
-
-def _flat(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return [x for v in value for x in _flat(v)]
-    return [value]
-
-
-def field_view(answer: Answer, value: Any, dom: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """(what the template shows for one answer field, what the check needs) for a field."""
-    view: dict[str, Any] = {"name": answer.name, "type": answer.type, "label": answer.label or answer.name,
-                            "dom": dom, "grids": [], "options": []}
-    if answer.type == "proof":
-        return view, None
-    kind = answer.type
-    if kind in ("vector", "shape", "bools"):
-        view["grids"] = [_grid(answer.name, 1, len(value), dom, 1)]
-        view["layout"] = "vector"
-        if kind == "bools":
-            view["options"] = ["true", "false"]
-    elif kind == "matrix":
-        view["grids"] = [_grid(answer.name, len(value), len(value[0]) if value else 0, dom, 1)]
-        view["layout"] = "matrix"
-    elif kind == "matrices":
-        first = 1
-        for k, matrix in enumerate(value):
-            cols = len(matrix[0]) if matrix else 0
-            view["grids"].append(_grid(answer.name, len(matrix), cols, dom, first, f", matrix {k + 1}"))
-            first += len(matrix) * cols
-        view["layout"] = "matrix"
-    elif kind in ("int", "real", "choice", "bool", "expr"):
-        view["grids"] = [_grid(answer.name, 1, 1, dom, 1)]
-        view["layout"] = "scalar"
-        if kind == "bool":
-            view["options"] = ["true", "false"]
-        elif kind == "choice" and answer.options:
-            view["options"] = list(answer.options)
-    else:
-        raise ExamgenError(f"answer type '{kind}' has no input on the self-check page", answer.name,
-                           "teach generator/practice.py (field_view) and templates/practice.js the type")
-    check = {"type": kind, "expected": _flat(value), "atol": answer.atol, "rtol": answer.rtol,
-             "symbols": list(answer.symbols),
-             "entries": [entry["id"] for grid in view["grids"] for row in grid for entry in row]}
-    return view, check
+def field_view(answer: Answer, value: Any, dom: str,
+               alternatives: Sequence[Mapping[str, Any]] = ()) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(what the template shows for one answer field, what the check needs), as the answer's
+    type gives them; `alternatives` are the key's other accepted values of the field."""
+    others = [(a["value"], a["convention"]) for a in alternatives]
+    return answer.kind.page_view(answer, value, dom, others)
 
 
 def _part_points(slot: Slot) -> dict[str, float]:
@@ -224,7 +171,8 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
                 fields = []
                 for name in problem.part(part.name).answers:
                     answer = problem.answer(name)
-                    view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}")
+                    view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}",
+                                             instance.alternatives.get(name, ()))
                     fields.append(view)
                     if check is not None:
                         checks[view["dom"]] = check
@@ -251,9 +199,12 @@ def _asset(name: str) -> str:
 @cache
 def html_environment() -> jinja2.Environment:
     """The HTML templates' environment: autoescaped (never the LaTeX environment)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                                     keep_trailing_newline=True)
+    # How the page reads numbers and formulas, from the answer registry (one definition).
+    environment.globals["answer_rules"] = reading.page_rules()
+    return environment
 
 
 def render_page(context: Mapping[str, Any]) -> str:

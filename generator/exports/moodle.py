@@ -35,58 +35,35 @@ from fractions import Fraction
 from typing import Any
 
 from generator import bank
-from generator.answers import EDGE_SLACK, Answer
-from generator.errors import ExamgenError
+from generator.answers import Answer
+from generator.answers import base as answers_base
 from generator.exports.html import Converter, Html, ProblemHtml, problems_to_html
 from generator.plan import Plan, Slot
-from generator.render import _positional, num, render_problem
+from generator.render import num, render_problem
 from generator.variants import Variant
 
 PLUGINFILE = "@@PLUGINFILE@@/"
-LISTS = ("vector", "shape", "bools", "matrix", "matrices")     # one blank per entry
 MAX_SCALE = 1000
 
 
 def moodle_tolerance(value: float, atol: float, rtol: float) -> float:
     """Moodle's absolute tolerance for key value `value`: the key's rule with its edge slack."""
-    bound = atol + rtol * abs(value)
-    return bound + EDGE_SLACK * max(1.0, bound, abs(value))
+    return answers_base.moodle_tolerance(value, atol, rtol)
 
 
 def _number(value: float | int) -> str:
     """A number as Moodle reads it: plain decimal, never exponent notation."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return _positional(value)
+    return answers_base.moodle_number(value)
 
 
 def _tolerance(value: float) -> str:
     """A tolerance as a short decimal that is never below `value` (at most 1e-10 relative above)."""
-    for digits in range(1, 18):
-        text = f"{value:.{digits}g}"
-        if value <= float(text) <= value * (1 + 1e-10):
-            return _positional(float(text))
-    return _positional(value)
+    return answers_base.tolerance_text(value)
 
 
 def _cloze_text(text: str) -> str:
-    """Text inside a cloze answer: Moodle's special characters escaped with a backslash."""
-    out = []
-    for char in str(text):
-        if char in '\\}#~/"':
-            out.append("\\" + char)
-        else:
-            out.append(char)
-    return html.escape("".join(out), quote=False)
-
-
-def _flat(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return [x for v in value for x in _flat(v)]
-    return [value]
+    """Text inside a cloze answer, escaped as Moodle's importer unescapes it."""
+    return answers_base.cloze_text(text)
 
 
 # ---------------------------------------------------------------- weights
@@ -103,7 +80,7 @@ def entry_weights(problem, slot: Slot, answers: dict[str, Any]) -> dict[str, lis
             if not answer.graded:
                 out[name] = [share]
                 continue
-            entries = _flat(answers[name]) if answer.type in LISTS else [None]
+            entries = answer.kind.entries(answers[name])
             out[name] = [share / len(entries)] * len(entries)
     return out
 
@@ -120,52 +97,14 @@ def whole_weights(weights: Sequence[Fraction]) -> list[int]:
 
 # ---------------------------------------------------------------- sub-questions
 
-def _subquestion(answer: Answer, value: Any, weight: int) -> str:
-    kind = answer.type
-    if kind in ("int", "shape"):
-        return f"{{{weight}:NUMERICAL:={_number(value)}:0}}"
-    if kind in ("real", "vector", "matrix", "matrices"):
-        tolerance = moodle_tolerance(float(value), answer.atol, answer.rtol)
-        return f"{{{weight}:NUMERICAL:={_number(value)}:{_tolerance(tolerance)}}}"
-    if kind in ("bool", "bools"):
-        options = [("=" if value is True else "") + "true", ("=" if value is False else "") + "false"]
-        return f"{{{weight}:MULTICHOICE:{'~'.join(options)}}}"
-    if kind == "choice" and answer.options:
-        options = [("=" if option == value else "") + _cloze_text(option) for option in answer.options]
-        return f"{{{weight}:MULTICHOICE:{'~'.join(options)}}}"
-    if kind not in ("choice", "expr"):
-        raise ExamgenError(f"answer type '{kind}' has no Moodle sub-question", answer.name,
-                           "teach generator/exports/moodle.py (_subquestion) the type")
-    # choice without listed options, expr: the text, compared case-insensitively by Moodle.
-    text = _cloze_text(value)
-    if kind == "expr":
-        text = text.replace("*", "\\*")  # a bare * is a wildcard in SHORTANSWER
-    return f"{{{weight}:SHORTANSWER:={text}}}"
+def _subquestion(answer: Answer, value: Any, weight: int, alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+    """One blank of a cloze question, as the answer's type writes it."""
+    return answer.kind.moodle_subquestion(answer, value, weight, alternatives)
 
 
-def _field_html(answer: Answer, value: Any, weights: list[int]) -> str:
-    label = html.escape(answer.label or answer.name)
-    kind = answer.type
-    if kind in ("vector", "shape", "bools"):
-        cells = [_subquestion(answer, v, w) for v, w in zip(value, weights, strict=True)]
-        body = "(" + ", ".join(cells) + ")"
-    elif kind in ("matrix", "matrices"):
-        matrices = value if kind == "matrices" else [value]
-        tables, index = [], 0
-        for matrix in matrices:
-            rows = []
-            for row in matrix:
-                cells = []
-                for v in row:
-                    cells.append(f"<td>{_subquestion(answer, v, weights[index])}</td>")
-                    index += 1
-                rows.append("<tr>" + "".join(cells) + "</tr>")
-            tables.append('<table class="examgen-matrix">' + "".join(rows) + "</table>")
-        body = "".join(tables)
-    else:
-        body = _subquestion(answer, value, weights[0])
-    return f'<p class="examgen-field">{label}: {body}</p>' if kind not in ("matrix", "matrices") else \
-        f'<div class="examgen-field"><p>{label}:</p>{body}</div>'
+def _field_html(answer: Answer, value: Any, weights: list[int], alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+    """A field's label and blanks; `alternatives` (value, convention) get full credit too."""
+    return answer.kind.moodle_field(answer, value, weights, alternatives)
 
 
 # ---------------------------------------------------------------- XML
@@ -291,7 +230,8 @@ def _cloze(root, plan, slot, variant, problem, instance, problem_html: ProblemHt
             if not answer.graded:
                 continue
             weights = [next(whole) for _ in shares[name]]
-            lines.append(_field_html(answer, instance.answers[name], weights))
+            others = [(a["value"], a["convention"]) for a in instance.alternatives.get(name, [])]
+            lines.append(_field_html(answer, instance.answers[name], weights, others))
         fields_html[part] = "".join(lines)
     note = "Graded by hand in the written question of this slot." if written else ""
     statement, figures = _html(_statement_pieces(problem_html, problem.title, fields_html, written, note))
