@@ -21,8 +21,7 @@ from generator.answers.base import (
 class Expr(AnswerType):
     name = "expr"
     exact = True
-    how_to_write = ("write a formula such as 2*x + sqrt(y) with * / ^ ( ) and the problem's names "
-                    "(lambda or lam)")
+    how_to_write = "write an expression such as 2*x + sqrt(y)"
     page_numeric = False
 
     def to_key(self, answer: Answer, value: Any) -> tuple[Any, Any]:
@@ -36,7 +35,9 @@ class Expr(AnswerType):
         unknown = sorted(reading.names(tree) - set(answer.symbols))
         if unknown:
             raise reading.Unreadable(f"uses the unknown name '{unknown[0]}'")
-        return reading.normalise(text)
+        if not reading.finite_somewhere(tree, answer.symbols):
+            raise reading.Unreadable("has no finite value (a power too large?)")
+        return reading.normalise(text).replace("^", "**")
 
     def matches(self, answer: Answer, expected: Any, given: Any, atol: float = 0.0, rtol: float = 0.0,
                 slack: float = EDGE_SLACK) -> bool:

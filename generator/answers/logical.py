@@ -31,7 +31,7 @@ def _word(value: bool) -> str:
 class Bool(AnswerType):
     name = "bool"
     exact = True
-    how_to_write = "write true or false (or yes/no, 1/0)"
+    how_to_write = "write true or false"
     page_options = ("true", "false")
     page_numeric = False
 

@@ -196,14 +196,14 @@ class _Exact(_Numbers):
 @register
 class Int(_Exact):
     name = "int"
-    example = "write a whole number, e.g. 42 (5133600 or 5,133,600)"
+    example = "write a whole number, e.g. 42"
 
 
 @register
 class Shape(_Exact):
     name = "shape"
     depth = 1
-    example = "write a list of whole numbers, e.g. [46, 62, 20]"
+    example = "write a JSON list, e.g. [46, 62, 20]"
 
 
 class _Tolerant(_Numbers):
@@ -239,14 +239,14 @@ class _Tolerant(_Numbers):
 @register
 class Real(_Tolerant):
     name = "real"
-    example = "write a number with a decimal point, e.g. -0.25, or a fraction or formula, 1/3, sqrt(2)/2"
+    example = "write a number with a decimal point, e.g. -0.25 or 1/3"
 
 
 @register
 class Vector(_Tolerant):
     name = "vector"
     depth = 1
-    example = "write a list, e.g. [0.5, -1, 2] (entries may be fractions, 1/4)"
+    example = "write a JSON list, e.g. [0.5, -1, 2]"
 
 
 @register

@@ -226,6 +226,8 @@ def evaluate(node: Node, env: Mapping[str, float]) -> float:
     """The value of a tree in floating point; nan where it is undefined, inf on overflow."""
     try:
         return _evaluate(node, env)
+    except Unreadable:
+        raise
     except (OverflowError, ZeroDivisionError, ValueError, TypeError):
         return math.nan
 
@@ -271,6 +273,16 @@ def _random(seed: int) -> Callable[[], float]:
         return state / 4294967296
 
     return draw
+
+
+def finite_somewhere(tree: Node, symbols: Sequence[str] = ()) -> bool:
+    """Whether a formula has a finite value at one of the comparison points."""
+    order = sorted(names(tree) | set(symbols))
+    draw = _random(SEED)
+    for _ in range(60):
+        if math.isfinite(evaluate(tree, {name: 0.1 + 2 * draw() for name in order})):
+            return True
+    return False
 
 
 def formulas_equal(expected: str, given: str, symbols: Sequence[str] = ()) -> bool:
@@ -338,7 +350,10 @@ def read_number(text: str, whole: bool = False) -> float | int:
         raise Unreadable("has two decimal points in one number")
     if _SEVERAL.fullmatch(raw):
         raise Unreadable("is several numbers (write one number)")
-    value = evaluate(parse_formula(raw), {})
+    tree = parse_formula(raw)
+    if names(tree):
+        raise Unreadable("is not a number")
+    value = evaluate(tree, {})
     if not math.isfinite(value):
         raise Unreadable("is not a finite number")
     return value
@@ -419,8 +434,8 @@ def _read_list(raw: str, depth: int, entry: Callable[[str], Any]) -> list[Any]:
                 raise Unreadable("has a list where a single entry belongs")
             try:
                 out.append(entry(part))
-            except Unreadable as error:
-                raise Unreadable(f"has the entry {part!r}, which {error}") from None
+            except Unreadable:
+                raise Unreadable(f"is not a list of {getattr(entry, 'what', 'numbers')}") from None
     return out
 
 
@@ -437,3 +452,6 @@ def read_bool(text: str) -> bool:
     if word not in BOOL_WORDS:
         raise Unreadable("is not true or false")
     return BOOL_WORDS[word]
+
+
+read_bool.what = "true/false values"  # type: ignore[attr-defined]
