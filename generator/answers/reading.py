@@ -425,8 +425,8 @@ def _read_list(raw: str, depth: int, entry: Callable[[str], Any]) -> list[Any]:
         part = part.strip()
         if not part:
             raise Unreadable("has an empty entry (two commas in a row, or a comma at the end)")
-        if depth > 1:
-            if not _is_list(part, depth - 1):
+        if depth > 1:   # here every entry is a list: (0.5) is a row of one entry
+            if not (part.startswith(("[", "(")) and _closing(part, 0) == len(part) - 1):
                 raise Unreadable(f"is not a list of {'rows' if depth == 2 else 'matrices'}")
             out.append(_read_list(part, depth - 1, entry))
         else:
