@@ -365,9 +365,10 @@ def _fill_and_check(page, variant: dict[str, Any], values: dict[str, str], field
 def _box_text(value: Any, kind: str, exact: Any, form: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if kind == "choice":
+        return str(value)                      # a drop-down: the option itself
     if form == "student":
-        return student_text("real", value, exact).strip() if kind not in ("expr", "choice", "bool", "bools") \
-            else student_text(kind, value, exact)
+        return student_text("real", value, exact).strip() if kind != "expr" else student_text(kind, value, exact)
     return value_text(value, kind)
 
 
