@@ -8,13 +8,15 @@ Responses are a CSV file (UTF-8) in one of two forms, told apart by the header:
 
 `student` is the variant key (the student id for a roster build, the variant number
 otherwise: `7` and `007` both name variant 007). `slot` is the slot number as printed on
-the sheet (or the slot's key). Vectors, matrices and shapes are JSON lists (`[46, 62, 20]`;
-`(46, 62, 20)` and `46, 62, 20` are read too); numbers may use `1e-3`, `1/3`, and commas
-between thousands (`5,133,600`).
+the sheet (or the slot's key). Values are read by their answer type (generator.answers):
+vectors, matrices and shapes as lists (`[46, 62, 20]`, `(46, 62, 20)`, `46, 62, 20`), numbers
+by one rule shared with the practice page (`1e-3`, `1/3`, `sqrt(2)/2`, `5,133,600`; `1,5` and
+`2 3` are refused: see `generator.answers.reading`).
 
 Points: each part's points (as the key gives them) are split equally over the part's
 answer fields. A field scores its share when the answer is right under the key's
-tolerance (`|r - v| <= atol + rtol |v|`, inclusive; ints and shapes exactly), else 0.
+tolerance (`|r - v| <= atol + rtol |v|`, inclusive; ints and shapes exactly), or equals one
+of the field's accepted alternatives (another convention, named in the feedback), else 0.
 A `proof` field cannot be graded automatically: its share is "to be graded by hand",
 scores 0 here, and the feedback and `scores.csv` (column `by_hand`) say so.
 

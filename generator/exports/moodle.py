@@ -12,7 +12,10 @@ atol + rtol |v| (plus the key's inclusive-edge slack, 1e-9 max(1, bound, |v|)); 
 shapes are NUMERICAL with tolerance 0; choices, bools and each entry of a list of bools are
 MULTICHOICE (the right option marked `=`, 100%); `expr` fields are SHORTANSWER holding the sympy string, which Moodle
 compares as text (case-insensitively), not symbolically: a correct but differently written
-formula is marked wrong there and needs a manual regrade. Sub-answer weights are whole
+formula is marked wrong there and needs a manual regrade. Answer strings are escaped as
+Moodle's importer unescapes them (`\\}`, `\\#`; `~` as `&#126;`; `\\*` in SHORTANSWER), and an
+accepted alternative of a field is one more full-credit answer of its blank, its feedback
+naming the convention (`generator.answers` writes both). Sub-answer weights are whole
 numbers (Moodle's rule) in the ratio of the points: a part's points are split equally over
 its fields and a field's over its entries, then scaled to whole numbers.
 
