@@ -434,3 +434,19 @@ def test_every_declared_mistake_is_wrong_on_the_page(page_build):
                           if text.startswith("\u2713")]
     assert checked > 20
     assert right == []
+
+
+@pytest.mark.parametrize(("problem_id", "field"), [("probability/prior-shift", "changed"),
+                                                   ("clustering/online-kmeans", "epoch_cost")])
+def test_regression_key_answers_graded_wrong_before(problem_id, field):
+    """The review's finding 2: `changed` (bools) had no reading, `O(n*m*K)` an unknown name."""
+    plan = practice_plan(problem_id, 3, page_variants=1)
+    document = key_document(plan, practice_variants(plan))
+    entry = document["variants"][0]["problems"][0]
+    kind = bank.load(problem_id).answer(field).type
+    text = value_text(entry["answers"][field], kind)
+    assert text.startswith("[") if kind == "bools" else text == "O(n*m*K)"
+    grades = grade(document, parse_responses(responses_csv([("1", entry["slot"], field, text)])))
+    assert grades.warnings == []
+    result = results(grades)[("1", field)]
+    assert result.status == "right" and result.points == result.max_points > 0
