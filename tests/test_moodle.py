@@ -36,8 +36,11 @@ def parse_xml(path: Path) -> list[ET.Element]:
     return list(root)
 
 
-def unescape_cloze(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", html.unescape(text))
+def unescape_cloze(text: str, wildcard: bool = False) -> str:
+    """What Moodle reads: entities decoded, then only \\} and \\# unescaped (qtype_multianswer);
+    SHORTANSWER (`wildcard`) reads \\* as a literal star."""
+    text = html.unescape(text).replace("\\}", "}").replace("\\#", "#")
+    return text.replace("\\*", "*") if wildcard else text
 
 
 def subquestions(question_html: str) -> list[tuple[int, str, str]]:
@@ -80,9 +83,14 @@ def check_question_against_key(question: ET.Element, problem_entry: dict) -> Non
         answer_type = problem.answer(field).type
         if answer_type in ("int", "shape", "real", "vector", "matrix", "matrices"):
             assert kind == "NUMERICAL"
-            match = re.fullmatch(r"=(-?[0-9.]+):([0-9.]+)", body)
+            match = re.fullmatch(r"=(-?[0-9.]+):([0-9.]+)((~=-?[0-9.]+:[0-9.]+#[^~]*)*)", body)
             assert match, body
             assert float(match.group(1)) == value
+            # Accepted alternatives (another convention): more full-credit answers, named in the feedback.
+            others = [(float(v), c) for v, c in re.findall(r"~=(-?[0-9.]+):[0-9.]+#([^~]*)", match.group(3))]
+            key_others = [(a["value"], a["convention"]) for a in problem_entry.get("alternatives", {}).get(field, [])]
+            assert [v for v, _ in others] == [v for v, _ in key_others]
+            assert all(unescape_cloze(c).endswith(k) for (_, c), (_, k) in zip(others, key_others, strict=True))
             tol = float(match.group(2))
             if answer_type in ("int", "shape"):
                 assert tol == 0
@@ -92,7 +100,7 @@ def check_question_against_key(question: ET.Element, problem_entry: dict) -> Non
         elif answer_type in ("choice", "bool", "bools"):
             options = problem.answer(field).options if answer_type == "choice" else ("true", "false")
             if answer_type == "choice" and not options:
-                assert kind == "SHORTANSWER" and unescape_cloze(body) == f"={value}"
+                assert kind == "SHORTANSWER" and unescape_cloze(body, wildcard=True) == f"={value}"
                 continue
             assert kind == "MULTICHOICE"
             alternatives = body.split("~")
@@ -102,7 +110,11 @@ def check_question_against_key(question: ET.Element, problem_entry: dict) -> Non
             assert right == [expected]
         elif answer_type == "expr":
             assert kind == "SHORTANSWER"
-            assert unescape_cloze(body) == f"={value}"
+            # The key's text first, then its other spellings (^ for **, no spaces), all full credit.
+            spellings = [a.removeprefix("=") for a in unescape_cloze(body, wildcard=True).split("~")]
+            assert spellings[0] == value and all(a.startswith("=") for a in body.split("~"))
+            assert all(problem.answer(field).kind.matches(problem.answer(field), value, s) for s in spellings)
+            assert "\\/" not in body and '\\"' not in body and "\\\\" not in body
         else:
             pytest.fail(f"unexpected answer type {answer_type}")
 

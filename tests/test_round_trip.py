@@ -275,7 +275,9 @@ def test_every_key_answer_is_right_in_the_moodle_answer_strings(bank_keys):
                     shown = (("true" if entries[k] else "false") if isinstance(entries[k], bool)
                              else value_text(entries[k], answer.type))
                     typed = [("key.csv", shown)]
-                    if blank_kind != "SHORTANSWER":   # Moodle compares formulas as text: the key's only
+                    # SHORTANSWER compares formulas as text (the key's spellings only); MULTICHOICE is
+                    # a drop-down of the options, so only NUMERICAL blanks take the student's forms.
+                    if blank_kind == "NUMERICAL":
                         typed.append(("student", ("true" if student_entries[k] else "false")
                                       if isinstance(student_entries[k], bool) else student_entries[k]))
                     for form, response in typed:

@@ -53,7 +53,10 @@ class Expr(AnswerType):
                            alternatives: Sequence[tuple[Any, str]] = ()) -> str:
         # Moodle compares SHORTANSWER text (case-insensitively), not formulas: a right formula
         # written differently needs a manual regrade there.
-        options = [f"={cloze_text(value, wildcard=True)}"]
+        # The key's text, and the spellings students use most: ^ for **, no spaces.
+        spellings = dict.fromkeys([value, value.replace("**", "^"), "".join(value.split()),
+                                   "".join(value.replace("**", "^").split())])
+        options = [f"={cloze_text(text, wildcard=True)}" for text in spellings]
         options += [f"={cloze_text(v, wildcard=True)}#{cloze_text('right under the convention: ' + c)}"
                     for v, c in alternatives]
         return f"{{{weight}:SHORTANSWER:{'~'.join(options)}}}"
