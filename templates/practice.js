@@ -175,13 +175,13 @@
     var t = String(text).replace(/[\u2009\u202f\u00a0]/g, " ").replace(/\u2212/g, "-").trim();
     if (t === "") { return null; }
     if (COMMAS.test(t)) {
-      if (t.split(",").length === 2 && t.indexOf(".") < 0 && !whole) { throw new Error("ambiguous comma"); }
+      if (t.split(",").length === 2 && t.indexOf(".") < 0 && !whole) { throw new Error("one comma could mean a decimal point or thousands: write 1.5 or 1500"); }
       t = t.replace(/,/g, "");
     } else if (SPACES.test(t)) { t = t.replace(/ /g, ""); }
     if (PLAIN.test(t)) { return parseFloat(t); }
-    if (t.indexOf(",") >= 0) { throw new Error("a comma"); }
+    if (t.indexOf(",") >= 0) { throw new Error("a comma: write decimals with a point"); }
     if (/\d*\.\d*\./.test(t)) { throw new Error("two decimal points"); }
-    if (SEVERAL.test(t)) { throw new Error("several numbers"); }
+    if (SEVERAL.test(t)) { throw new Error("several numbers: write one"); }
     var value = evaluate(parse(t), {});
     if (typeof value !== "number" || !isFinite(value)) { throw new Error("not a number"); }
     return value;
@@ -241,14 +241,14 @@
 
   function checkField(dom) {
     var check = CHECKS[dom];
-    var wrong = [], unread = [], empty = 0;
+    var wrong = [], unread = [], empty = 0, reason = "";
     check.entries.forEach(function (id, k) {
       var input = document.getElementById(id);
       var text = input.value;
       var right = false;
       input.classList.remove("right", "wrong");
       if (text.trim() === "") { empty += 1; } else {
-        try { right = entryRight(check, check.expected[k], text); } catch (error) { unread.push(k + 1); }
+        try { right = entryRight(check, check.expected[k], text); } catch (error) { unread.push(k + 1); reason = reason || error.message; }
       }
       input.classList.add(right ? "right" : "wrong");
       input.setAttribute("aria-invalid", right ? "false" : "true");
@@ -276,7 +276,7 @@
     else if (empty === check.entries.length) { message = "\u2717 no answer yet"; }
     else if (many) { message = "\u2717 wrong: entr" + (wrong.length > 1 ? "ies " : "y ") + wrong.join(", "); }
     else { message = "\u2717 wrong"; }
-    if (unread.length) { message += " (could not read " + (many ? "entry " + unread.join(", ") : "the answer") + ")"; }
+    if (unread.length) { message += " (could not read " + (many ? "entry " + unread.join(", ") : "the answer") + ": " + reason + ")"; }
     verdict.textContent = message;
     field.classList.remove("is-right", "is-wrong");
     field.classList.add(wrong.length === 0 ? "is-right" : "is-wrong");
