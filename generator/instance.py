@@ -125,8 +125,8 @@ def mistake_answers(problem: Problem, mistake: Mistake, params: Mapping[str, Any
 
 
 def mistake_clashes(problem: Problem, instance: Instance) -> list[tuple[str, str]]:
-    """(mistake, answer) pairs whose wrong value is right, within the answer's tolerance,
-    for this instance. A mistake that fails to evaluate is skipped here (verify reports it)."""
+    """(mistake, answer) pairs whose wrong value is right (or an accepted alternative), within
+    the answer's tolerance, for this instance. A mistake that fails to evaluate is skipped here (verify reports it)."""
     clashes = []
     for mistake in problem.mistakes:
         try:
@@ -135,8 +135,8 @@ def mistake_clashes(problem: Problem, instance: Instance) -> list[tuple[str, str
             continue
         for name, value in wrong.items():
             answer = problem.answer(name)
-            right = instance.answers[name]
-            if matches(answer, right, value) or matches(answer, value, right):
+            accepted = [instance.answers[name], *(a["value"] for a in instance.alternatives.get(name, []))]
+            if any(matches(answer, right, value) or matches(answer, value, right) for right in accepted):
                 clashes.append((mistake.name, name))
     return clashes
 

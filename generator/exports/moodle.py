@@ -49,24 +49,9 @@ PLUGINFILE = "@@PLUGINFILE@@/"
 MAX_SCALE = 1000
 
 
-def moodle_tolerance(value: float, atol: float, rtol: float) -> float:
-    """Moodle's absolute tolerance for key value `value`: the key's rule with its edge slack."""
-    return answers_base.moodle_tolerance(value, atol, rtol)
-
-
 def _number(value: float | int) -> str:
     """A number as Moodle reads it: plain decimal, never exponent notation."""
     return answers_base.moodle_number(value)
-
-
-def _tolerance(value: float) -> str:
-    """A tolerance as a short decimal that is never below `value` (at most 1e-10 relative above)."""
-    return answers_base.tolerance_text(value)
-
-
-def _cloze_text(text: str) -> str:
-    """Text inside a cloze answer, escaped as Moodle's importer unescapes it."""
-    return answers_base.cloze_text(text)
 
 
 # ---------------------------------------------------------------- weights
