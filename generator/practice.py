@@ -36,7 +36,9 @@ from generator.documents import exam_context, variant_contexts
 from generator.errors import ExamgenError
 from generator.exports.html import Converter, ProblemHtml, problems_to_html
 from generator.exports.key import dumps, key_document
+from generator.instance import mistake_answers
 from generator.plan import Plan, Slot, make_plan
+from generator.problem import Problem
 from generator.render import TEMPLATES, num, render_problem, render_template
 from generator.seeds import Sampler, variant_seed
 from generator.variants import Variant, slot_instance
@@ -145,12 +147,29 @@ def practice_tex(plan: Plan, variant: Variant, command: str) -> str:
 
 # ---------------------------------------------------------------- the page (HTML)
 
-def field_view(answer: Answer, value: Any, dom: str,
-               alternatives: Sequence[Mapping[str, Any]] = ()) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def field_view(answer: Answer, value: Any, dom: str, alternatives: Sequence[Mapping[str, Any]] = (),
+               mistakes: Sequence[tuple[Any, str]] = ()) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """(what the template shows for one answer field, what the check needs), as the answer's
-    type gives them; `alternatives` are the key's other accepted values of the field."""
+    type gives them; `alternatives` are the key's other accepted values of the field, `mistakes`
+    (value, description) the values of the problem's declared mistakes, which the page names."""
     others = [(a["value"], a["convention"]) for a in alternatives]
-    return answer.kind.page_view(answer, value, dom, others)
+    view, check = answer.kind.page_view(answer, value, dom, others)
+    if check is not None:
+        check["mistakes"] = [{"expected": answer.kind.entries(v), "description": d} for v, d in mistakes]
+    return view, check
+
+
+def mistake_values(problem: Problem, params: Mapping[str, Any]) -> dict[str, list[tuple[Any, str]]]:
+    """field -> (value, description) of each declared mistake that gives the field a value."""
+    out: dict[str, list[tuple[Any, str]]] = {}
+    for mistake in problem.mistakes:
+        try:
+            wrong = mistake_answers(problem, mistake, params)
+        except Exception:  # a broken mistake is verify's to report; the page goes on
+            continue
+        for name, value in wrong.items():
+            out.setdefault(name, []).append((value, mistake.description))
+    return out
 
 
 def _part_points(slot: Slot) -> dict[str, float]:
@@ -166,13 +185,14 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
         for (slot, instance), html in zip(variant.slots, htmls, strict=True):
             problem = bank.load(slot.problem_id)
             qdom = f"v{variant.key}-q{slot.number}"
+            mistakes = mistake_values(problem, instance.params)
             parts = []
             for part in html.parts:
                 fields = []
                 for name in problem.part(part.name).answers:
                     answer = problem.answer(name)
                     view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}",
-                                             instance.alternatives.get(name, ()))
+                                             instance.alternatives.get(name, ()), mistakes.get(name, ()))
                     fields.append(view)
                     if check is not None:
                         checks[view["dom"]] = check

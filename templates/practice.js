@@ -9,7 +9,8 @@
  *   "word" (choice, bool, each entry of bools): equal ignoring case and surrounding spaces;
  *   "formula" (expr): both formulas evaluated at RULES.points pseudo-random points of their
  *     names (in [0.1, 2.1]); equal when they agree there to 1e-6 relative, as the grader does.
- * A field's key may list alternatives (another convention, accepted in full): the verdict names it.
+ * A field's key may list alternatives (another convention, accepted in full): the verdict names it;
+ * an answer equal to a declared mistake's value is wrong, and the verdict names the likely mistake.
  * Numbers follow the grader's rule (generator.answers.reading): 0.75, 3/4, sqrt(2)/2, 1e-3, 2^10,
  * 5,133,600 and 1 234; 1,5 and 2 3 are refused. Plain JavaScript, nothing from the network.
  */
@@ -268,6 +269,14 @@
         });
       }
     }
+    var likely = [];
+    if (wrong.length > 0 && convention === null && empty < check.entries.length) {  // declared mistakes?
+      var typed = check.entries.map(function (id) { return document.getElementById(id).value; });
+      (check.mistakes || []).forEach(function (mistake) {
+        if (mistake.expected.length === typed.length && allRight(check, mistake.expected, typed)
+            && likely.indexOf(mistake.description) < 0) { likely.push(mistake.description); }
+      });
+    }
     var verdict = document.getElementById(dom + "-verdict");
     var field = verdict.closest(".field");
     var many = check.entries.length > 1;
@@ -276,6 +285,7 @@
     else if (empty === check.entries.length) { message = "\u2717 no answer yet"; }
     else if (many) { message = "\u2717 wrong: entr" + (wrong.length > 1 ? "ies " : "y ") + wrong.join(", "); }
     else { message = "\u2717 wrong"; }
+    likely.forEach(function (description) { message += " (likely mistake: " + description + ")"; });
     if (unread.length) { message += " (could not read " + (many ? "entry " + unread.join(", ") : "the answer") + ": " + reason + ")"; }
     verdict.textContent = message;
     field.classList.remove("is-right", "is-wrong");
