@@ -148,12 +148,14 @@ def practice_tex(plan: Plan, variant: Variant, command: str) -> str:
 # ---------------------------------------------------------------- the page (HTML)
 
 def field_view(answer: Answer, value: Any, dom: str, alternatives: Sequence[Mapping[str, Any]] = (),
-               mistakes: Sequence[tuple[Any, str]] = ()) -> tuple[dict[str, Any], dict[str, Any] | None]:
+               mistakes: Sequence[tuple[Any, str]] = (),
+               tolerance: Mapping[str, float] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """(what the template shows for one answer field, what the check needs), as the answer's
     type gives them; `alternatives` are the key's other accepted values of the field, `mistakes`
-    (value, description) the values of the problem's declared mistakes, which the page names."""
+    (value, description) the values of the problem's declared mistakes, which the page names;
+    `tolerance` ({"atol", "rtol"}, the key's) overrides the answer's declared one."""
     others = [(a["value"], a["convention"]) for a in alternatives]
-    view, check = answer.kind.page_view(answer, value, dom, others)
+    view, check = answer.kind.page_view(answer, value, dom, others, tolerance)
     if check is not None:
         check["mistakes"] = [{"expected": answer.kind.entries(v), "description": d} for v, d in mistakes]
     return view, check
@@ -186,13 +188,15 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
             problem = bank.load(slot.problem_id)
             qdom = f"v{variant.key}-q{slot.number}"
             mistakes = mistake_values(problem, instance.params)
+            tolerances = instance.key_entry(problem)["tolerances"]   # the key's, as grade uses them
             parts = []
             for part in html.parts:
                 fields = []
                 for name in problem.part(part.name).answers:
                     answer = problem.answer(name)
                     view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}",
-                                             instance.alternatives.get(name, ()), mistakes.get(name, ()))
+                                             instance.alternatives.get(name, ()), mistakes.get(name, ()),
+                                             tolerances.get(name))
                     fields.append(view)
                     if check is not None:
                         checks[view["dom"]] = check

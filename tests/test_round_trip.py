@@ -259,7 +259,8 @@ def test_every_key_answer_is_right_in_the_moodle_answer_strings(bank_keys):
                 value = entry["answers"][name]
                 alternatives = [(a["value"], a["convention"]) for a in entry.get("alternatives", {}).get(name, [])]
                 entries = answer.kind.entries(value)
-                found = BLANK.findall(_field_html(answer, value, [1] * len(entries), alternatives))
+                tolerance = entry["tolerances"][name]          # the key's, as grade uses them
+                found = BLANK.findall(_field_html(answer, value, [1] * len(entries), alternatives, tolerance))
                 assert len(found) == len(entries), (problem_id, name)
                 exact = entry.get("exact", {}).get(name)
                 student = answer.kind.parse(answer, student_text(answer.type, value, exact))
@@ -269,7 +270,7 @@ def test_every_key_answer_is_right_in_the_moodle_answer_strings(bank_keys):
                     # The marked answer, read back as Moodle reads it, is the key's entry.
                     best = next(a for full, a, _ in _moodle_answers(body) if full)
                     text = cloze_answer_read(best, wildcard=blank_kind == "SHORTANSWER")
-                    if not _entry_matches(answer, entries[k], text, blank_kind):
+                    if not _entry_matches(answer, tolerance, entries[k], text, blank_kind):
                         wrong.append((problem_id, variant["key"], name, k, "marked answer", text))
                     shown = (("true" if entries[k] else "false") if isinstance(entries[k], bool)
                              else value_text(entries[k], answer.type))
@@ -291,14 +292,15 @@ def test_every_key_answer_is_right_in_the_moodle_answer_strings(bank_keys):
     assert wrong == []
 
 
-def _entry_matches(answer, expected: Any, text: str, blank_kind: str) -> bool:
+def _entry_matches(answer, tolerance: dict[str, float], expected: Any, text: str, blank_kind: str) -> bool:
     """The marked answer of a blank, compared with the key's entry as the answer type would."""
+    atol, rtol = (0.0, 0.0) if answer.kind.exact else (tolerance["atol"], tolerance["rtol"])
     if blank_kind == "NUMERICAL":
-        tolerance = answer.atol + answer.rtol * abs(expected)
-        return abs(float(text) - float(expected)) <= tolerance + 1e-9 * max(1.0, tolerance, abs(expected))
+        bound = atol + rtol * abs(expected)
+        return abs(float(text) - float(expected)) <= bound + 1e-9 * max(1.0, bound, abs(expected))
     if isinstance(expected, bool):
         return text == ("true" if expected else "false")
-    return answer.kind.matches(answer, expected, text, answer.atol, answer.rtol)
+    return answer.kind.matches(answer, expected, text, atol, rtol)
 
 
 # ---------------------------------------------------------------- the page (Chromium)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -314,15 +314,18 @@ class AnswerType:
         return [value]
 
     def moodle_subquestion(self, answer: Answer, value: Any, weight: int,
-                           alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+                           alternatives: Sequence[tuple[Any, str]] = (),
+                           tolerance: Mapping[str, float] | None = None) -> str:
+        """One cloze blank. `tolerance` ({"atol", "rtol"}, the key's) overrides the answer's."""
         raise NotImplementedError
 
     def moodle_field(self, answer: Answer, value: Any, weights: Sequence[int],
-                     alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+                     alternatives: Sequence[tuple[Any, str]] = (),
+                     tolerance: Mapping[str, float] | None = None) -> str:
         """The field's HTML in a cloze question: its label and blanks. `alternatives` are
-        (value, convention) pairs accepted with full credit."""
+        (value, convention) pairs accepted with full credit; `tolerance` the key's."""
         label = html.escape(answer.label or answer.name)
-        body = self.moodle_subquestion(answer, value, weights[0], alternatives)
+        body = self.moodle_subquestion(answer, value, weights[0], alternatives, tolerance)
         return f'<p class="examgen-field">{label}: {body}</p>'
 
     # -- the practice page
@@ -334,12 +337,13 @@ class AnswerType:
         """The options of a drop-down box (empty: a text box)."""
         return list(self.page_options)
 
-    def page_check(self, answer: Answer) -> dict[str, Any]:
-        """What practice.js needs to compare one entry: `compare` names its method."""
+    def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
+        """What practice.js needs to compare one entry: `compare` names its method; `tolerance`
+        ({"atol", "rtol"}, the key's) overrides the answer's."""
         raise NotImplementedError
 
-    def page_view(self, answer: Answer, value: Any, dom: str,
-                  alternatives: Sequence[tuple[Any, str]] = ()) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    def page_view(self, answer: Answer, value: Any, dom: str, alternatives: Sequence[tuple[Any, str]] = (),
+                  tolerance: Mapping[str, float] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """(what the page template shows for the field, what practice.js checks it with)."""
         view: dict[str, Any] = {"name": answer.name, "type": self.name, "label": answer.label or answer.name,
                                 "dom": dom, "grids": [], "options": [], "graded": self.graded,
@@ -351,7 +355,7 @@ class AnswerType:
             view["grids"].append(_grid(answer.name, rows, cols, dom, first, suffix))
             first += rows * cols
         view["options"] = self.page_choices(answer)
-        check = {**self.page_check(answer), "expected": self.entries(value),
+        check = {**self.page_check(answer, tolerance), "expected": self.entries(value),
                  "entries": [entry["id"] for grid in view["grids"] for row in grid for entry in row],
                  "alternatives": [{"expected": self.entries(v), "convention": c} for v, c in alternatives]}
         return view, check

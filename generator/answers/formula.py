@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator.answers import reading
@@ -50,7 +50,8 @@ class Expr(AnswerType):
         return "any equivalent formula (compared at a few points)"
 
     def moodle_subquestion(self, answer: Answer, value: Any, weight: int,
-                           alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+                           alternatives: Sequence[tuple[Any, str]] = (),
+                           tolerance: Mapping[str, float] | None = None) -> str:
         # Moodle compares SHORTANSWER text (case-insensitively), not formulas: a right formula
         # written differently needs a manual regrade there.
         # The key's text, and the spellings students use most: ^ for **, no spaces.
@@ -61,5 +62,5 @@ class Expr(AnswerType):
                     for v, c in alternatives]
         return f"{{{weight}:SHORTANSWER:{'~'.join(options)}}}"
 
-    def page_check(self, answer: Answer) -> dict[str, Any]:
+    def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "formula", "symbols": list(answer.symbols)}

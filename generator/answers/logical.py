@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator.answers import reading
@@ -50,10 +50,11 @@ class Bool(AnswerType):
         return isinstance(given, bool) and given == expected
 
     def moodle_subquestion(self, answer: Answer, value: Any, weight: int,
-                           alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+                           alternatives: Sequence[tuple[Any, str]] = (),
+                           tolerance: Mapping[str, float] | None = None) -> str:
         return _multichoice(weight, self.page_options, _word(value))
 
-    def page_check(self, answer: Answer) -> dict[str, Any]:
+    def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "word"}
 
 
@@ -94,7 +95,8 @@ class Bools(Bool):
         return ""
 
     def moodle_field(self, answer: Answer, value: Any, weights: Sequence[int],
-                     alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+                     alternatives: Sequence[tuple[Any, str]] = (),
+                     tolerance: Mapping[str, float] | None = None) -> str:
         label = html.escape(answer.label or answer.name)
         cells = [_multichoice(w, self.page_options, _word(v)) for v, w in zip(value, weights, strict=True)]
         return f'<p class="examgen-field">{label}: ({", ".join(cells)})</p>'
@@ -127,7 +129,8 @@ class Choice(AnswerType):
         return str(given).strip().lower() == str(expected).strip().lower()
 
     def moodle_subquestion(self, answer: Answer, value: Any, weight: int,
-                           alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+                           alternatives: Sequence[tuple[Any, str]] = (),
+                           tolerance: Mapping[str, float] | None = None) -> str:
         if answer.options:
             return _multichoice(weight, answer.options, value)
         # Without listed options: the text, compared case-insensitively by Moodle.
@@ -136,5 +139,5 @@ class Choice(AnswerType):
     def page_choices(self, answer: Answer) -> list[str]:
         return list(answer.options)
 
-    def page_check(self, answer: Answer) -> dict[str, Any]:
+    def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "word"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from generator.answers import reading
@@ -57,6 +57,13 @@ def _floats(value: Any) -> Any:
     return float(value)
 
 
+def _tolerances(answer: Answer, tolerance: Mapping[str, float] | None) -> tuple[float, float]:
+    """(atol, rtol): the key's when given (the exam's precision may set them), else the answer's."""
+    if tolerance is None:
+        return answer.atol, answer.rtol
+    return float(tolerance["atol"]), float(tolerance["rtol"])
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -103,28 +110,30 @@ class _Numbers(AnswerType):
         return ""
 
     # -- Moodle: one NUMERICAL blank per entry
-    def _blank_tolerance(self, answer: Answer, value: Any) -> str:
-        return tolerance_text(moodle_tolerance(float(value), answer.atol, answer.rtol))
+    def _blank_tolerance(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None) -> str:
+        atol, rtol = _tolerances(answer, tolerance)
+        return tolerance_text(moodle_tolerance(float(value), atol, rtol))
 
     def moodle_subquestion(self, answer: Answer, value: Any, weight: int,
-                           alternatives: Sequence[tuple[Any, str]] = ()) -> str:
-        tolerance = self._blank_tolerance(answer, value)
-        options = [f"={moodle_number(value)}:{tolerance}"]
+                           alternatives: Sequence[tuple[Any, str]] = (),
+                           tolerance: Mapping[str, float] | None = None) -> str:
+        options = [f"={moodle_number(value)}:{self._blank_tolerance(answer, value, tolerance)}"]
         for other, convention in alternatives:
             feedback = reading_feedback(convention)
-            options.append(f"={moodle_number(other)}:{self._blank_tolerance(answer, other)}#{feedback}")
+            options.append(f"={moodle_number(other)}:{self._blank_tolerance(answer, other, tolerance)}#{feedback}")
         return f"{{{weight}:NUMERICAL:{'~'.join(options)}}}"
 
     def moodle_field(self, answer: Answer, value: Any, weights: Sequence[int],
-                     alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+                     alternatives: Sequence[tuple[Any, str]] = (),
+                     tolerance: Mapping[str, float] | None = None) -> str:
         if self.depth == 0:
-            return super().moodle_field(answer, value, weights, alternatives)
+            return super().moodle_field(answer, value, weights, alternatives, tolerance)
         label = html.escape(answer.label or answer.name)
         flat_alternatives = [(flatten(v), c) for v, c in alternatives]
 
         def blank(index: int, entry: Any) -> str:
             others = [(v[index], c) for v, c in flat_alternatives if v[index] != entry]
-            return self.moodle_subquestion(answer, entry, weights[index], others)
+            return self.moodle_subquestion(answer, entry, weights[index], others, tolerance)
 
         if self.depth == 1:
             cells = [blank(i, v) for i, v in enumerate(value)]
@@ -186,10 +195,10 @@ class _Exact(_Numbers):
             return False
         return all(_is_number(g) and g == e for g, e in zip(flatten(given), flatten(expected), strict=True))
 
-    def _blank_tolerance(self, answer: Answer, value: Any) -> str:
+    def _blank_tolerance(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None) -> str:
         return "0"
 
-    def page_check(self, answer: Answer) -> dict[str, Any]:
+    def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "whole"}
 
 
@@ -232,8 +241,9 @@ class _Tolerant(_Numbers):
             return f"right within +/- {bound:.6g} (atol {atol:g} + rtol {rtol:g} x |value|)"
         return f"each entry right within atol {atol:g} + rtol {rtol:g} x |entry|"
 
-    def page_check(self, answer: Answer) -> dict[str, Any]:
-        return {"compare": "close", "atol": answer.atol, "rtol": answer.rtol}
+    def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
+        atol, rtol = _tolerances(answer, tolerance)
+        return {"compare": "close", "atol": atol, "rtol": rtol}
 
 
 @register

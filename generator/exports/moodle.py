@@ -33,7 +33,7 @@ from __future__ import annotations
 import html
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -85,14 +85,17 @@ def whole_weights(weights: Sequence[Fraction]) -> list[int]:
 
 # ---------------------------------------------------------------- sub-questions
 
-def _subquestion(answer: Answer, value: Any, weight: int, alternatives: Sequence[tuple[Any, str]] = ()) -> str:
+def _subquestion(answer: Answer, value: Any, weight: int, alternatives: Sequence[tuple[Any, str]] = (),
+                 tolerance: Mapping[str, float] | None = None) -> str:
     """One blank of a cloze question, as the answer's type writes it."""
-    return answer.kind.moodle_subquestion(answer, value, weight, alternatives)
+    return answer.kind.moodle_subquestion(answer, value, weight, alternatives, tolerance)
 
 
-def _field_html(answer: Answer, value: Any, weights: list[int], alternatives: Sequence[tuple[Any, str]] = ()) -> str:
-    """A field's label and blanks; `alternatives` (value, convention) get full credit too."""
-    return answer.kind.moodle_field(answer, value, weights, alternatives)
+def _field_html(answer: Answer, value: Any, weights: list[int], alternatives: Sequence[tuple[Any, str]] = (),
+                tolerance: Mapping[str, float] | None = None) -> str:
+    """A field's label and blanks; `alternatives` (value, convention) get full credit too;
+    `tolerance` ({"atol", "rtol"}, the key's) overrides the answer's declared one."""
+    return answer.kind.moodle_field(answer, value, weights, alternatives, tolerance)
 
 
 # ---------------------------------------------------------------- XML
@@ -211,6 +214,7 @@ def _cloze(root, plan, slot, variant, problem, instance, problem_html: ProblemHt
     flat = [w for name in order for w in shares[name]]
     whole = iter(whole_weights(flat))
     fields_html: dict[str, str] = {}
+    tolerances = instance.key_entry(problem)["tolerances"]      # the key's, as grade uses them
     for part in graded:
         lines = []
         for name in problem.part(part).answers:
@@ -219,7 +223,7 @@ def _cloze(root, plan, slot, variant, problem, instance, problem_html: ProblemHt
                 continue
             weights = [next(whole) for _ in shares[name]]
             others = [(a["value"], a["convention"]) for a in instance.alternatives.get(name, [])]
-            lines.append(_field_html(answer, instance.answers[name], weights, others))
+            lines.append(_field_html(answer, instance.answers[name], weights, others, tolerances.get(name)))
         fields_html[part] = "".join(lines)
     note = "Graded by hand in the written question of this slot." if written else ""
     statement, figures = _html(_statement_pieces(problem_html, problem.title, fields_html, written, note))
