@@ -48,8 +48,9 @@ SEEDS = 20
 BROWSER_SEEDS = 3
 SEED = 13
 
-# (b): the precision rule's hook. When set, a function (answer, key value, key entry) -> the
-# text of the value rounded as the exam's instructions ask, or None for a field it leaves out.
+# (b): the precision rule's hook. When set, a function (answer type name, key value, the key's
+# exact form or None) -> the text of the value rounded as the exam's instructions ask, or None
+# for a field it leaves out. The grade test then types that form for every field.
 rounded_to_precision = None
 
 
