@@ -8,14 +8,14 @@ exact form), the exact-number helpers and the numerical tools for `check`. Probl
 nothing else from the engine, so the engine's modules can move without touching a bank.
 """
 
-from generator.answers import Answer, Approx, Exact
+from generator.answers import Alternative, Answer, Approx, Exact
 from generator.checks import central_gradient
 from generator.exact import rational, sqrt_rational, square_free, surd, terminates
 from generator.params import Choice, Constraint, Custom, Decimal, Int, Matrix, Param, Vector
 from generator.problem import Mistake, Part
 
 __all__ = [
-    "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Exact", "Int", "Matrix", "Mistake",
+    "Alternative", "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Exact", "Int", "Matrix", "Mistake",
     "Param", "Part", "Vector", "central_gradient", "rational", "sqrt_rational", "square_free", "surd",
     "terminates",
 ]

@@ -9,13 +9,15 @@ Responses are a CSV file (UTF-8) in one of two forms, told apart by the header:
 `student` is the variant key: the student id for a roster build, matched exactly (`1`
 never names `001`), or the variant number otherwise (`7` and `007` both name variant
 007, when no other variant has that number). `slot` is the slot number as printed on
-the sheet (or the slot's key). Vectors, matrices and shapes are JSON lists (`[46, 62, 20]`;
-`(46, 62, 20)` and `46, 62, 20` are read too); numbers may use `1e-3`, `1/3`, and commas
-between thousands (`5,133,600`).
+the sheet (or the slot's key). Values are read by their answer type (generator.answers):
+vectors, matrices and shapes as lists (`[46, 62, 20]`, `(46, 62, 20)`, `46, 62, 20`), numbers
+by one rule shared with the practice page (`1e-3`, `1/3`, `sqrt(2)/2`, `5,133,600`; `1,5` and
+`2 3` are refused: see `generator.answers.reading`).
 
 Points: each part's points (as the key gives them) are split equally over the part's
 answer fields. A field scores its share when the answer is right under the key's
-tolerance (`|r - v| <= atol + rtol |v|`, inclusive; ints and shapes exactly), else 0.
+tolerance (`|r - v| <= atol + rtol |v|`, inclusive; ints and shapes exactly), or equals one
+of the field's accepted alternatives (another convention, named in the feedback), else 0.
 A `proof` field cannot be graded automatically: its share is "to be graded by hand",
 scores 0 here, and the feedback and `scores.csv` (column `by_hand`) say so.
 
@@ -36,8 +38,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import bank, keyfile
-from generator.answers import Answer, matches
+from generator.answers import Answer, Unreadable, answer_type, matches, reading
 from generator.errors import ExamgenError, closest
 from generator.exports.csv import FORMULA_STARTS, spreadsheet_safe
 from generator.instance import mistake_answers
@@ -229,135 +229,27 @@ def read_responses(path: str | Path) -> ResponseFile:
 
 # ---------------------------------------------------------------- values
 
-class Unreadable(ValueError):
-    """A response that is not a value of its field's type (the message says why)."""
-
-
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
-_SAFE_NAMES = {"sqrt", "exp", "log", "ln", "sin", "cos", "tan", "tanh", "sinh", "cosh", "asin", "acos", "atan",
-               "pi", "E", "Abs", "Max", "Min", "sigmoid", "logit"}
+# Reading a response is the answer type's job (generator.answers): one rule for numbers,
+# lists and formulas, shared with the practice page.
 
 
 def parse_number(text: str, whole: bool = False) -> float | int:
-    """A number as a student writes it: 3, -0.25, 1e-3, 1/3, a Unicode minus; for a whole
-    number (`whole`) also with commas between thousands, 5,133,600 (for a real, 1,500
-    could mean 1.5, so it is not read)."""
-    raw = text.strip().replace("\u2212", "-").replace("\u2009", "").replace(" ", "").replace("_", "")
-    if whole and _THOUSANDS.fullmatch(raw):
-        raw = raw.replace(",", "")
-    if "/" in raw:
-        top, _, bottom = raw.partition("/")
-        if _NUMBER.fullmatch(top) and _NUMBER.fullmatch(bottom):
-            if float(bottom) == 0:
-                raise Unreadable("divides by zero")
-            return float(top) / float(bottom)
-    if not _NUMBER.fullmatch(raw):
-        if re.fullmatch(r"[+-]?\d+,\d+", raw):
-            raise Unreadable("has a comma (write decimals with a point)")
-        raise Unreadable("is not a number")
-    value = float(raw)
-    if not math.isfinite(value):
-        raise Unreadable("is not a finite number")
-    return int(raw) if re.fullmatch(r"[+-]?\d+", raw) else value
-
-
-def _numbers(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_numbers(v) for v in value]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Unreadable(f"has the entry {json.dumps(value)}, which is not a number")
-    if not math.isfinite(value):
-        raise Unreadable("has an entry that is not a finite number")
-    return value
-
-
-def parse_list(text: str) -> list[Any]:
-    """A vector, matrix or shape: a JSON list; round brackets and a bare 1, 2, 3 are read too."""
-    raw = text.strip().replace("\u2212", "-")
-    raw = raw.replace("(", "[").replace(")", "]")
-    if not raw.startswith("["):
-        raw = f"[{raw}]"
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        try:  # numpy's way, [46 62 20] or [[1 2] [3 4]]
-            value = json.loads(re.sub(r"(?<=[\d.\]])\s+(?=[-+\d.\[])", ",", raw))
-        except json.JSONDecodeError:
-            raise Unreadable("is not a list of numbers") from None
-    return _numbers(value)
-
-
-def _depth(value: Any) -> int:
-    return 1 + _depth(value[0]) if isinstance(value, list) and value else int(isinstance(value, list))
+    """A number as a student writes it (the rule of `generator.answers.reading`)."""
+    return reading.read_number(text, whole)
 
 
 def parse_expression(text: str, answer: Answer) -> str:
-    """An expression in sympy syntax, checked to contain only arithmetic, the answer's
-    symbols and a few functions (student text is never handed to sympy unchecked)."""
-    raw = text.strip().replace("\u2212", "-").replace("^", "**")
-    if len(raw) > 300 or not re.fullmatch(r"[0-9A-Za-z_+\-*/().,\s]*", raw) or "__" in raw:
-        raise Unreadable("is not an expression of numbers, symbols and + - * / ^ ( )")
-    allowed = _SAFE_NAMES | set(answer.symbols)
-    for name in re.findall(r"[A-Za-z_]\w*", raw):
-        if name not in allowed:
-            raise Unreadable(f"uses the unknown name '{name}'")
-    # Exponents stay small and simple: 9**9**9 would run for ever.
-    small = r"[+-]?\s*\d{1,2}(\.\d{1,3})?(\s*/\s*\d{1,2})?(?![\d.])"
-    for start in (m.end() for m in re.finditer(r"\*\*", raw)):
-        exponent = re.match(rf"\s*({small}|[A-Za-z_]\w*|\(\s*({small}|[+-]?\s*[A-Za-z_]\w*)\s*\))", raw[start:])
-        if not exponent or raw[start + exponent.end():].lstrip().startswith("**"):
-            raise Unreadable("has an exponent that is not a small number or a symbol")
-    if raw.count("**") > 3:
-        raise Unreadable("has more than three powers")
-    import sympy
-
-    try:
-        sympy.sympify(raw, locals={s: sympy.Symbol(s) for s in answer.symbols})
-    except (sympy.SympifyError, SyntaxError, TypeError, ValueError, AttributeError):
-        raise Unreadable("does not parse as an expression") from None
-    return raw
+    """A formula of the answer's symbols and the known functions, bounded in size."""
+    return answer.kind.parse(answer, text)
 
 
 def parse_value(answer: Answer, text: str) -> Any:
     """The response text as a value of the answer's type, or `Unreadable`."""
-    kind = answer.type
-    if kind in ("int", "real"):
-        return parse_number(text, whole=kind == "int")
-    if kind in ("vector", "matrix", "matrices", "shape"):
-        value = parse_list(text)
-        need = {"vector": 1, "shape": 1, "matrix": 2, "matrices": 3}[kind]
-        if _depth(value) < need and not (value == [] and need == 1):
-            raise Unreadable(f"is not a {'list of rows' if need == 2 else 'list'}")
-        return value
-    if kind == "bool":
-        lowered = text.strip().lower()
-        if lowered in ("true", "t", "yes", "y", "1"):
-            return True
-        if lowered in ("false", "f", "no", "n", "0"):
-            return False
-        raise Unreadable("is not true or false")
-    if kind == "choice":
-        value = text.strip()
-        if answer.options and value.lower() not in (o.lower() for o in answer.options):
-            raise Unreadable(f"is not one of the options {', '.join(answer.options)}")
-        return value
-    if kind == "expr":
-        return parse_expression(text, answer)
-    return text.strip()
+    return answer.kind.parse(answer, text)
 
 
-HOW_TO_WRITE = {
-    "int": "write a whole number, e.g. 42",
-    "real": "write a number with a decimal point, e.g. -0.25 or 1/3",
-    "vector": "write a JSON list, e.g. [0.5, -1, 2]",
-    "shape": "write a JSON list, e.g. [46, 62, 20]",
-    "matrix": "write a list of rows, e.g. [[1, 2], [3, 4]]",
-    "matrices": "write a list of matrices, e.g. [[[1, 0], [0, 1]]]",
-    "bool": "write true or false",
-    "choice": "write one of the options",
-    "expr": "write an expression such as 2*x + sqrt(y)",
-}
+def how_to_write(answer: Answer) -> str:
+    return answer.kind.how_to_write
 
 
 # ---------------------------------------------------------------- scoring
@@ -375,6 +267,8 @@ class FieldResult:
     tolerance: Mapping[str, float] | None = None
     given: str = ""
     note: str = ""           # why a response could not be read
+    convention: str = ""     # the accepted alternative convention a right answer follows
+    alternatives: list[Any] = field(default_factory=list)   # the key's other accepted values
     mistakes: list[str] = field(default_factory=list)
 
 
@@ -662,7 +556,8 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
                            f"slot {entry['slot']}", "grade with the problem bank the exam was built from") from None
     result = FieldResult(name, answer.label, answer.type, "unanswered", 0.0, share,
                          expected=entry["answers"].get(name), exact=entry.get("exact", {}).get(name),
-                         tolerance=entry["tolerances"].get(name))
+                         tolerance=entry["tolerances"].get(name),
+                         alternatives=list(entry.get("alternatives", {}).get(name, [])))
     if not answer.graded:
         result.status = "by hand"
         result.given = response.value if response else ""
@@ -684,7 +579,7 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
     except Unreadable as error:
         shown = response.value if len(response.value) <= 40 else response.value[:37] + "..."
         warn.add(response.line, f"{what}: {shown!r} {error}; counted as wrong: "
-                 f"{HOW_TO_WRITE.get(answer.type, 'see the answer format')}", response.column)
+                 f"{how_to_write(answer)}", response.column)
         result.status = "unreadable"
         result.note = str(error)
         return result
@@ -693,6 +588,10 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
     if _matches(answer, result.expected, value, atol, rtol):
         result.status, result.points = "right", share
         return result
+    for alternative in entry.get("alternatives", {}).get(name, []):
+        if _matches(answer, alternative["value"], value, atol, rtol):  # another accepted convention
+            result.status, result.points, result.convention = "right", share, alternative["convention"]
+            return result
     result.status = "wrong"
     for mistake in problem.mistakes:
         try:
@@ -731,37 +630,16 @@ def scores_csv(grades: Grades) -> str:
     return "\ufeff" + out.getvalue()
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.10g}"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value)
+def _show(value: Any, kind: str = "real") -> str:
+    return answer_type(kind).show(value)
 
 
 def _tolerance_text(result: FieldResult) -> str:
-    if result.kind in ("int", "shape", "bool", "choice"):
-        return "must match exactly"
-    if result.kind == "expr":
-        return "any equivalent expression"
-    tolerance = result.tolerance or {"atol": 0.0, "rtol": 0.0}
-    atol, rtol = tolerance["atol"], tolerance["rtol"]
-    if isinstance(result.expected, int | float) and not isinstance(result.expected, bool):
-        bound = atol + rtol * abs(result.expected)
-        return f"right within +/- {bound:.6g} (atol {atol:g} + rtol {rtol:g} x |value|)"
-    return f"each entry right within atol {atol:g} + rtol {rtol:g} x |entry|"
+    return answer_type(result.kind).tolerance_text(result.expected, result.tolerance)
 
 
-def _count(expected: Any, given: Any) -> str:
-    try:
-        value = json.loads(str(given).replace("(", "[").replace(")", "]"))
-    except (json.JSONDecodeError, TypeError):
-        return ""
-    if isinstance(expected, list) and isinstance(value, list) and len(value) != len(expected):
-        return f" (the key has {len(expected)} entries, your answer {len(value)})"
-    return ""
+def _count(expected: Any, given: Any, kind: str = "vector") -> str:
+    return answer_type(kind).count_note(expected, given)
 
 
 def feedback_text(grades: Grades, student: StudentResult) -> str:
@@ -785,15 +663,19 @@ def feedback_text(grades: Grades, student: StudentResult) -> str:
                                  "not included in the score above)")
                     continue
                 if result.status == "right":
-                    lines.append(f"    {result.field}: right, {share}")
+                    lines.append(f"    {result.field}: right, {share}"
+                                 + (f" (accepted convention: {result.convention})" if result.convention else ""))
                     continue
                 status = {"wrong": "wrong", "unanswered": "no answer",
                           "unreadable": f"could not be read ({result.note}), counted as wrong"}[result.status]
                 lines.append(f"    {result.field}: {status}, {share}")
                 if result.status != "unanswered":
-                    lines.append(f"      your answer: {result.given}{_count(result.expected, result.given)}")
-                exact = f"  (exact: {_show(result.exact)})" if result.exact is not None else ""
-                lines.append(f"      expected:    {_show(result.expected)}{exact}")
+                    lines.append(f"      your answer: {result.given}{_count(result.expected, result.given, result.kind)}")
+                exact = f"  (exact: {_show(result.exact, result.kind)})" if result.exact is not None else ""
+                lines.append(f"      expected:    {_show(result.expected, result.kind)}{exact}")
+                for alternative in result.alternatives:
+                    lines.append(f"      also right:  {_show(alternative['value'], result.kind)}"
+                                 f"  ({alternative['convention']})")
                 lines.append(f"      tolerance:   {_tolerance_text(result)}")
                 for description in result.mistakes:
                     lines.append(f"      likely mistake: {description}")

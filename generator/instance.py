@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.answers import CHECK_ATOL, CHECK_RTOL, Approx, matches, plain, to_key
+from generator.answers import CHECK_ATOL, CHECK_RTOL, Answer, Approx, matches, plain, to_key
 from generator.errors import ExamgenError
 from generator.params import sample_params
 from generator.precision import DEFAULT as DEFAULT_PRECISION
@@ -33,6 +33,8 @@ class Instance:
     exact: Mapping[str, Any]
     values: Mapping[str, Any] = field(repr=False)
     tries: int = 1
+    # field -> [{"value": key JSON, "convention": text}]: other values accepted in full
+    alternatives: Mapping[str, Any] = field(default_factory=dict)
 
     def key_entry(self, problem: Problem, precision: Precision = DEFAULT_PRECISION) -> dict[str, Any]:
         """The instance as the answer key stores it (without slot and points); tolerances
@@ -46,6 +48,8 @@ class Instance:
         }
         if self.exact:
             entry["exact"] = dict(self.exact)
+        if self.alternatives:
+            entry["alternatives"] = {name: list(values) for name, values in self.alternatives.items()}
         return entry
 
 
@@ -55,6 +59,7 @@ def make_instance(problem: Problem, params: Mapping[str, Any], tries: int = 1) -
     values = {name: plain(value) for name, value in raw.items()}
     answers: dict[str, Any] = {}
     exact: dict[str, Any] = {}
+    alternatives: dict[str, list[dict[str, Any]]] = {}
     for answer in problem.answers:
         if not answer.graded:
             continue
@@ -64,16 +69,25 @@ def make_instance(problem: Problem, params: Mapping[str, Any], tries: int = 1) -
         answers[answer.name] = value
         if exact_text is not None:
             exact[answer.name] = exact_text
-    return Instance(problem.id, dict(params), answers, exact, values, tries)
+        for alternative in answer.alternatives:
+            if alternative.name not in raw:
+                raise RuntimeError(f"{problem.id}: solve() did not return '{alternative.name}' (an alternative"
+                                   f" of '{answer.name}')")
+            other = to_key(answer, raw[alternative.name])[0]
+            if other != value:
+                alternatives.setdefault(answer.name, []).append(
+                    {"value": other, "convention": alternative.convention})
+    return Instance(problem.id, dict(params), answers, exact, values, tries, alternatives)
 
 
 def draw_instance(problem: Problem, rng: Sampler, pins: Mapping[str, Any] | None = None,
-                  where: str | None = None) -> Instance:
+                  where: str | None = None, precision: Precision = DEFAULT_PRECISION) -> Instance:
     """Sample non-degenerate parameters (keeping pins) and solve them.
 
     An instance in which a declared mistake gives the right answer is degenerate too (the
     grader could not tell that mistake from a right answer): it is drawn again, and the
-    redraw counts in `tries` like a failed constraint.
+    redraw counts in `tries` like a failed constraint. "Right" is judged with the key's
+    tolerance at the exam's `precision`, as grading will judge it.
     """
     tries = 0
     clashes: Counter[tuple[str, str]] = Counter()
@@ -83,7 +97,7 @@ def draw_instance(problem: Problem, rng: Sampler, pins: Mapping[str, Any] | None
                                 problem.sample, where)
         tries += sampled.tries
         instance = make_instance(problem, sampled.params, tries)
-        found = mistake_clashes(problem, instance)
+        found = mistake_clashes(problem, instance, precision)
         if not found:
             return instance
         clashes.update(found)
@@ -115,9 +129,12 @@ def mistake_answers(problem: Problem, mistake: Mistake, params: Mapping[str, Any
     return out
 
 
-def mistake_clashes(problem: Problem, instance: Instance) -> list[tuple[str, str]]:
-    """(mistake, answer) pairs whose wrong value is right, within the answer's tolerance,
-    for this instance. A mistake that fails to evaluate is skipped here (verify reports it)."""
+def mistake_clashes(problem: Problem, instance: Instance,
+                    precision: Precision = DEFAULT_PRECISION) -> list[tuple[str, str]]:
+    """(mistake, answer) pairs whose wrong value is right (or an accepted alternative), within
+    the key's tolerance at `precision`, for this instance. A mistake that fails to evaluate is
+    skipped here (verify reports it)."""
+    tolerances = instance.key_entry(problem, precision)["tolerances"]
     clashes = []
     for mistake in problem.mistakes:
         try:
@@ -126,8 +143,10 @@ def mistake_clashes(problem: Problem, instance: Instance) -> list[tuple[str, str
             continue
         for name, value in wrong.items():
             answer = problem.answer(name)
-            right = instance.answers[name]
-            if matches(answer, right, value) or matches(answer, value, right):
+            accepted = [instance.answers[name], *(a["value"] for a in instance.alternatives.get(name, []))]
+            atol, rtol = tolerances[name]["atol"], tolerances[name]["rtol"]
+            if any(matches(answer, right, value, atol, rtol) or matches(answer, value, right, atol, rtol)
+                   for right in accepted):
                 clashes.append((mistake.name, name))
     return clashes
 
@@ -149,15 +168,26 @@ def check_instance(problem: Problem, instance: Instance) -> list[str]:
         if answer.name not in independent:
             problems.append(f"{answer.name}: not confirmed by check()")
             continue
-        other = independent[answer.name]
-        atol, rtol = CHECK_ATOL, CHECK_RTOL
-        if isinstance(other, Approx):
-            atol, rtol, other = other.atol, other.rtol, other.value
-        if answer.type in ("int", "shape", "choice", "bool", "bools", "expr"):
-            atol = rtol = None  # exact types compare exactly whatever the check says
-        ok = matches(answer, instance.answers[answer.name], plain(other), atol, rtol, slack=0.0)
-        if not ok:
-            problems.append(f"{answer.name}: solve gives {instance.answers[answer.name]!r},"
-                            f" check gives {plain(other)!r}")
+        problems += _confirmed(answer, answer.name, instance.answers[answer.name], independent[answer.name])
+        # Every accepted alternative is confirmed too, under its own name, by the same check.
+        values = {a["convention"]: a["value"] for a in instance.alternatives.get(answer.name, [])}
+        for alternative in answer.alternatives:
+            if alternative.name not in independent:
+                problems.append(f"{alternative.name} (alternative of {answer.name}): not confirmed by check()")
+            elif alternative.convention in values:
+                problems += _confirmed(answer, alternative.name, values[alternative.convention],
+                                       independent[alternative.name])
     return problems
+
+
+def _confirmed(answer: Answer, name: str, value: Any, other: Any) -> list[str]:
+    """[] when the check's `other` confirms the solver's `value`, else the disagreement."""
+    atol, rtol = CHECK_ATOL, CHECK_RTOL
+    if isinstance(other, Approx):
+        atol, rtol, other = other.atol, other.rtol, other.value
+    if answer.kind.exact:
+        atol = rtol = None  # exact types compare exactly whatever the check says
+    if matches(answer, value, plain(other), atol, rtol, slack=0.0):
+        return []
+    return [f"{name}: solve gives {value!r}, check gives {plain(other)!r}"]
 

@@ -30,16 +30,17 @@ import jinja2
 from markupsafe import Markup
 
 from generator import __version__, exports
-from generator.answers import Answer
+from generator.answers import Answer, reading
 from generator.bank import Bank, builtin
 from generator.build import Document, compile_all, pdflatex
 from generator.documents import render_variant, sheet_context, variant_contexts
 from generator.errors import ExamgenError
 from generator.exports import Export, Exporter
 from generator.exports.html import ProblemHtml
+from generator.instance import mistake_answers
 from generator.outdir import write_output
 from generator.plan import Plan, Slot, make_plan
-from generator.precision import key_tolerance
+from generator.problem import Problem
 from generator.render import TEMPLATES, num, render_template
 from generator.seeds import Sampler, variant_seed
 from generator.variants import Variant, slot_instance
@@ -122,7 +123,7 @@ def practice_variants(plan: Plan, progress: Progress = _noop) -> list[Variant]:
     variants = []
     for index, key in enumerate(plan.variant_keys, start=1):
         seed = page_seed(plan.seed, index)
-        variants.append(Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank)) for slot in plan.slots)))
+        variants.append(Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank, plan.precision)) for slot in plan.slots)))
         progress("instances", index, len(plan.variant_keys))
     return variants
 
@@ -149,65 +150,31 @@ def practice_tex(plan: Plan, variant: Variant, command: str) -> str:
 
 # ---------------------------------------------------------------- the page (HTML)
 
-def _grid(name: str, rows: int, cols: int, dom: str, first: int, matrix: str = "") -> list[list[dict[str, str]]]:
-    """Input entries (dom id, accessible label) of one vector or matrix, numbered from `first`."""
-    grid = []
-    for i in range(rows):
-        row = []
-        for j in range(cols):
-            if rows == 1 and cols == 1 and not matrix:
-                aria = name
-            elif rows == 1 and not matrix:
-                aria = f"{name}, entry {j + 1}"
-            else:
-                aria = f"{name}{matrix}, row {i + 1}, column {j + 1}"
-            row.append({"id": f"{dom}-{first + i * cols + j}", "aria": aria})
-        grid.append(row)
-    return grid
-
-
-def _flat(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return [x for v in value for x in _flat(v)]
-    return [value]
-
-
-def field_view(answer: Answer, value: Any, dom: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """(what the template shows for one answer field, what the check needs) for a field."""
-    view: dict[str, Any] = {"name": answer.name, "type": answer.type, "label": answer.label or answer.name,
-                            "dom": dom, "grids": [], "options": []}
-    if answer.type == "proof":
-        return view, None
-    kind = answer.type
-    if kind in ("vector", "shape", "bools"):
-        view["grids"] = [_grid(answer.name, 1, len(value), dom, 1)]
-        view["layout"] = "vector"
-        if kind == "bools":
-            view["options"] = ["true", "false"]
-    elif kind == "matrix":
-        view["grids"] = [_grid(answer.name, len(value), len(value[0]) if value else 0, dom, 1)]
-        view["layout"] = "matrix"
-    elif kind == "matrices":
-        first = 1
-        for k, matrix in enumerate(value):
-            cols = len(matrix[0]) if matrix else 0
-            view["grids"].append(_grid(answer.name, len(matrix), cols, dom, first, f", matrix {k + 1}"))
-            first += len(matrix) * cols
-        view["layout"] = "matrix"
-    elif kind in ("int", "real", "choice", "bool", "expr"):
-        view["grids"] = [_grid(answer.name, 1, 1, dom, 1)]
-        view["layout"] = "scalar"
-        if kind == "bool":
-            view["options"] = ["true", "false"]
-        elif kind == "choice" and answer.options:
-            view["options"] = list(answer.options)
-    else:
-        raise ExamgenError(f"answer type '{kind}' has no input on the self-check page", answer.name,
-                           "teach generator/practice.py (field_view) and templates/practice.js the type")
-    check = {"type": kind, "expected": _flat(value), **key_tolerance(answer.tolerance(), value),
-             "symbols": list(answer.symbols),
-             "entries": [entry["id"] for grid in view["grids"] for row in grid for entry in row]}
+def field_view(answer: Answer, value: Any, dom: str, alternatives: Sequence[Mapping[str, Any]] = (),
+               mistakes: Sequence[tuple[Any, str]] = (),
+               tolerance: Mapping[str, float] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(what the template shows for one answer field, what the check needs), as the answer's
+    type gives them; `alternatives` are the key's other accepted values of the field, `mistakes`
+    (value, description) the values of the problem's declared mistakes, which the page names;
+    `tolerance` ({"atol", "rtol"}, the key's) overrides the answer's declared one."""
+    others = [(a["value"], a["convention"]) for a in alternatives]
+    view, check = answer.kind.page_view(answer, value, dom, others, tolerance)
+    if check is not None:
+        check["mistakes"] = [{"expected": answer.kind.entries(v), "description": d} for v, d in mistakes]
     return view, check
+
+
+def mistake_values(problem: Problem, params: Mapping[str, Any]) -> dict[str, list[tuple[Any, str]]]:
+    """field -> (value, description) of each declared mistake that gives the field a value."""
+    out: dict[str, list[tuple[Any, str]]] = {}
+    for mistake in problem.mistakes:
+        try:
+            wrong = mistake_answers(problem, mistake, params)
+        except Exception:  # a broken mistake is verify's to report; the page goes on
+            continue
+        for name, value in wrong.items():
+            out.setdefault(name, []).append((value, mistake.description))
+    return out
 
 
 def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Sequence[ProblemHtml]],
@@ -219,12 +186,16 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
         for (slot, instance), html in zip(variant.slots, htmls, strict=True):
             problem = plan.bank.load(slot.problem_id)
             qdom = f"v{variant.key}-q{slot.number}"
+            mistakes = mistake_values(problem, instance.params)
+            tolerances = instance.key_entry(problem, plan.precision)["tolerances"]   # the key's, as grade uses them
             parts = []
             for part in html.parts:
                 fields = []
                 for name in problem.part(part.name).answers:
                     answer = problem.answer(name)
-                    view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}")
+                    view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}",
+                                             instance.alternatives.get(name, ()), mistakes.get(name, ()),
+                                             tolerances.get(name))
                     fields.append(view)
                     if check is not None:
                         checks[view["dom"]] = check
@@ -251,9 +222,12 @@ def _asset(name: str) -> str:
 @cache
 def html_environment() -> jinja2.Environment:
     """The HTML templates' environment: autoescaped (never the LaTeX environment)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                                     keep_trailing_newline=True)
+    # How the page reads numbers and formulas, from the answer registry (one definition).
+    environment.globals["answer_rules"] = reading.page_rules()
+    return environment
 
 
 def render_page(context: Mapping[str, Any]) -> str:

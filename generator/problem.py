@@ -25,11 +25,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from generator.answers import Answer, Approx
+from generator.answers import Alternative, Answer, Approx
 from generator.params import Choice, Constraint, Custom, Decimal, Int, Matrix, Param, Vector
 
 __all__ = [
-    "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Int", "Matrix", "Mistake",
+    "Alternative", "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Int", "Matrix", "Mistake",
     "Param", "Part", "Problem", "Vector", "load_module",
 ]
 

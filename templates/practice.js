@@ -1,33 +1,48 @@
 /* The self-check page (examgen practice): variant switch, answer checks, solutions.
  *
- * The check follows generator.answers.matches:
- *   reals, vectors, matrices: |r - v| <= atol + rtol |v| per entry, bounds inclusive with the same
- *     slack (1e-9 * max(1, bound, |v|)) so that a value typed at the edge counts as right;
- *   int and shape: exactly equal (46 and 46.0 are equal numbers);
- *   choice: equal ignoring case and surrounding spaces; bool and each entry of bools: true or false;
- *   expr: both formulas evaluated at 6 fixed pseudo-random points of their symbols (in [0.1, 2.1]);
- *     equal when they agree there to 1e-6 relative. This is a numerical test, not sympy's
- *     simplify: an expression equal at those points but not everywhere would pass.
- * Numbers may be typed as decimals, fractions or formulas: 0.75, 3/4, sqrt(2)/2, 1e-3, 2^10.
- * Plain JavaScript, no libraries, nothing loaded from the network.
+ * The check follows the answer types of generator.answers (each field's `compare` names the
+ * method; the reading rules, function names, constants and edge slack come from Python as
+ * JSON in the page, #examgen-rules):
+ *   "close" (reals, vectors, matrices): |r - v| <= atol + rtol |v| per entry, bounds inclusive
+ *     with the slack RULES.slack * max(1, bound, |v|), so that a value typed at the edge is right;
+ *   "whole" (int and shape): exactly equal (46 and 46.0 are equal numbers);
+ *   "word" (choice, bool, each entry of bools): equal ignoring case and surrounding spaces;
+ *   "formula" (expr): both formulas evaluated at RULES.points pseudo-random points of their
+ *     names (in [0.1, 2.1]); equal when they agree there to 1e-6 relative, as the grader does.
+ * A field's key may list alternatives (another convention, accepted in full): the verdict names it;
+ * an answer equal to a declared mistake's value is wrong, and the verdict names the likely mistake.
+ * Numbers follow the grader's rule (generator.answers.reading): 0.75, 3/4, sqrt(2)/2, 1e-3, 2^10,
+ * 5,133,600 and 1 234; 1,5 and 2 3 are refused. Plain JavaScript, nothing from the network.
  */
 (function () {
   "use strict";
 
-  var EDGE_SLACK = 1e-9;
   var CHECKS = JSON.parse(document.getElementById("examgen-checks").textContent);
+  var RULES = JSON.parse(document.getElementById("examgen-rules").textContent);
+  var EDGE_SLACK = RULES.slack;
 
   // ------------------------------------------------------------ formulas
 
-  var FUNCTIONS = {
+  // Implementations only: which names are allowed is RULES.functions (from Python).
+  var IMPLEMENTATIONS = {
     sqrt: Math.sqrt, exp: Math.exp, log: function (x, b) { return b === undefined ? Math.log(x) : Math.log(x) / Math.log(b); },
     ln: Math.log, sin: Math.sin, cos: Math.cos, tan: Math.tan, tanh: Math.tanh, sinh: Math.sinh,
     cosh: Math.cosh, asin: Math.asin, acos: Math.acos, atan: Math.atan, abs: Math.abs, Abs: Math.abs,
     sign: Math.sign, max: Math.max, Max: Math.max, min: Math.min, Min: Math.min,
     sigmoid: function (x) { return 1 / (1 + Math.exp(-x)); },
+    sigma: function (x) { return 1 / (1 + Math.exp(-x)); },
     logit: function (p) { return Math.log(p / (1 - p)); }
   };
-  var CONSTANTS = { pi: Math.PI, E: Math.E };
+  var FUNCTIONS = {};
+  RULES.functions.forEach(function (name) {
+    if (!IMPLEMENTATIONS[name]) { throw new Error("no implementation of the function " + name); }
+    FUNCTIONS[name] = IMPLEMENTATIONS[name];
+  });
+  var OPAQUE = {};
+  RULES.opaque.forEach(function (name) { OPAQUE[name] = true; });
+  var CONSTANTS = RULES.constants;
+  var ALIASES = RULES.aliases;
+  function has(table, key) { return Object.prototype.hasOwnProperty.call(table, key); }
 
   function tokenize(text) {
     var tokens = [], pattern = /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*\/^(),]))/y;
@@ -38,7 +53,7 @@
       match = pattern.exec(text);
       if (!match) { throw new Error("cannot read '" + text.slice(at) + "'"); }
       if (match[1] !== undefined) { tokens.push({ kind: "num", value: parseFloat(match[1]) }); }
-      else if (match[2] !== undefined) { tokens.push({ kind: "name", value: match[2] }); }
+      else if (match[2] !== undefined) { tokens.push({ kind: "name", value: has(ALIASES, match[2]) ? ALIASES[match[2]] : match[2] }); }
       else { tokens.push({ kind: "op", value: match[3] === "^" ? "**" : match[3] }); }
       at = pattern.lastIndex;
     }
@@ -48,11 +63,19 @@
   // expr := term (+|- term)* ; term := unary ((*|/|implicit) unary)* ; unary := (+|-) unary | power
   // power := primary (** unary)? ; primary := number | name | name(args) | (expr)
   function parse(text) {
+    text = String(text).replace(/[\u2009\u202f\u00a0]/g, " ").replace(/\u2212/g, "-").trim();
+    if (text.length > RULES.max_length) { throw new Error("too long"); }
+    var depth = 0;
+    for (var c = 0; c < text.length; c++) {
+      depth += (text[c] === "(" ? 1 : 0) - (text[c] === ")" ? 1 : 0);
+      if (depth > RULES.max_depth) { throw new Error("nested too deeply"); }
+    }
     var tokens = tokenize(text), i = 0;
     function peek(value) { return i < tokens.length && tokens[i].kind === "op" && tokens[i].value === value; }
     function expect(value) { if (!peek(value)) { throw new Error("expected " + value); } i += 1; }
-    function startsPrimary() {
-      return i < tokens.length && (tokens[i].kind !== "op" || tokens[i].value === "(");
+    function startsPrimary() {   // an implicit product: 2 lam, 2(x + 1); never two numbers
+      if (i < tokens.length && tokens[i].kind === "num") { throw new Error("two numbers side by side"); }
+      return i < tokens.length && (tokens[i].kind === "name" || tokens[i].value === "(");
     }
     function expr() {
       var node = term();
@@ -87,6 +110,7 @@
           var args = [expr()];
           while (peek(",")) { i += 1; args.push(expr()); }
           expect(")");
+          if (!has(FUNCTIONS, token.value) && !has(OPAQUE, token.value)) { throw new Error("unknown function " + token.value); }
           return ["call", token.value, args];
         }
         return ["name", token.value];
@@ -99,7 +123,7 @@
     return tree;
   }
 
-  // An unknown function (O(...), say) is an arbitrary but fixed function of its arguments,
+  // An opaque function (O(...), say) is an arbitrary but fixed function of its arguments,
   // so that f(a) and f(b) agree only when a and b do.
   function opaque(name, args) {
     var h = 7;
@@ -120,11 +144,11 @@
       case "**": return Math.pow(evaluate(node[1], env), evaluate(node[2], env));
       case "name":
         if (Object.prototype.hasOwnProperty.call(env, node[1])) { return env[node[1]]; }
-        if (Object.prototype.hasOwnProperty.call(CONSTANTS, node[1])) { return CONSTANTS[node[1]]; }
+        if (has(CONSTANTS, node[1])) { return CONSTANTS[node[1]]; }
         throw new Error("unknown name " + node[1]);
       case "call":
         var args = node[2].map(function (arg) { return evaluate(arg, env); });
-        if (Object.prototype.hasOwnProperty.call(FUNCTIONS, node[1])) { return FUNCTIONS[node[1]].apply(null, args); }
+        if (has(FUNCTIONS, node[1])) { return FUNCTIONS[node[1]].apply(null, args); }
         return opaque(node[1], args);
     }
     throw new Error("bad formula");
@@ -141,14 +165,26 @@
     return out;
   }
 
-  // A number typed by a student: 0.5, 0,5, 1 234, 5,133,600, 3/4, sqrt(2)/2, 1e-3, e.
-  function readNumber(text) {
-    var t = String(text).trim().replace(/[\u2009\u202f\u00a0 _]/g, "").replace(/\u2212/g, "-");
+  // A number typed by a student, by the grader's rule (generator.answers.reading): plain decimals,
+  // thousands in groups of three (5,133,600; 1 234; 1,500 only for whole numbers), formulas of
+  // numbers (3/4, sqrt(2)/2, 2^10, e); a decimal comma (1,5) or several numbers (2 3) are refused.
+  var PLAIN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+  var COMMAS = /^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/;
+  var SPACES = /^[+-]?\d{1,3}( \d{3})+(\.\d*)?$/;
+  var SEVERAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(\s+[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)+$/;
+  function readNumber(text, whole) {
+    var t = String(text).replace(/[\u2009\u202f\u00a0]/g, " ").replace(/\u2212/g, "-").trim();
     if (t === "") { return null; }
-    if (/^[+-]?\d{1,3}(,\d{3})+$/.test(t)) { t = t.replace(/,/g, ""); }
-    else if (/^[+-]?\d*,\d+$/.test(t)) { t = t.replace(",", "."); }
-    var value = evaluate(parse(t), { e: Math.E });
-    if (typeof value !== "number" || isNaN(value)) { throw new Error("not a number"); }
+    if (COMMAS.test(t)) {
+      if (t.split(",").length === 2 && t.indexOf(".") < 0 && !whole) { throw new Error("one comma could mean a decimal point or thousands: write 1.5 or 1500"); }
+      t = t.replace(/,/g, "");
+    } else if (SPACES.test(t)) { t = t.replace(/ /g, ""); }
+    if (PLAIN.test(t)) { return parseFloat(t); }
+    if (t.indexOf(",") >= 0) { throw new Error("a comma: write decimals with a point"); }
+    if (/\d*\.\d*\./.test(t)) { throw new Error("two decimal points"); }
+    if (SEVERAL.test(t)) { throw new Error("several numbers: write one"); }
+    var value = evaluate(parse(t), {});
+    if (typeof value !== "number" || !isFinite(value)) { throw new Error("not a number"); }
     return value;
   }
 
@@ -166,20 +202,18 @@
   }
 
   function sameExpression(expected, given, symbols) {
-    var a, b;
-    try { a = parse(expected); } catch (error) {
-      return expected.replace(/\s+/g, "") === given.replace(/\s+/g, "");
-    }
-    b = parse(given);
+    if (expected.replace(/\s+/g, "") === given.replace(/\s+/g, "")) { return true; }
+    var a = parse(expected), b = parse(given);
     var allowed = names(a, {});
     symbols.forEach(function (s) { allowed[s] = true; });
     Object.keys(names(b, {})).forEach(function (n) {
-      if (!allowed[n] && !Object.prototype.hasOwnProperty.call(CONSTANTS, n)) { throw new Error("unknown name " + n); }
+      if (!allowed[n] && !has(CONSTANTS, n)) { throw new Error("unknown name " + n); }
     });
-    var random = pseudoRandom(20261214), agreed = 0;
-    for (var k = 0; k < 60 && agreed < 6; k++) {
+    var order = Object.keys(allowed).sort();
+    var random = pseudoRandom(RULES.seed), agreed = 0;
+    for (var k = 0; k < 60 && agreed < RULES.points; k++) {
       var env = {};
-      Object.keys(allowed).forEach(function (n) { env[n] = 0.1 + 2 * random(); });
+      order.forEach(function (n) { env[n] = 0.1 + 2 * random(); });
       var x = evaluate(a, env), y = evaluate(b, env);
       if (!isFinite(x)) { continue; }
       if (!(Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y)))) { return false; }
@@ -190,39 +224,69 @@
 
   // One entry: true (right), false (wrong); throws when the text cannot be read.
   function entryRight(check, expected, text) {
-    var kind = check.type;
-    if (kind === "choice") { return text.trim().toLowerCase() === String(expected).trim().toLowerCase(); }
-    if (kind === "bool" || kind === "bools") { return text === String(expected); }
-    if (kind === "expr") { return sameExpression(String(expected), text, check.symbols); }
-    var value = readNumber(text);
-    if (kind === "int" || kind === "shape") { return value === expected; }
-    return close(expected, value, check.atol, check.rtol);
+    switch (check.compare) {
+      case "word": return text.trim().toLowerCase() === String(expected).trim().toLowerCase();
+      case "formula": return sameExpression(String(expected), text, check.symbols);
+      case "whole": return readNumber(text, true) === expected;
+      case "close": return close(expected, readNumber(text, false), check.atol, check.rtol);
+    }
+    throw new Error("no comparison " + check.compare);
+  }
+
+  // Whether every entry is right against `expected` (one list of entries); unreadable entries are wrong.
+  function allRight(check, expected, texts) {
+    return texts.every(function (text, k) {
+      try { return text.trim() !== "" && entryRight(check, expected[k], text); } catch (error) { return false; }
+    });
   }
 
   function checkField(dom) {
     var check = CHECKS[dom];
-    var wrong = [], unread = [], empty = 0;
+    var wrong = [], unread = [], empty = 0, reason = "";
     check.entries.forEach(function (id, k) {
       var input = document.getElementById(id);
       var text = input.value;
       var right = false;
       input.classList.remove("right", "wrong");
       if (text.trim() === "") { empty += 1; } else {
-        try { right = entryRight(check, check.expected[k], text); } catch (error) { unread.push(k + 1); }
+        try { right = entryRight(check, check.expected[k], text); } catch (error) { unread.push(k + 1); reason = reason || error.message; }
       }
       input.classList.add(right ? "right" : "wrong");
       input.setAttribute("aria-invalid", right ? "false" : "true");
       if (!right) { wrong.push(k + 1); }
     });
+    var convention = null;
+    if (wrong.length > 0 && check.alternatives.length) {   // another accepted convention?
+      var texts = check.entries.map(function (id) { return document.getElementById(id).value; });
+      check.alternatives.forEach(function (alternative) {
+        if (convention === null && allRight(check, alternative.expected, texts)) { convention = alternative.convention; }
+      });
+      if (convention !== null) {
+        wrong = []; unread = [];
+        check.entries.forEach(function (id) {
+          var input = document.getElementById(id);
+          input.classList.remove("wrong"); input.classList.add("right"); input.setAttribute("aria-invalid", "false");
+        });
+      }
+    }
+    var likely = [];
+    if (wrong.length > 0 && convention === null && empty < check.entries.length) {  // declared mistakes?
+      var typed = check.entries.map(function (id) { return document.getElementById(id).value; });
+      (check.mistakes || []).forEach(function (mistake) {
+        if (mistake.expected.length === typed.length && allRight(check, mistake.expected, typed)
+            && likely.indexOf(mistake.description) < 0) { likely.push(mistake.description); }
+      });
+    }
     var verdict = document.getElementById(dom + "-verdict");
     var field = verdict.closest(".field");
     var many = check.entries.length > 1;
     var message;
-    if (wrong.length === 0) { message = "\u2713 right"; }
+    if (wrong.length === 0) { message = "\u2713 right" + (convention ? " (accepted convention: " + convention + ")" : ""); }
     else if (empty === check.entries.length) { message = "\u2717 no answer yet"; }
     else if (many) { message = "\u2717 wrong: entr" + (wrong.length > 1 ? "ies " : "y ") + wrong.join(", "); }
     else { message = "\u2717 wrong"; }
-    if (unread.length) { message += " (could not read " + (many ? "entry " + unread.join(", ") : "the answer") + ")"; }
+    likely.forEach(function (description) { message += " (likely mistake: " + description + ")"; });
+    if (unread.length) { message += " (could not read " + (many ? "entry " + unread.join(", ") : "the answer") + ": " + reason + ")"; }
     verdict.textContent = message;
     field.classList.remove("is-right", "is-wrong");
     field.classList.add(wrong.length === 0 ? "is-right" : "is-wrong");
@@ -287,5 +351,6 @@
   if (initial) { showVariant(decodeURIComponent(initial[1]), false); }
   document.documentElement.classList.add("js");
 
-  window.examgen = { readNumber: readNumber, close: close, sameExpression: sameExpression, checkField: checkField };
+  window.examgen = { readNumber: readNumber, close: close, sameExpression: sameExpression, checkField: checkField,
+                     entryRight: entryRight };
 }());

@@ -37,8 +37,11 @@ def parse_xml(path: Path) -> list[ET.Element]:
     return list(root)
 
 
-def unescape_cloze(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", html.unescape(text))
+def unescape_cloze(text: str, wildcard: bool = False) -> str:
+    """What Moodle reads: entities decoded, then only \\} and \\# unescaped (qtype_multianswer);
+    SHORTANSWER (`wildcard`) reads \\* as a literal star."""
+    text = html.unescape(text).replace("\\}", "}").replace("\\#", "#")
+    return text.replace("\\*", "*") if wildcard else text
 
 
 def subquestions(question_html: str) -> list[tuple[int, str, str]]:
@@ -78,7 +81,8 @@ def split_pad(body: str, kind: str) -> tuple[str, str]:
 
 def stored_length(body: str, kind: str) -> int:
     """The length Moodle gives the right answer of a blank (strlen of the unescaped answer)."""
-    answer = body[1:]
+    answer = re.split(r"(?<!\\)~", body)[0][1:]          # the first (right) answer
+    answer = re.split(r"(?<!\\)#", answer)[0]             # without its feedback
     if kind == "NUMERICAL":
         answer = answer.rsplit(":", 1)[0]
     return len(unescape_cloze(answer))
@@ -101,9 +105,14 @@ def check_question_against_key(question: ET.Element, problem_entry: dict) -> Non
             body, _ = split_pad(body, kind)
         if answer_type in ("int", "shape", "real", "vector", "matrix", "matrices"):
             assert kind == "NUMERICAL"
-            match = re.fullmatch(r"=(-?[0-9.]+):([0-9.]+)", body)
+            match = re.fullmatch(r"=(-?[0-9.]+):([0-9.]+)((~=-?[0-9.]+:[0-9.]+#[^~]*)*)", body)
             assert match, body
             assert float(match.group(1)) == value
+            # Accepted alternatives (another convention): more full-credit answers, named in the feedback.
+            others = [(float(v), c) for v, c in re.findall(r"~=(-?[0-9.]+):[0-9.]+#([^~]*)", match.group(3))]
+            key_others = [(a["value"], a["convention"]) for a in problem_entry.get("alternatives", {}).get(field, [])]
+            assert [v for v, _ in others] == [v for v, _ in key_others]
+            assert all(unescape_cloze(c).endswith(k) for (_, c), (_, k) in zip(others, key_others, strict=True))
             tol = float(match.group(2))
             if answer_type in ("int", "shape"):
                 assert tol == 0
@@ -113,7 +122,7 @@ def check_question_against_key(question: ET.Element, problem_entry: dict) -> Non
         elif answer_type in ("choice", "bool", "bools"):
             options = problem.answer(field).options if answer_type == "choice" else ("true", "false")
             if answer_type == "choice" and not options:
-                assert kind == "SHORTANSWER" and unescape_cloze(body) == f"={value}"
+                assert kind == "SHORTANSWER" and unescape_cloze(body, wildcard=True) == f"={value}"
                 continue
             assert kind == "MULTICHOICE"
             alternatives = body.split("~")
@@ -123,7 +132,11 @@ def check_question_against_key(question: ET.Element, problem_entry: dict) -> Non
             assert right == [expected]
         elif answer_type == "expr":
             assert kind == "SHORTANSWER"
-            assert unescape_cloze(body) == f"={value}"
+            # The key's text first, then its other spellings (^ for **, no spaces), all full credit.
+            spellings = [a.removeprefix("=") for a in unescape_cloze(body, wildcard=True).split("~")]
+            assert spellings[0] == value and all(a.startswith("=") for a in body.split("~"))
+            assert all(problem.answer(field).kind.matches(problem.answer(field), value, s) for s in spellings)
+            assert "\\/" not in body and '\\"' not in body and "\\\\" not in body
         else:
             pytest.fail(f"unexpected answer type {answer_type}")
 
@@ -251,10 +264,11 @@ def test_subquestion_syntax_for_each_type():
     assert _subquestion(Answer("b", "bool"), False, 2) == "{2:MULTICHOICE:true~=false}"
     choice = Answer("c", "choice", options=("forward", "backward", "equal"))
     assert _subquestion(choice, "backward", 1) == "{1:MULTICHOICE:forward~=backward~equal}"
-    # Moodle's special characters are escaped; * is a wildcard in SHORTANSWER.
+    # Only what Moodle unescapes is escaped: \} and \# (qtype_multianswer), ~ as an entity
+    # (it separates answers), and * as \* because SHORTANSWER reads a bare * as a wildcard.
     expr = Answer("e", "expr", symbols=("lam", "w"))
-    assert _subquestion(expr, "lam*w/2", 1) == r"{1:SHORTANSWER:=lam\*w\/2}"
-    assert _subquestion(Answer("t", "choice"), 'a}b#c~"d', 1) == r'{1:SHORTANSWER:=a\}b\#c\~\"d}'
+    assert _subquestion(expr, "lam*w/2", 1) == r"{1:SHORTANSWER:=lam\*w/2}"
+    assert _subquestion(Answer("t", "choice"), 'a}b#c~"d', 1) == r'{1:SHORTANSWER:=a\}b\#c&#126;"d}'
 
 
 def test_tolerance_is_absolute_per_entry():
@@ -266,12 +280,13 @@ def test_tolerance_is_absolute_per_entry():
 
 
 def test_pad_gives_every_text_blank_one_width_and_leaves_choices_alone():
-    text = (r'<p>a: {2:NUMERICAL:=-2.5:0.01}</p><p>{1:SHORTANSWER:=lam\*w\/2}</p>'
+    text = (r'<p>a: {2:NUMERICAL:=-2.5:0.01}</p><p>{1:SHORTANSWER:=lam\*w/2}</p>'
             r'<p>W_{i,:}: {1:MULTICHOICE:true~=false} {3:SHORTANSWER:=a\}b}</p>')
-    assert _longest_answer(text) == len("lam*w/2")
+    # Moodle stores `lam\*w/2` as it is (it unescapes only \} and \#): 8 characters
+    assert _longest_answer(text) == len(r"lam\*w/2")
     padded = _pad_blanks(text, 12)
     assert "{2:NUMERICAL:=-2.5:0.01~%0%999999999999:0}" in padded
-    assert r"{1:SHORTANSWER:=lam\*w\/2~%0%____________}" in padded
+    assert r"{1:SHORTANSWER:=lam\*w/2~%0%____________}" in padded
     assert r"{3:SHORTANSWER:=a\}b~%0%____________}" in padded          # an escaped brace does not end it
     assert "{1:MULTICHOICE:true~=false}" in padded and "W_{i,:}" in padded
     assert _longest_answer(padded) == 12

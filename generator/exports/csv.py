@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from generator import bank
+from generator.answers import answer_type
 from generator.problem import Problem
 
 # What a spreadsheet program starts a formula (or a DDE command) with.
@@ -57,17 +57,10 @@ def number_text(value: float) -> str:
     return repr(float(value))
 
 
-def value_text(value: Any) -> str:
-    """A key value as one CSV cell: numbers plain, lists as JSON, strings as they are."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    return json.dumps(value, ensure_ascii=False)
+def value_text(value: Any, kind: str = "real") -> str:
+    """A key value as one CSV cell, as its answer type prints it: numbers plain, lists as JSON,
+    strings as they are."""
+    return answer_type(kind).csv_text(value)
 
 
 def key_rows(document: Mapping[str, Any],
@@ -85,7 +78,7 @@ def key_rows(document: Mapping[str, Any],
                     tolerance = entry["tolerances"].get(field)
                     rows.append([
                         variant["key"], name, str(entry["slot"]), entry["id"], part_name, field, answer.type,
-                        value_text(entry["answers"].get(field)),
+                        value_text(entry["answers"].get(field), answer.type),
                         number_text(tolerance["atol"]) if tolerance else "",
                         number_text(tolerance["rtol"]) if tolerance else "",
                         number_text(part["points"]), number_text(round(share, 10)),

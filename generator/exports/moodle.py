@@ -11,7 +11,10 @@ atol + rtol |v| (plus the key's inclusive-edge slack, 1e-9 max(1, bound, |v|)); 
 shapes are NUMERICAL with tolerance 0; choices, bools and each entry of a list of bools are
 MULTICHOICE (the right option marked `=`, 100%); `expr` fields are SHORTANSWER holding the sympy string, which Moodle
 compares as text (case-insensitively), not symbolically: a correct but differently written
-formula is marked wrong there and needs a manual regrade. Sub-answer weights are whole
+formula is marked wrong there and needs a manual regrade. Answer strings are escaped as
+Moodle's importer unescapes them (`\\}`, `\\#`; `~` as `&#126;`; `\\*` in SHORTANSWER), and an
+accepted alternative of a field is one more full-credit answer of its blank, its feedback
+naming the convention (`generator.answers` writes both). Sub-answer weights are whole
 numbers (Moodle's rule) in the ratio of the points: a part's points are split equally over
 its fields (`Slot.field_points`) and a field's over its entries, then scaled to whole numbers.
 
@@ -39,65 +42,27 @@ from __future__ import annotations
 import html
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from generator.answers import EDGE_SLACK, Answer
-from generator.errors import ExamgenError
+from generator.answers import Answer
+from generator.answers import base as answers_base
 from generator.exports import Export, Exporter
 from generator.exports.html import Converter, Html, ProblemHtml, slot_htmls
 from generator.plan import Plan, Slot
 from generator.precision import DEFAULT as DEFAULT_PRECISION
-from generator.precision import Precision, key_tolerance
-from generator.render import _positional, num
+from generator.precision import Precision
+from generator.render import num
 from generator.variants import Variant
 
 PLUGINFILE = "@@PLUGINFILE@@/"
-LISTS = ("vector", "shape", "bools", "matrix", "matrices")     # one blank per entry
 MAX_SCALE = 1000
-
-
-def moodle_tolerance(value: float, atol: float, rtol: float) -> float:
-    """Moodle's absolute tolerance for key value `value`: the key's rule with its edge slack."""
-    bound = atol + rtol * abs(value)
-    return bound + EDGE_SLACK * max(1.0, bound, abs(value))
 
 
 def _number(value: float | int) -> str:
     """A number as Moodle reads it: plain decimal, never exponent notation."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return _positional(value)
-
-
-def _tolerance(value: float) -> str:
-    """A tolerance as a short decimal that is never below `value` (at most 1e-10 relative above)."""
-    for digits in range(1, 18):
-        text = f"{value:.{digits}g}"
-        if value <= float(text) <= value * (1 + 1e-10):
-            return _positional(float(text))
-    return _positional(value)
-
-
-def _cloze_text(text: str) -> str:
-    """Text inside a cloze answer: Moodle's special characters escaped with a backslash."""
-    out = []
-    for char in str(text):
-        if char in '\\}#~/"':
-            out.append("\\" + char)
-        else:
-            out.append(char)
-    return html.escape("".join(out), quote=False)
-
-
-def _flat(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return [x for v in value for x in _flat(v)]
-    return [value]
+    return answers_base.moodle_number(value)
 
 
 # ---------------------------------------------------------------- weights
@@ -108,7 +73,7 @@ def entry_weights(problem, slot: Slot, answers: dict[str, Any]) -> dict[str, lis
     out: dict[str, list[Fraction]] = {}
     for name, share in slot.field_points(lambda part: problem.part(part).answers).items():
         answer = problem.answer(name)
-        entries = _flat(answers[name]) if answer.graded and answer.type in LISTS else [None]
+        entries = answer.kind.entries(answers[name]) if answer.graded else [None]
         out[name] = [share / len(entries)] * len(entries)
     return out
 
@@ -125,54 +90,17 @@ def whole_weights(weights: Sequence[Fraction]) -> list[int]:
 
 # ---------------------------------------------------------------- sub-questions
 
-def _subquestion(answer: Answer, value: Any, weight: int, tolerance: dict[str, float] | None = None) -> str:
-    kind = answer.type
-    if kind in ("int", "shape"):
-        return f"{{{weight}:NUMERICAL:={_number(value)}:0}}"
-    if kind in ("real", "vector", "matrix", "matrices"):
-        tolerance = tolerance or answer.tolerance()   # the key's: it accepts the exam's precision
-        bound = moodle_tolerance(float(value), tolerance["atol"], tolerance["rtol"])
-        return f"{{{weight}:NUMERICAL:={_number(value)}:{_tolerance(bound)}}}"
-    if kind in ("bool", "bools"):
-        options = [("=" if value is True else "") + "true", ("=" if value is False else "") + "false"]
-        return f"{{{weight}:MULTICHOICE:{'~'.join(options)}}}"
-    if kind == "choice" and answer.options:
-        options = [("=" if option == value else "") + _cloze_text(option) for option in answer.options]
-        return f"{{{weight}:MULTICHOICE:{'~'.join(options)}}}"
-    if kind not in ("choice", "expr"):
-        raise ExamgenError(f"answer type '{kind}' has no Moodle sub-question", answer.name,
-                           "teach generator/exports/moodle.py (_subquestion) the type")
-    # choice without listed options, expr: the text, compared case-insensitively by Moodle.
-    text = _cloze_text(value)
-    if kind == "expr":
-        text = text.replace("*", "\\*")  # a bare * is a wildcard in SHORTANSWER
-    return f"{{{weight}:SHORTANSWER:={text}}}"
+def _subquestion(answer: Answer, value: Any, weight: int, alternatives: Sequence[tuple[Any, str]] = (),
+                 tolerance: Mapping[str, float] | None = None) -> str:
+    """One blank of a cloze question, as the answer's type writes it."""
+    return answer.kind.moodle_subquestion(answer, value, weight, alternatives, tolerance)
 
 
-def _field_html(answer: Answer, value: Any, weights: list[int], precision: Precision = DEFAULT_PRECISION) -> str:
-    tolerance = key_tolerance(answer.tolerance(), value, precision)
-    label = _label(answer.label or answer.name)
-    kind = answer.type
-    if kind in ("vector", "shape", "bools"):
-        cells = [_subquestion(answer, v, w, tolerance) for v, w in zip(value, weights, strict=True)]
-        body = "(" + ", ".join(cells) + ")"
-    elif kind in ("matrix", "matrices"):
-        matrices = value if kind == "matrices" else [value]
-        tables, index = [], 0
-        for matrix in matrices:
-            rows = []
-            for row in matrix:
-                cells = []
-                for v in row:
-                    cells.append(f"<td>{_subquestion(answer, v, weights[index], tolerance)}</td>")
-                    index += 1
-                rows.append("<tr>" + "".join(cells) + "</tr>")
-            tables.append('<table class="examgen-matrix">' + "".join(rows) + "</table>")
-        body = "".join(tables)
-    else:
-        body = _subquestion(answer, value, weights[0], tolerance)
-    return f'<p class="examgen-field">{label}: {body}</p>' if kind not in ("matrix", "matrices") else \
-        f'<div class="examgen-field"><p>{label}:</p>{body}</div>'
+def _field_html(answer: Answer, value: Any, weights: list[int], alternatives: Sequence[tuple[Any, str]] = (),
+                tolerance: Mapping[str, float] | None = None) -> str:
+    """A field's label and blanks; `alternatives` (value, convention) get full credit too;
+    `tolerance` ({"atol", "rtol"}, the key's) overrides the answer's declared one."""
+    return answer.kind.moodle_field(answer, value, weights, alternatives, tolerance)
 
 
 # ---------------------------------------------------------------- XML
@@ -206,7 +134,7 @@ def _fragment(text: str) -> Html:
 
 def _label(text: str) -> str:
     """Plain text that Moodle's filters must leave as it is (the emoticon filter reads "(h)" as a heart)."""
-    return f'<span class="nolink">{html.escape(text)}</span>'
+    return answers_base.moodle_label(text)
 
 
 def _category(root: ET.Element, path: str, info: str) -> None:
@@ -297,11 +225,14 @@ def _fields_html(slot: Slot, problem, instance, precision: Precision = DEFAULT_P
     order = [name for part, _ in slot.parts for name in problem.part(part).answers]
     whole = iter(whole_weights([w for name in order for w in shares[name]]))
     out: dict[str, str] = {}
+    tolerances = instance.key_entry(problem, precision)["tolerances"]      # the key's, as grade uses them
     for part, _ in slot.parts:
         lines = []
         for name in problem.part(part).answers:
             weights = [next(whole) for _ in shares[name]]
-            lines.append(_field_html(problem.answer(name), instance.answers[name], weights, precision))
+            others = [(x["value"], x["convention"]) for x in instance.alternatives.get(name, [])]
+            lines.append(_field_html(problem.answer(name), instance.answers[name], weights, others,
+                                     tolerances.get(name)))
         out[part] = "".join(lines)
     return out
 
@@ -334,16 +265,20 @@ def _blanks(text: str) -> list[tuple[int, int, str]]:
 def _answer_texts(blank: str, kind: str) -> list[str]:
     """The answers of one text blank as Moodle stores them (unescaped), for its `strlen`."""
     body = blank[blank.index(kind) + len(kind) + 1: -1]
-    answers, current, i = [], "", 0
+    answers, current, i, feedback = [], "", 0, False
     while i < len(body):
         if body[i] == "\\" and i + 1 < len(body):
-            current += body[i + 1]
+            # Moodle's importer unescapes only \} and \#; any other backslash stays in the answer
+            kept = body[i + 1] if body[i + 1] in "}#" else body[i:i + 2]
+            current += "" if feedback else kept
             i += 2
             continue
         if body[i] == "~":
             answers.append(current)
-            current = ""
-        else:
+            current, feedback = "", False
+        elif body[i] == "#":
+            feedback = True        # an answer's feedback, which does not size the blank
+        elif not feedback:
             current += body[i]
         i += 1
     answers.append(current)

@@ -5,7 +5,7 @@ independent second method). `examgen new TOPIC/NAME` starts a new problem from t
 exemplar of the same shape in generator/scaffold/problem/.
 """
 
-from generator.authoring import Answer, Choice, Constraint, Int, Mistake, Part
+from generator.authoring import Alternative, Answer, Choice, Constraint, Int, Mistake, Part
 
 TITLE = "Cost of a convolutional layer"
 SOURCE = "exam-weight-decay-backprop-conv.md, question 2"
@@ -40,7 +40,14 @@ ANSWERS = (
     Answer("in_channels", "int", "number of input channels"),
     Answer("out_channels", "int", "number of output channels"),
     Answer("mults", "int", "multiplications in one forward pass"),
-    Answer("adds", "int", "additions in one forward pass, bias included"),
+    # Three conventions for the additions are accepted (the solution states them): ours, one
+    # bias addition per output value; the source sheet's, mults + C_out; and the sum's
+    # additions with the bias counted once per output channel.
+    Answer("adds", "int", "additions in one forward pass, bias included",
+           alternatives=(Alternative("adds_sheet", "the source sheet's count, multiplications + C_out"),
+                         Alternative("adds_bias_per_channel",
+                                     "k*k*C_in - 1 additions per output value, the bias counted once per "
+                                     "output channel"))),
     Answer("params", "int", "trainable parameters (weights and biases)"),
 )
 
@@ -62,6 +69,8 @@ def solve(p):
         "mults": per_output * outputs,
         # per output: per_output - 1 additions to sum the products, 1 to add the bias
         "adds": per_output * outputs,
+        "adds_sheet": per_output * outputs + p["C_out"],
+        "adds_bias_per_channel": (per_output - 1) * outputs + p["C_out"],
         "params": weights + p["C_out"],
         "H_out": H_out,
         "W_out": W_out,
@@ -101,16 +110,21 @@ def check(p, answers):
                 if mults > 1:
                     adds += 1
                 total += product
+    sum_adds = adds                    # the additions that sum the products of one output value
     total += bias[0]
     adds += 1
     assert np.isclose(total, Z0[i, j]), "direct loop disagrees with the convolution"
     outputs = Y_shape[0] * Y_shape[1] * Y_shape[2]
+    # The sheet adds the bias vector once per output channel: count the bias entries the layer
+    # holds, from the array, not from C_out.
     return {
         "out_shape": Y_shape,
         "in_channels": X.shape[2],
         "out_channels": kernel.shape[3],
         "mults": mults * outputs,
         "adds": adds * outputs,
+        "adds_sheet": mults * outputs + bias.size,
+        "adds_bias_per_channel": sum_adds * outputs + bias.size,
         "params": kernel.size + bias.size,
     }
 

@@ -1,0 +1,273 @@
+"""Numbers and lists of numbers: int, shape (exact) and real, vector, matrix, matrices (tolerance)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from generator.answers import reading
+from generator.answers.base import (
+    EDGE_SLACK,
+    Answer,
+    AnswerType,
+    Exact,
+    Unreadable,
+    close,
+    flatten,
+    moodle_label,
+    moodle_number,
+    moodle_tolerance,
+    plain,
+    register,
+    structure,
+    tolerance_text,
+)
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Exact):
+        return value.value
+    if isinstance(value, list):
+        return [_number(v) for v in value]
+    return value
+
+
+def _exact_text(value: Any) -> Any:
+    """The sympy text of a value that has a non-trivial closed form, else None."""
+    if isinstance(value, Exact):
+        return value.text
+    if isinstance(value, list):
+        texts = [_exact_text(v) for v in value]
+        if any(t is not None for t in texts):
+            return [t if t is not None else _plain_text(v) for t, v in zip(texts, value, strict=True)]
+    return None
+
+
+def _plain_text(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain_text(v) for v in value]
+    return str(value)
+
+
+def _floats(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_floats(v) for v in value]
+    if isinstance(value, int):
+        return value  # ints stay ints: 3, not 3.0, in a vector of counts
+    return float(value)
+
+
+def _tolerances(answer: Answer, tolerance: Mapping[str, float] | None) -> tuple[float, float]:
+    """(atol, rtol): the key's when given (the exam's precision may set them), else the answer's."""
+    if tolerance is None:
+        return answer.atol, answer.rtol
+    return float(tolerance["atol"]), float(tolerance["rtol"])
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class _Numbers(AnswerType):
+    """Shared by every numeric type: `depth` 0 is a scalar, 1 a list, 2 a matrix, 3 matrices."""
+
+    depth: ClassVar[int] = 0
+    whole: ClassVar[bool] = False
+    example: ClassVar[str] = ""
+
+    @property
+    def how_to_write(self) -> str:  # type: ignore[override]
+        return self.example
+
+    def _read_entry(self, text: str) -> float | int:
+        return reading.read_number(text, whole=self.whole)
+
+    def parse(self, answer: Answer, text: str) -> Any:
+        if self.depth == 0:
+            return self._read_entry(text)
+        return reading.read_list(text, self.depth, self._read_entry)
+
+    def _shape_ok(self, value: Any) -> bool:
+        probe = value
+        for _ in range(self.depth):
+            if not isinstance(probe, list):
+                return False
+            probe = probe[0] if probe else 0
+        return not isinstance(probe, list)
+
+    def entries(self, value: Any) -> list[Any]:
+        return flatten(value)
+
+    def count_note(self, expected: Any, given: Any) -> str:
+        if self.depth == 0 or not isinstance(expected, list):
+            return ""
+        try:
+            value = reading.read_list(str(given), 1, lambda text: text)
+        except Unreadable:
+            return ""
+        if len(value) != len(expected):
+            return f" (the key has {len(expected)} entries, your answer {len(value)})"
+        return ""
+
+    # -- Moodle: one NUMERICAL blank per entry
+    def _blank_tolerance(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None) -> str:
+        atol, rtol = _tolerances(answer, tolerance)
+        return tolerance_text(moodle_tolerance(float(value), atol, rtol))
+
+    def moodle_subquestion(self, answer: Answer, value: Any, weight: int,
+                           alternatives: Sequence[tuple[Any, str]] = (),
+                           tolerance: Mapping[str, float] | None = None) -> str:
+        options = [f"={moodle_number(value)}:{self._blank_tolerance(answer, value, tolerance)}"]
+        for other, convention in alternatives:
+            feedback = reading_feedback(convention)
+            options.append(f"={moodle_number(other)}:{self._blank_tolerance(answer, other, tolerance)}#{feedback}")
+        return f"{{{weight}:NUMERICAL:{'~'.join(options)}}}"
+
+    def moodle_field(self, answer: Answer, value: Any, weights: Sequence[int],
+                     alternatives: Sequence[tuple[Any, str]] = (),
+                     tolerance: Mapping[str, float] | None = None) -> str:
+        if self.depth == 0:
+            return super().moodle_field(answer, value, weights, alternatives, tolerance)
+        label = moodle_label(answer.label or answer.name)
+        flat_alternatives = [(flatten(v), c) for v, c in alternatives]
+
+        def blank(index: int, entry: Any) -> str:
+            others = [(v[index], c) for v, c in flat_alternatives if v[index] != entry]
+            return self.moodle_subquestion(answer, entry, weights[index], others, tolerance)
+
+        if self.depth == 1:
+            cells = [blank(i, v) for i, v in enumerate(value)]
+            return f'<p class="examgen-field">{label}: ({", ".join(cells)})</p>'
+        matrices = value if self.depth == 3 else [value]
+        tables, index = [], 0
+        for matrix in matrices:
+            rows = []
+            for row in matrix:
+                cells = []
+                for v in row:
+                    cells.append(f"<td>{blank(index, v)}</td>")
+                    index += 1
+                rows.append("<tr>" + "".join(cells) + "</tr>")
+            tables.append('<table class="examgen-matrix">' + "".join(rows) + "</table>")
+        return f'<div class="examgen-field"><p>{label}:</p>{"".join(tables)}</div>'
+
+    # -- the page
+    @property
+    def page_layout(self) -> str:  # type: ignore[override]
+        return ("scalar", "vector", "matrix", "matrix")[self.depth]
+
+    def page_grids(self, answer: Answer, value: Any) -> list[tuple[int, int, str]]:
+        if self.depth == 0:
+            return [(1, 1, "")]
+        if self.depth == 1:
+            return [(1, len(value), "")]
+        if self.depth == 2:
+            return [(len(value), len(value[0]) if value else 0, "")]
+        return [(len(m), len(m[0]) if m else 0, f", matrix {k + 1}") for k, m in enumerate(value)]
+
+
+def reading_feedback(convention: str) -> str:
+    from generator.answers.base import cloze_text
+
+    return cloze_text(f"right under the convention: {convention}")
+
+
+class _Exact(_Numbers):
+    """Whole numbers compared exactly (46 and 46.0 are equal)."""
+
+    exact = True
+    whole = True
+
+    def to_key(self, answer: Answer, value: Any) -> tuple[Any, Any]:
+        number = _number(plain(value))
+        try:
+            ints = [int(v) for v in number] if self.depth else int(number)
+        except (TypeError, ValueError):
+            raise ValueError(f"{answer.name}: expected integers, got {number!r}") from None
+        if ints != number:
+            raise ValueError(f"{answer.name}: expected integers, got {number!r}")
+        return ints, None
+
+    def matches(self, answer: Answer, expected: Any, given: Any, atol: float = 0.0, rtol: float = 0.0,
+                slack: float = EDGE_SLACK) -> bool:
+        given = _number(plain(given))
+        if structure(given) != structure(expected):
+            return False
+        return all(_is_number(g) and g == e for g, e in zip(flatten(given), flatten(expected), strict=True))
+
+    def _blank_tolerance(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None) -> str:
+        return "0"
+
+    def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
+        return {"compare": "whole"}
+
+
+@register
+class Int(_Exact):
+    name = "int"
+    example = "write a whole number, e.g. 42"
+
+
+@register
+class Shape(_Exact):
+    name = "shape"
+    depth = 1
+    example = "write a JSON list, e.g. [46, 62, 20]"
+
+
+class _Tolerant(_Numbers):
+    default_tolerance = True
+
+    def to_key(self, answer: Answer, value: Any) -> tuple[Any, Any]:
+        value = plain(value)
+        number = _number(value)
+        if not self._shape_ok(number):
+            raise ValueError(f"{answer.name}: expected a {self.name}, got {number!r}")
+        return _floats(number), _exact_text(value)
+
+    def matches(self, answer: Answer, expected: Any, given: Any, atol: float, rtol: float,
+                slack: float = EDGE_SLACK) -> bool:
+        given = _number(plain(given))
+        if structure(given) != structure(expected):
+            return False
+        return all(_is_number(g) and close(float(e), float(g), atol, rtol, slack)
+                   for e, g in zip(flatten(expected), flatten(given), strict=True))
+
+    def tolerance_text(self, expected: Any, tolerance: dict[str, float] | None) -> str:
+        tolerance = tolerance or {"atol": 0.0, "rtol": 0.0}
+        atol, rtol = tolerance["atol"], tolerance["rtol"]
+        if _is_number(expected):
+            bound = atol + rtol * abs(expected)
+            return f"right within +/- {bound:.6g} (atol {atol:g} + rtol {rtol:g} x |value|)"
+        return f"each entry right within atol {atol:g} + rtol {rtol:g} x |entry|"
+
+    def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
+        atol, rtol = _tolerances(answer, tolerance)
+        return {"compare": "close", "atol": atol, "rtol": rtol}
+
+
+@register
+class Real(_Tolerant):
+    name = "real"
+    example = "write a number with a decimal point, e.g. -0.25 or 1/3"
+
+
+@register
+class Vector(_Tolerant):
+    name = "vector"
+    depth = 1
+    example = "write a JSON list, e.g. [0.5, -1, 2]"
+
+
+@register
+class Matrix(_Tolerant):
+    name = "matrix"
+    depth = 2
+    example = "write a list of rows, e.g. [[1, 2], [3, 4]]"
+
+
+@register
+class Matrices(_Tolerant):
+    name = "matrices"
+    depth = 3
+    example = "write a list of matrices, e.g. [[[1, 0], [0, 1]]]"

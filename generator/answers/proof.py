@@ -1,0 +1,25 @@
+"""Proofs and derivations: graded by hand, no value in the key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.answers.base import EDGE_SLACK, Answer, AnswerType, register
+
+
+@register
+class Proof(AnswerType):
+    name = "proof"
+    graded = False
+    how_to_write = "write it out; it is graded by hand"
+    page_numeric = False
+
+    def to_key(self, answer: Answer, value: Any) -> tuple[Any, Any]:
+        return None, None
+
+    def matches(self, answer: Answer, expected: Any, given: Any, atol: float = 0.0, rtol: float = 0.0,
+                slack: float = EDGE_SLACK) -> bool:
+        return True
+
+    def tolerance_text(self, expected: Any, tolerance: dict[str, float] | None) -> str:
+        return "graded by hand"
