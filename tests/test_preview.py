@@ -228,3 +228,89 @@ def test_bad_starts_are_one_line_and_exit_1(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and f"127.0.0.1:{port}" in result.stderr
     assert "--port" in result.stderr
+
+
+CHROMIUM = os.environ.get("EXAMGEN_CHROMIUM", "/usr/bin/chromium")
+BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-default-apps", "--mute-audio"]
+
+
+def _no_browser() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"Chromium is not installed ({CHROMIUM}); 'make test' installs Debian's chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing; 'make test' installs the test extras"
+    return None
+
+
+@needs_tex
+def test_the_page_follows_the_builds_in_a_browser(tmp_path):
+    """The page itself (its polling script) in Chromium: new versions replace the frames, an
+    error shows above the last good ones, and a stopped preview is said so."""
+    missing = _no_browser()
+    if missing:
+        if os.environ.get("MAKELEVEL") or os.environ.get("CI"):
+            pytest.fail(missing, pytrace=False)
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    bank = copy_bank(tmp_path)
+    question = bank / PROBLEM / "question.tex.j2"
+    original = question.read_text(encoding="utf-8")
+    preview = PreviewProcess(bank, tmp_path / "out")
+    try:
+        first = preview.settled(0, "the first build")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                errors: list[str] = []
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                page.goto(preview.url)
+
+                def frames_at(version: int) -> None:
+                    page.wait_for_function(
+                        "v => document.getElementById('pdf').getAttribute('src') === 'preview.pdf?v=' + v"
+                        " && document.getElementById('html').getAttribute('src') === 'view.html?v=' + v",
+                        arg=version, timeout=BUILD_TIMEOUT * 1000)
+
+                frames_at(first["pdf_version"])
+                view = page.frame_locator("#html").locator("body")
+                assert "What are the shapes" in view.inner_text(timeout=10_000)
+                assert page.locator("#error").is_hidden()
+
+                question.write_text(original.replace("What are the shapes", "Zebrafish: what are the shapes"),
+                                    encoding="utf-8")
+                edited = preview.settled(first["build"], "the build after the edit")
+                frames_at(edited["pdf_version"])
+                page.wait_for_function("() => document.getElementById('html').contentDocument.body"
+                                       " && document.getElementById('html').contentDocument.body.innerText"
+                                       ".includes('Zebrafish')", timeout=10_000)
+
+                question.write_text(original.replace(r"\VAR{p.H}", r"\VAR{p.undefined_name}", 1), encoding="utf-8")
+                failed = preview.settled(edited["build"], "the failing build")
+                page.wait_for_function("() => !document.getElementById('error').hidden", timeout=10_000)
+                assert page.locator("#error").inner_text() == failed["error"]
+                assert "undefined_name" in failed["error"]
+                assert "last good version" in page.locator("#state").inner_text()
+                frames_at(edited["pdf_version"])       # the last good version stays in both frames
+                assert "Zebrafish" in view.inner_text()
+
+                question.write_text(original, encoding="utf-8")
+                restored = preview.settled(failed["build"], "the build after the fix")
+                frames_at(restored["pdf_version"])
+                page.wait_for_function("() => document.getElementById('error').hidden", timeout=10_000)
+                page.screenshot(path=str(tmp_path / "preview.png"))
+
+                preview.process.send_signal(signal.SIGINT)
+                assert preview.process.wait(timeout=30) == 0
+                page.wait_for_function("() => document.getElementById('state').textContent.includes('stopped')",
+                                       timeout=10_000)
+                assert errors == []
+            finally:
+                browser.close()
+    finally:
+        preview.stop()
