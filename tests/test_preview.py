@@ -179,15 +179,20 @@ def test_save_rebuilds_and_an_error_keeps_the_last_good_version(tmp_path):
         assert renamed["error"] is None
         assert "Cost of one conv layer" in pdf_text(preview.get("preview.pdf"), tmp_path)
 
-        # Ctrl-C during a build: the command ends at once, with its server and every pdflatex.
-        question.write_text(original_question + "\n", encoding="utf-8")
-        preview.wait(lambda s: s["build"] > renamed["build"], "a build to start", timeout=30)
+        # Ctrl-C while pdflatex runs: the command ends at once, with its server and that pdflatex
+        # (a TeX loop keeps this one busy for seconds, longer than the command takes to stop).
+        question.write_text(original_question + "\n\\count255=0 \\loop\\advance\\count255 by1 "
+                            "\\ifnum\\count255<3000000 \\repeat\n", encoding="utf-8")
+        deadline = time.monotonic() + BUILD_TIMEOUT
+        while not processes_in(out) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert processes_in(out), "no pdflatex was seen running for the last save"
         preview.process.send_signal(signal.SIGINT)
         assert preview.process.wait(timeout=30) == 0
+        assert processes_in(tmp_path) == []
         with pytest.raises(OSError), socket.create_connection(("127.0.0.1", int(preview.url.split(":")[2][:-1])),
                                                               timeout=5):
             pass
-        assert processes_in(tmp_path) == []
     finally:
         preview.stop()
     errors = [line for line in preview.stderr if line.startswith("error: ")]
