@@ -149,13 +149,6 @@ class Running:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             return None
-        except BaseException:
-            # Interrupted while waiting (Ctrl-C in this thread): end this pdflatex too, as
-            # `finish` takes it out of what stop_all would end.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            raise
         finally:
             self.finish(process)
             if self.stopped:

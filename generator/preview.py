@@ -31,6 +31,7 @@ import time
 import traceback
 import types
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -226,24 +227,34 @@ class Builder:
         aux = self.workdir / "preview.aux"
         good = _read(aux)
         running = Running()
+        # pdflatex runs from a worker thread, as in build.compile_all: a Ctrl-C lands in this
+        # thread, and stop_all then ends whatever pdflatex the worker has started or is starting.
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="examgen-pdflatex")
         try:
-            previous = good
-            if previous is None:
-                # No earlier build: settle "Page x of y" without writing a PDF first.
-                self._pass(running, command, document, draft=True)
-                previous = _read(aux)
-            for _ in range(MAX_PASSES):
-                self._pass(running, command, document, draft=False)
-                current = _read(aux)
-                if current == previous:
-                    break
-                previous = current
+            pool.submit(self._passes, running, command, document, good).result()
         except BaseException:
             running.stop_all()
+            pool.shutdown(wait=True)
             if good is not None:
                 aux.write_bytes(good)  # a failed pass leaves a torn .aux; the next build starts from the good one
             raise
+        finally:
+            pool.shutdown(wait=True)
         return self.workdir / "preview.pdf"
+
+    def _passes(self, running: Running, command: list[str], document: Document, previous: bytes | None) -> None:
+        """As many passes as settle the .aux: one when the previous build's still holds."""
+        aux = self.workdir / "preview.aux"
+        if previous is None:
+            # No earlier build: settle "Page x of y" without writing a PDF first.
+            self._pass(running, command, document, draft=True)
+            previous = _read(aux)
+        for _ in range(MAX_PASSES):
+            self._pass(running, command, document, draft=False)
+            current = _read(aux)
+            if current == previous:
+                return
+            previous = current
 
     def _pass(self, running: Running, command: list[str], document: Document, draft: bool) -> None:
         from generator.build import log_error, time_limit
