@@ -387,6 +387,11 @@ class Preview:
                  port: int = DEFAULT_PORT, report: Report = _ignore):
         if not 0 <= port <= 65535:
             raise ExamgenError(f"port {port} is out of range", "--port", "give 1 to 65535, or 0 for any free port")
+        from generator.build import pdflatex
+        from generator.exports.html import pandoc
+
+        pdflatex()  # before anything starts: a missing TeX or pandoc is one clear line, not an error per save
+        pandoc()
         self.problem_id, folder, root = problem_folder(problem_id, bank)
         self.seed = seed
         self.port = port
