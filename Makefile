@@ -63,7 +63,7 @@ verify: install
 stress: install tex
 	$(BIN)/examgen verify --seeds 5000 --pdf 50
 
-# Speed targets, measured with hyperfine (and the preview's save-to-PDF time); writes benchmarks/results.md.
+# Speed targets, measured with hyperfine; writes benchmarks/results.md.
 bench: install tex
 	@command -v hyperfine >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq hyperfine >/dev/null; } \
 	  || { echo "hyperfine is missing; run: sudo apt-get install -y hyperfine"; exit 1; }
