@@ -319,7 +319,7 @@ class Status:
             "pdf_version": 0,       # the build whose PDF is served (0: none yet)
             "pdf_sha256": None,
             "html_version": 0,      # the build whose HTML view is served
-            "seconds": 0.0,         # save to PDF of the served version
+            "seconds": 0.0,         # build start to PDF, of the served version
             "built_at": None,
             "error": None,          # the one-line error of the latest build, or None
         }
