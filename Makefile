@@ -68,6 +68,7 @@ bench: install tex
 	@command -v hyperfine >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq hyperfine >/dev/null; } \
 	  || { echo "hyperfine is missing; run: sudo apt-get install -y hyperfine"; exit 1; }
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/preview_latency.py
 
 clean:
 	rm -rf output/* $(VENV) .pytest_cache

@@ -131,6 +131,14 @@ def make_parser() -> Parser:
     new = commands.add_parser("new", help="a new problem folder from the exemplar, with its test and snapshot")
     new.add_argument("id", help="TOPIC/NAME of the new problem (lower case, digits and '-')")
 
+    preview = commands.add_parser("preview", help="one instance's PDF and HTML view, rebuilt on every save and "
+                                  "shown live on a local page")
+    preview.add_argument("id", help="problem id (topic/name, or a unique name)")
+    preview.add_argument("--seed", type=_seed, default=1, help="instance seed (default 1, as for show)")
+    preview.add_argument("--out", type=Path, help="preview folder (default output/preview/<topic>-<name>/)")
+    preview.add_argument("--port", type=int, default=8765,
+                         help="port of the page on 127.0.0.1 (default 8765; 0 takes any free one)")
+
     for name, sub in commands.choices.items():  # --bank is accepted before or after the command
         sub.add_argument("--bank", action="append", dest="banks_after", default=argparse.SUPPRESS, metavar="DIR",
                          help=NEW_BANK_HELP if name == "new" else BANK_HELP)
@@ -413,8 +421,46 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_preview(args) -> int:
+    import contextlib
+    import signal
+    import time
+    import traceback
+
+    from generator.preview import Event, Preview
+
+    def report(event: Event) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        changed = f" after a change of {', '.join(event.changed)}" if event.changed else ""
+        if event.kind == "pdf":
+            print(f"{stamp} build {event.build}: {event.path} in {event.seconds:.2f} s{changed}", flush=True)
+        elif event.kind == "html":
+            print(f"{stamp} build {event.build}: {event.path} in {event.seconds:.2f} s", flush=True)
+        elif event.kind == "error" and event.error is not None:
+            if args.debug:
+                traceback.print_exception(event.error.__cause__ or event.error)
+            print(f"{stamp} build {event.build} failed{changed}; the page keeps the last good version",
+                  flush=True)
+            print(f"error: {' '.join(event.error.line().split())}", file=sys.stderr, flush=True)
+        for warning in event.warnings:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # `kill` stops the preview as cleanly as Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop)
+    with Preview(args.id, seed=args.seed, bank=_bank(args), out=args.out, port=args.port, report=report) as preview:
+        print(f"preview of {preview.problem_id} (seed {args.seed}): open {preview.url}", flush=True)
+        print(f"watching {preview.builder.folder}/ and the engine's templates; files in {preview.out}/; "
+              f"Ctrl-C stops", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            preview.watch()
+    print("preview stopped", flush=True)
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "show": cmd_show, "build": cmd_build, "verify": cmd_verify, "grade": cmd_grade,
-            "practice": cmd_practice, "init": cmd_init, "new": cmd_new}
+            "practice": cmd_practice, "init": cmd_init, "new": cmd_new, "preview": cmd_preview}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from generator import bank
-from generator.bank import Bank
 from generator.answers import Exact
+from generator.bank import Bank
 from generator.documents import problem_tex
 from generator.errors import ExamgenError
 from generator.instance import draw_instance
