@@ -128,9 +128,14 @@ def solve(p):
     ce_rows = [-(truth * np.log(q)).sum(axis=1) for q in models]
     kl_rows = [(truth * np.log(truth / q)).sum(axis=1) for q in models]
 
-    conditional_entropy = float(p_x @ entropy_rows)
-    expected_ce = [float(p_x @ rows) for rows in ce_rows]
-    expected_kl = [float(p_x @ rows) for rows in kl_rows]
+    # Expectations over x as correctly rounded sums (math.fsum), not `p_x @ rows`: a BLAS dot
+    # product's last bits depend on the processor, and the key's bytes must not.
+    def expect(rows) -> float:
+        return math.fsum(float(w) * float(v) for w, v in zip(p_x, rows, strict=True))
+
+    conditional_entropy = expect(entropy_rows)
+    expected_ce = [expect(rows) for rows in ce_rows]
+    expected_kl = [expect(rows) for rows in kl_rows]
     better = 1 if expected_kl[0] < expected_kl[1] else 2
     return {
         "conditional_entropy": conditional_entropy,
