@@ -39,5 +39,44 @@ def test_check_catches_a_wrong_answer():
     assert any("params" in message for message in check_instance(PROBLEM, wrong))
 
 
-import re
 
+def test_snapshot():
+    # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
+    check_snapshot(PROBLEM)
+
+
+def test_the_sheets_addition_count_is_an_accepted_alternative():
+    # exam-weight-decay-backprop-conv.md, question 2 c): (3*3*10)(62*46)*20 + 20 = 5,133,620 additions.
+    params = {"H": 48, "W": 64, "C_in": 10, "k": 3, "C_out": 20, "stride": 1, "pad": 0}
+    instance = make_instance(PROBLEM, params)
+    accepted = {a["value"]: a["convention"] for a in instance.alternatives["adds"]}
+    assert 5_133_620 in accepted and "sheet" in accepted[5_133_620]
+    # The sums' 89 additions per output value, and the 20 biases added once per output channel.
+    assert (3 * 3 * 10 - 1) * (46 * 62 * 20) + 20 in accepted
+    assert len(accepted) == 2 and instance.answers["adds"] not in accepted
+    entry = instance.key_entry(PROBLEM)
+    assert entry["alternatives"]["adds"] == instance.alternatives["adds"]
+
+
+def test_check_confirms_each_alternative():
+    params = {"H": 48, "W": 64, "C_in": 10, "k": 3, "C_out": 20, "stride": 1, "pad": 0}
+    instance = make_instance(PROBLEM, params)
+    broken = [dict(a) for a in instance.alternatives["adds"]]
+    broken[0]["value"] += 1
+    wrong = type(instance)(instance.problem_id, instance.params, instance.answers, instance.exact,
+                           instance.values, alternatives={"adds": broken})
+    assert any("adds_sheet" in message for message in check_instance(PROBLEM, wrong))
+
+
+def test_solution_names_the_accepted_conventions():
+    from generator.render import render_problem
+
+    params = {"H": 48, "W": 64, "C_in": 10, "k": 3, "C_out": 20, "stride": 1, "pad": 0}
+    instance = make_instance(PROBLEM, params)
+    points = {p.name: float(p.points) for p in PROBLEM.parts}
+    rendered = render_problem(PROBLEM.id, instance.params, instance.values, points,
+                              {p.name: p.space for p in PROBLEM.parts})
+    text = re.sub(r"\\+,", "", str(rendered))       # 5\,133\,620 -> 5133620, whatever the structure
+    for value in ("5133620", "5076580", "5133600"):
+        assert value in text
+    assert "any stated convention" not in text
