@@ -8,7 +8,17 @@ mu, through the variance); the common mistakes drop one of them.
 
 import math
 
-from generator.authoring import Answer, Approx, Choice, Constraint, Decimal, Mistake, Part, Vector, central_gradient
+from generator.authoring import (
+    Answer,
+    Approx,
+    Choice,
+    Constraint,
+    Decimal,
+    Mistake,
+    Part,
+    Vector,
+    central_gradient,
+)
 
 TITLE = "Batch normalisation: forward and backward pass"
 SOURCE = "problem catalog, part 2 (mlp/batchnorm-forward-backward)"

@@ -8,7 +8,17 @@ is a few additions and one division per class.
 import math
 from dataclasses import dataclass
 
-from generator.authoring import Answer, Approx, Choice, Constraint, Mistake, Param, Part, Vector, central_gradient
+from generator.authoring import (
+    Answer,
+    Approx,
+    Choice,
+    Constraint,
+    Mistake,
+    Param,
+    Part,
+    Vector,
+    central_gradient,
+)
 
 TITLE = "Softmax, cross-entropy and its gradient"
 SOURCE = "problem catalog, part 2 (mlp/softmax-cross-entropy-gradient)"

@@ -11,7 +11,17 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from generator.authoring import Answer, Approx, Choice, Decimal, Int, Mistake, Part, rational, sqrt_rational
+from generator.authoring import (
+    Answer,
+    Approx,
+    Choice,
+    Decimal,
+    Int,
+    Mistake,
+    Part,
+    rational,
+    sqrt_rational,
+)
 
 TITLE = "Weight initialisation: Xavier and He variances"
 SOURCE = "problem catalog, part 2 (mlp/weight-init-variance)"
