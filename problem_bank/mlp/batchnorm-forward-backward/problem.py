@@ -7,6 +7,7 @@ mu, through the variance); the common mistakes drop one of them.
 """
 
 import math
+from dataclasses import dataclass, replace
 
 from generator.authoring import (
     Answer,
@@ -29,16 +30,28 @@ PARTS = (
     Part("input_grad", points=4, answers=("dL_dx",), space="7cm"),
 )
 
+@dataclass(frozen=True)
+class SizedVector(Vector):
+    """A vector drawn with the length an earlier structure parameter sets. A pinned value may
+    have any of `lengths`: the constraint tying it to that parameter then makes the sampler
+    draw a matching size, so the vector can be pinned without its size."""
+
+    lengths: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Vector.problem_with(replace(self, length=self.lengths), value, params)
+
+
 # N (the batch size) and eps (with or without the stabiliser) are structure.
 STRUCTURE = ("N", "eps")
 
 PARAMS = (
     Choice("N", (3, 4)),
-    Vector("x", length="N", low=-4, high=4),
+    SizedVector("x", length="N", low=-4, high=4, lengths=(3, 4)),
     Decimal("gamma", 0.5, 2, 0.5),
     Decimal("beta", -1, 1, 0.5),
     Choice("eps", (0, 0.01)),
-    Vector("g", length="N", low=-1, high=1, step=0.5, nonzero=True),
+    SizedVector("g", length="N", low=-1, high=1, step=0.5, nonzero=True, lengths=(3, 4)),
 )
 
 MIN_VAR = 0.5          # a batch with (almost) no spread divides by (almost) 0
@@ -71,6 +84,7 @@ def _gamma_grad(p):
 
 
 CONSTRAINTS = (
+    Constraint("x and g have N entries", lambda p: len(p["x"]) == len(p["g"]) == p["N"]),
     Constraint("the mean is a multiple of 1/2 (deviations and their squares stay short)",
                lambda p: (sum(p["x"]) * 2) % len(p["x"]) == 0),
     Constraint(f"var >= {MIN_VAR}", lambda p: _stats(p["x"])[1] >= MIN_VAR),

@@ -87,3 +87,11 @@ def test_pinned_constant_batch_is_an_error():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def test_batch_pinned_without_n():
+    pins = {k: v for k, v in HAND.items() if k != "N"}
+    instance = draw_instance(PROBLEM, Sampler(4, PROBLEM.id), pins)
+    assert instance.params["N"] == 3 and instance.answers["dL_dbeta"] == 0.5
+    with pytest.raises(ExamgenError, match="x and g have N entries"):
+        draw_instance(PROBLEM, Sampler(4, PROBLEM.id), {**HAND, "N": 4})

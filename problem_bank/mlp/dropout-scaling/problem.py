@@ -5,7 +5,7 @@ All values are exact rationals (a_i and q short decimals); the key holds their e
 (5/3 for 1/0.6) beside the decimals.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from generator.authoring import Answer, Choice, Constraint, Mistake, Param, Part, Vector, rational
@@ -42,18 +42,31 @@ class UnitIndex(Param):
         return f"a unit index from 1 to {self.size} (1-based)"
 
 
+@dataclass(frozen=True)
+class SizedVector(Vector):
+    """A vector drawn with the length an earlier structure parameter sets. A pinned value may
+    have any of `lengths`: the constraint tying it to that parameter then makes the sampler
+    draw a matching size, so the vector can be pinned without its size."""
+
+    lengths: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Vector.problem_with(replace(self, length=self.lengths), value, params)
+
+
 # n (the number of units) is structure; q is a number of the instance.
 STRUCTURE = ("n",)
 
 PARAMS = (
     Choice("n", (4, 5, 6)),
-    Vector("a", length="n", low=-2, high=3, step=0.5, nonzero=True),
+    SizedVector("a", length="n", low=-2, high=3, step=0.5, nonzero=True, lengths=(4, 5, 6)),
     Choice("q", (0.5, 0.6, 0.75, 0.8, 0.9)),
-    Vector("mask", length="n", low=0, high=1),
+    SizedVector("mask", length="n", low=0, high=1, lengths=(4, 5, 6)),
     UnitIndex("i", size="n", largest=6),
 )
 
 CONSTRAINTS = (
+    Constraint("a and mask have n entries", lambda p: len(p["a"]) == len(p["mask"]) == p["n"]),
     Constraint("i <= n", lambda p: p["i"] <= p["n"]),
     Constraint("the mask keeps at least one unit and drops at least one",
                lambda p: 0 in p["mask"] and 1 in p["mask"]),

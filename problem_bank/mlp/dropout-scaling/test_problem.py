@@ -86,3 +86,11 @@ def test_pinned_mask_without_a_drop_is_an_error():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def test_activations_pinned_without_n():
+    pins = {k: v for k, v in HAND.items() if k != "n"}
+    instance = draw_instance(PROBLEM, Sampler(6, PROBLEM.id), pins)
+    assert instance.params["n"] == 4 and instance.answers["var_unit"] == 1
+    with pytest.raises(ExamgenError, match="a and mask have n entries"):
+        draw_instance(PROBLEM, Sampler(6, PROBLEM.id), {**HAND, "n": 5})

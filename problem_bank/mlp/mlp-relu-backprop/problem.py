@@ -6,6 +6,8 @@ instance has at least one active and one inactive hidden unit, so that the ReLU'
 derivative matters, and no pre-activation on the kink at 0.
 """
 
+from dataclasses import dataclass, replace
+
 from generator.authoring import (
     Answer,
     Approx,
@@ -29,17 +31,42 @@ PARTS = (
     Part("input", points=2, answers=("dL_dx",), space="3cm"),
 )
 
+@dataclass(frozen=True)
+class SizedVector(Vector):
+    """A vector drawn with the length an earlier structure parameter sets. A pinned value may
+    have any of `lengths`: the constraint tying it to that parameter then makes the sampler
+    draw a matching size, so the vector can be pinned without its size."""
+
+    lengths: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Vector.problem_with(replace(self, length=self.lengths), value, params)
+
+
+@dataclass(frozen=True)
+class SizedMatrix(Matrix):
+    """A matrix drawn with the shape earlier structure parameters set; a pinned value may have
+    any of the listed shapes (see SizedVector)."""
+
+    row_sizes: tuple[int, ...] = ()
+    col_sizes: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Matrix.problem_with(replace(self, rows=self.row_sizes, cols=self.col_sizes), value, params)
+
+
 # d (input size) and m (hidden size) are structure: they set every shape of the problem.
 STRUCTURE = ("d", "m")
 
 PARAMS = (
     Choice("d", (2, 3)),
     Choice("m", (2, 3)),
-    Matrix("W1", rows="m", cols="d", low=-1, high=1, step=0.5, nonzero=True),
-    Vector("b1", length="m", low=-1, high=1, step=0.5),
-    Vector("w2", length="m", low=-2, high=2, step=0.5, nonzero=True),
+    SizedMatrix("W1", rows="m", cols="d", low=-1, high=1, step=0.5, nonzero=True, row_sizes=(2, 3),
+                col_sizes=(2, 3)),
+    SizedVector("b1", length="m", low=-1, high=1, step=0.5, lengths=(2, 3)),
+    SizedVector("w2", length="m", low=-2, high=2, step=0.5, nonzero=True, lengths=(2, 3)),
     Decimal("b2", -1, 1, 0.5),
-    Vector("x", length="d", low=-2, high=2, nonzero=True),
+    SizedVector("x", length="d", low=-2, high=2, nonzero=True, lengths=(2, 3)),
     Decimal("t", -2, 2, 0.5),
 )
 
@@ -57,6 +84,9 @@ def _output(p):
 
 
 CONSTRAINTS = (
+    Constraint("W1 is m x d, b1 and w2 have m entries, x has d",
+               lambda p: len(p["W1"]) == len(p["b1"]) == len(p["w2"]) == p["m"]
+               and len(p["W1"][0]) == len(p["x"]) == p["d"]),
     Constraint("no pre-activation exactly 0 (the ReLU kink)", lambda p: all(v != 0 for v in _preactivation(p))),
     Constraint("at least one hidden unit active and one inactive",
                lambda p: any(v > 0 for v in _preactivation(p)) and any(v < 0 for v in _preactivation(p))),

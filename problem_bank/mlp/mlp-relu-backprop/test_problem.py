@@ -74,3 +74,15 @@ def test_structure_pin_alone():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def test_arrays_pinned_without_their_sizes():
+    pins = {k: v for k, v in HAND.items() if k not in ("d", "m")}
+    instance = draw_instance(PROBLEM, Sampler(1, PROBLEM.id), pins)
+    assert (instance.params["d"], instance.params["m"]) == (2, 2)
+    assert instance.answers["dL_dx"] == [1, -0.5]
+
+
+def test_arrays_against_pinned_sizes_are_an_error():
+    with pytest.raises(ExamgenError, match="W1 is m x d"):
+        draw_instance(PROBLEM, Sampler(0, PROBLEM.id), {**HAND, "d": 3})

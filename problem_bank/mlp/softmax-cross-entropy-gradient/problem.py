@@ -6,7 +6,7 @@ is a few additions and one division per class.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from generator.authoring import (
     Answer,
@@ -52,16 +52,29 @@ class ClassIndex(Param):
         return f"a class label from 1 to {self.size} (1-based)"
 
 
+@dataclass(frozen=True)
+class SizedVector(Vector):
+    """A vector drawn with the length an earlier structure parameter sets. A pinned value may
+    have any of `lengths`: the constraint tying it to that parameter then makes the sampler
+    draw a matching size, so the vector can be pinned without its size."""
+
+    lengths: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Vector.problem_with(replace(self, length=self.lengths), value, params)
+
+
 # K (the number of classes) is structure: it sets the length of z and of every answer.
 STRUCTURE = ("K",)
 
 PARAMS = (
     Choice("K", (3, 4)),
-    Vector("z", length="K", low=-2, high=2, step=0.5),
+    SizedVector("z", length="K", low=-2, high=2, step=0.5, lengths=(3, 4)),
     ClassIndex("y", size="K", largest=4),
 )
 
 CONSTRAINTS = (
+    Constraint("z has K entries", lambda p: len(p["z"]) == p["K"]),
     Constraint("y <= K", lambda p: p["y"] <= p["K"]),
     Constraint("the logits are not all equal (p not uniform)", lambda p: len(set(p["z"])) > 1),
 )

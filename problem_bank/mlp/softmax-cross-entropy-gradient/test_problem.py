@@ -72,3 +72,10 @@ def test_pinned_label_alone_draws_a_matching_k():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def test_logits_pinned_without_k():
+    instance = draw_instance(PROBLEM, Sampler(2, PROBLEM.id), {"z": [2, -2, 0.5, 0], "y": 2})
+    assert instance.params["K"] == 4
+    with pytest.raises(ExamgenError, match="z has K entries"):
+        draw_instance(PROBLEM, Sampler(2, PROBLEM.id), {"K": 3, "z": [2, -2, 0.5, 0], "y": 2})
