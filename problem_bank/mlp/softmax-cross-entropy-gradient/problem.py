@@ -1,0 +1,150 @@
+"""Softmax and cross-entropy for one example: probabilities, loss and the gradient in the logits.
+
+p = softmax(z), L = -log p_y; the gradient dL/dz = p - onehot(y) is the result every
+classifier's backward pass starts from. The exponentials need a calculator; everything else
+is a few additions and one division per class.
+"""
+
+import math
+from dataclasses import dataclass, replace
+
+from generator.authoring import (
+    Answer,
+    Approx,
+    Choice,
+    Constraint,
+    Mistake,
+    Param,
+    Part,
+    Vector,
+    central_gradient,
+)
+
+TITLE = "Softmax, cross-entropy and its gradient"
+SOURCE = "problem catalog, part 2 (mlp/softmax-cross-entropy-gradient)"
+
+PARTS = (
+    Part("forward", points=3, answers=("p", "loss"), space="5cm"),
+    Part("gradient", points=3, answers=("dL_dz",), space="5cm"),
+)
+
+
+@dataclass(frozen=True)
+class ClassIndex(Param):
+    """A 1-based class label drawn from 1..K (K an earlier parameter). A pinned label is only
+    checked against the largest K here; the constraint `y <= K` rejects a drawn K that is too
+    small, so pinning y alone still works."""
+
+    size: str = "K"
+    largest: int = 4
+
+    def draw(self, rng, params):
+        return rng.integer(1, params[self.size])
+
+    def problem_with(self, value, params):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"must be an integer class label, got {value!r}"
+        if not 1 <= value <= self.largest:
+            return f"must be a class label from 1 to {self.largest}, got {value}"
+        return None
+
+    def describe(self):
+        return f"a class label from 1 to {self.size} (1-based)"
+
+
+@dataclass(frozen=True)
+class SizedVector(Vector):
+    """A vector drawn with the length an earlier structure parameter sets. A pinned value may
+    have any of `lengths`: the constraint tying it to that parameter then makes the sampler
+    draw a matching size, so the vector can be pinned without its size."""
+
+    lengths: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Vector.problem_with(replace(self, length=self.lengths), value, params)
+
+
+# K (the number of classes) is structure: it sets the length of z and of every answer.
+STRUCTURE = ("K",)
+
+PARAMS = (
+    Choice("K", (3, 4)),
+    SizedVector("z", length="K", low=-2, high=2, step=0.5, lengths=(3, 4)),
+    ClassIndex("y", size="K", largest=4),
+)
+
+CONSTRAINTS = (
+    Constraint("z has K entries", lambda p: len(p["z"]) == p["K"]),
+    Constraint("y <= K", lambda p: p["y"] <= p["K"]),
+    Constraint("the logits are not all equal (p not uniform)", lambda p: len(set(p["z"])) > 1),
+)
+
+# exp() comes from a calculator: the default tolerance (0.5 %, 0.005 near 0).
+ANSWERS = (
+    Answer("p", "vector", "softmax probabilities p = softmax(z)"),
+    Answer("loss", "real", "cross-entropy L = -log p_y (natural log)"),
+    Answer("dL_dz", "vector", "gradient dL/dz"),
+)
+
+
+def solve(p):
+    z, y = p["z"], p["y"]
+    exps = [math.exp(v) for v in z]
+    total = sum(exps)
+    probs = [e / total for e in exps]
+    onehot = [1 if k == y else 0 for k in range(1, len(z) + 1)]
+    loss = -math.log(probs[y - 1])
+    return {
+        "p": probs,
+        "loss": loss,
+        "dL_dz": [pk - ek for pk, ek in zip(probs, onehot, strict=True)],
+        "K": len(z),
+        "exps": exps,
+        "total": total,
+        "onehot": onehot,
+        "z_y": z[y - 1],
+        "p_y": probs[y - 1],
+        "log_total": math.log(total),
+    }
+
+
+def check(p, answers):
+    """Softmax through a log-sum-exp written from the max (no solve helper); the gradient by
+    central finite differences of the loss as a function of the logits."""
+    import numpy as np
+
+    z = np.array(p["z"], dtype=float)
+    label = p["y"] - 1
+
+    def log_softmax(logits):
+        top = np.max(logits)
+        return logits - (top + np.log(np.sum(np.exp(logits - top))))
+
+    def loss(logits):
+        return float(-log_softmax(logits)[label])
+
+    return {
+        "p": np.exp(log_softmax(z)),
+        "loss": loss(z),
+        # truncation ~h^2 |L'''| and rounding ~1e-16 / h: about 1e-9
+        "dL_dz": Approx(central_gradient(loss, z), atol=1e-7, rtol=1e-7),
+    }
+
+
+def _softmax(z):
+    exps = [math.exp(v) for v in z]
+    return [e / sum(exps) for e in exps]
+
+
+def _onehot(p):
+    return [1 if k == p["y"] else 0 for k in range(1, len(p["z"]) + 1)]
+
+
+MISTAKES = (
+    Mistake("no-minus", "forgot the minus sign of the cross-entropy (L = log p_y)",
+            lambda p: {"loss": math.log(_softmax(p["z"])[p["y"] - 1])}),
+    Mistake("onehot-minus-p", "took the gradient as onehot(y) - p (the descent direction, not the gradient)",
+            lambda p: {"dL_dz": [e - q for e, q in zip(_onehot(p), _softmax(p["z"]), strict=True)]}),
+    Mistake("z-for-p", "used the logits z in place of the probabilities p (dL/dz = z - onehot(y))",
+            lambda p: {"dL_dz": [v - e for v, e in zip(p["z"], _onehot(p), strict=True)]}),
+)
