@@ -34,6 +34,7 @@ from generator.build import (
 from generator.documents import SHEETS, render_sheet, rendered_problems, variant_contexts
 from generator.plan import Plan
 from generator.roster import shared_instances
+from generator.variantcode import QR_LAYOUT, stamp_qr_codes, variant_code
 from generator.variants import Variant, make_variant
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
@@ -146,7 +147,8 @@ def _read_manifest(out: Path) -> dict[str, Any]:
 
 
 def _document_hash(document: Document) -> str:
-    return hashlib.sha256((tex_identity() + "\n" + document.tex).encode()).hexdigest()
+    # QR_LAYOUT: the QR codes are drawn into the exam PDFs after pdflatex, so they are part of the document
+    return hashlib.sha256((tex_identity() + "\n" + QR_LAYOUT + "\n" + document.tex).encode()).hexdigest()
 
 
 # ---------------------------------------------------------------- the build
@@ -187,12 +189,26 @@ def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Prog
         cache: dict[str, Any] = {}
         if pdf:
             compiled, cache = _pdfs(plan, prepared, jobs, staging, out, previous, written, progress)
+            warnings = warnings + page_count_warnings(cache)
         manifest = {"generator": __version__, "inputs": digest, "files": sorted(written), "documents": cache,
                     "warnings": warnings}
         state = staging / STATE
         state.mkdir(exist_ok=True)
         (state / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return BuildResult(out, len(variants), pdf, tuple(written), compiled=compiled, warnings=tuple(warnings))
+
+
+def page_count_warnings(cache: dict[str, Any]) -> list[str]:
+    """A warning per sheet whose variants do not all have the same number of (padded) pages:
+    booklets of different thickness, and a sign that some variants hold more work."""
+    out = []
+    for sheet in SHEETS:
+        counts = [n for name in sorted(cache) if name.split("-")[0] == sheet for n in cache[name].get("pages", [])]
+        if counts and len(set(counts)) > 1:
+            spread = ", ".join(f"{counts.count(n)} with {n}" for n in sorted(set(counts)))
+            out.append(f"the {sheet} sheets differ in page count ({spread} pages): "
+                       f"set space: or newpage: in the spec, or print: {{pad_to: 4}}, to even them out")
+    return out
 
 
 def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: dict[str, Any],
@@ -232,6 +248,9 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
             aux = (workdir / document.name / f"{document.name}.aux").read_text(encoding="utf-8")
             cache[document.name]["pages"] = page_counts(aux, len(document.variant_keys))
             shutil.copyfile(workdir / document.name / f"{document.name}.pdf", pdf_dir / f"{document.name}.pdf")
+            if document.name.split("-")[0] == "exam":  # every exam page: a QR code of variant and page
+                stamp_qr_codes(pdf_dir / f"{document.name}.pdf", cache[document.name]["pages"],
+                               [variant_code(plan.seed, key) for key in document.variant_keys])
             split(document)
             finished += 1
             progress("compiling", finished, len(to_compile))

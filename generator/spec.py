@@ -14,13 +14,22 @@
         params: {stride: 1}               # optional pins, by the catalog's names
         parts: [shape, counts]            # optional: a subset, or {shape: 4, counts: 6}
         slot: conv                        # optional: a stable name for this slot's random stream
+        space: {ops: 5cm}                 # optional: answer space per part (default: the
+                                          # problem's space scaled by the part's points)
+        newpage: true                     # optional: the problem starts on a new page
+    cover: true                           # exams open with a cover page (the default)
+    duration: 90 minutes                  # printed on the cover
+    rules: [No notes or phones., ...]     # the cover's list of rules
+    declaration: I worked alone.          # optional: printed with a signature line
+    print: {pad_to: 2}                    # pad every variant to a multiple of 2 (or 4) pages
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -31,6 +40,7 @@ from generator.precision import parse as parse_precision
 from generator.userfiles import read_user_text
 
 MAX_VARIANTS = 5000
+TEX_LENGTH = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|bp|em|ex)")   # an answer space: 5cm, 2.5in
 
 
 class ProblemSpec(BaseModel):
@@ -41,6 +51,16 @@ class ProblemSpec(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     parts: list[str] | dict[str, float] | None = None
     slot: str | None = Field(default=None, min_length=1)
+    space: dict[str, str] | None = None
+    newpage: bool = False
+
+    @field_validator("space")
+    @classmethod
+    def _space(cls, value):
+        for part, length in (value or {}).items():
+            if not isinstance(length, str) or not TEX_LENGTH.fullmatch(length.strip()):
+                raise ValueError(f"space of part '{part}' must be a length such as 5cm (got {length!r})")
+        return {part: length.strip() for part, length in value.items()} if value else value
 
     @field_validator("parts")
     @classmethod
@@ -56,6 +76,12 @@ class ProblemSpec(BaseModel):
         return value
 
 
+class PrintSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pad_to: Literal[1, 2, 4] = 2      # every variant's page count becomes a multiple of this
+
+
 class ExamSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -67,6 +93,11 @@ class ExamSpec(BaseModel):
     seed: int = Field(ge=0, lt=2**63)
     variants: int = Field(default=1, gt=0, le=MAX_VARIANTS)
     problems: list[ProblemSpec] = Field(min_length=1)
+    cover: bool = True
+    duration: str = ""
+    rules: list[str] = Field(default_factory=list)
+    declaration: str = ""
+    print: PrintSpec = Field(default_factory=PrintSpec)
 
     @field_validator("date", mode="before")
     @classmethod
@@ -96,6 +127,9 @@ FIELD_HINTS = {
     "parts": "give a list of part names or a map of part names to points",
     "params": "give a map of parameter names to values",
     "precision": "write e.g. precision: 3 significant digits, or precision: 4 decimals",
+    "space": "give a map of part names to lengths, e.g. space: {ops: 5cm}",
+    "pad_to": "write print: {pad_to: 2} or print: {pad_to: 4} (1: no padding)",
+    "rules": "give a list of lines, e.g. rules: [No notes., No phones.]",
 }
 
 
