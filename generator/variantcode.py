@@ -31,7 +31,8 @@ PREFIX = "EXAMGEN"
 QR_SIZE = 40.0          # 1.4 cm: about 3 px per module at 150 dpi for a 25-module code
 QR_RIGHT = 36.0         # gap to the page's right edge
 QR_BOTTOM = 12.0        # gap to the page's bottom edge: below the footer rule
-QR_LAYOUT = f"qr {PREFIX} {QR_SIZE} {QR_RIGHT} {QR_BOTTOM}"   # in the build's document hash: a change recompiles
+QR_RESOURCE = "/ExamgenQR"
+QR_LAYOUT = f"qr2 {PREFIX} {QR_SIZE} {QR_RIGHT} {QR_BOTTOM}"   # in the build's document hash: a change recompiles
 
 
 def variant_code(exam_seed: int, variant_key: str) -> str:
@@ -110,9 +111,12 @@ def stamp_qr_codes(pdf_path: Path, counts: Sequence[int], codes: Sequence[str]) 
                 page = pdf.pages[index]
                 index += 1
                 box = page.mediabox
-                right, bottom = float(box[2]), float(box[1])
-                rect = pikepdf.Rectangle(right - QR_RIGHT - QR_SIZE, bottom + QR_BOTTOM,
-                                         right - QR_RIGHT, bottom + QR_BOTTOM + QR_SIZE)
-                page.add_overlay(_qr_form(pdf, qr_payload(code, number)), rect)
+                x, y = float(box[2]) - QR_RIGHT - QR_SIZE, float(box[1]) + QR_BOTTOM
+                # A fixed resource name (add_overlay draws a random one): the same build, the same bytes.
+                name = page.add_resource(_qr_form(pdf, qr_payload(code, number)), pikepdf.Name.XObject,
+                                         name=pikepdf.Name(QR_RESOURCE), replace_existing=True)
+                page.contents_add(pikepdf.Stream(pdf, b"q"), prepend=True)
+                page.contents_add(pikepdf.Stream(pdf, f"Q q {QR_SIZE:g} 0 0 {QR_SIZE:g} {x:.3f} {y:.3f} cm "
+                                                      f"{name} Do Q".encode()))
         pdf.save(tmp, deterministic_id=True)
     tmp.replace(pdf_path)
