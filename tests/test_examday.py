@@ -316,3 +316,12 @@ def test_colliding_codes_are_an_error(monkeypatch):
     monkeypatch.setattr(variantcode, "variant_code", lambda seed, key: "SAMECODE")
     with pytest.raises(ExamgenError, match="same variant code"):
         variantcode.variant_codes(1, ["001", "002"])
+
+
+def test_no_figure_of_the_bank_lets_its_caption_go_to_the_next_page():
+    # a blank line after a picture is a legal page break between the figure and its caption
+    from tests.conftest import ROOT
+
+    parted = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "problem_bank").rglob("*.tex.j2"))
+              if re.search(r"\\end\{tikzpicture\}\n[ \t]*\n", path.read_text(encoding="utf-8"))]
+    assert parted == []
