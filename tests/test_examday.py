@@ -325,3 +325,19 @@ def test_no_figure_of_the_bank_lets_its_caption_go_to_the_next_page():
     parted = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "problem_bank").rglob("*.tex.j2"))
               if re.search(r"\\end\{tikzpicture\}\n[ \t]*\n", path.read_text(encoding="utf-8"))]
     assert parted == []
+
+
+def test_cover_false_puts_the_front_matter_above_problem_one(write_spec):
+    spec = write_spec("title: T\nseed: 1\ncover: false\nprint: {pad_to: 4}\nrules: [Quiet.]\n"
+                      "problems: [{id: cnn/conv-layer-cost, parts: [shape]}]\n")
+    out = spec.parent / "o"
+    assert run_cli("build", str(spec), "--no-pdf", "--out", str(out)).returncode == 0
+    tex = (out / "variants" / "001" / "exam.tex").read_text(encoding="utf-8")
+    front = tex[tex.index(r"\begin{document}"):tex.index("slot=1 problem")]
+    assert "Do not turn over" not in front and r"\clearpage" not in front and "Quiet." not in front
+    assert r"\textbf{Instructions.}" in front and "Question" in front
+    assert r"\examgenpad{4}" in tex and r"\examgenpad{1}" not in tex
+    practice = run_cli("practice", "cnn/conv-layer-cost", "--seed", "4", "--no-pdf", "--out", str(spec.parent / "p"))
+    assert practice.returncode == 0, practice.stderr
+    sheet = next((spec.parent / "p").glob("*.tex")).read_text(encoding="utf-8")
+    assert "Do not turn over" not in sheet and r"\examgenpad{1}" in sheet        # practice: no cover, no padding
