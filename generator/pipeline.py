@@ -199,16 +199,15 @@ def build(plan: Plan, out: Path, pdf: bool = True, jobs: int = 2, progress: Prog
 
 
 def page_count_warnings(cache: dict[str, Any]) -> list[str]:
-    """A warning per sheet whose variants do not all have the same number of (padded) pages:
-    booklets of different thickness, and a sign that some variants hold more work."""
-    out = []
-    for sheet in SHEETS:
-        counts = [n for name in sorted(cache) if name.split("-")[0] == sheet for n in cache[name].get("pages", [])]
-        if counts and len(set(counts)) > 1:
-            spread = ", ".join(f"{counts.count(n)} with {n}" for n in sorted(set(counts)))
-            out.append(f"the {sheet} sheets differ in page count ({spread} pages): "
-                       f"set space: or newpage: in the spec, or print: {{pad_to: 4}}, to even them out")
-    return out
+    """A warning when the students' exams do not all have the same number of (padded) pages:
+    booklets of different thickness, and a sign that some variants hold more work. (Solutions
+    sheets differ with the worked steps, and nobody writes on them.)"""
+    counts = [n for name in sorted(cache) if name.split("-")[0] == "exam" for n in cache[name].get("pages", [])]
+    if len(set(counts)) <= 1:
+        return []
+    spread = ", ".join(f"{counts.count(n)} with {n}" for n in sorted(set(counts)))
+    return [f"the exam sheets differ in page count ({spread} pages): set space: or newpage: in the spec, "
+            f"or print: {{pad_to: 4}}, to even them out"]
 
 
 def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: dict[str, Any],

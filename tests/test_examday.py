@@ -173,7 +173,7 @@ def test_space_and_newpage_reach_the_exam_tex(write_spec):
 def test_page_count_warning_names_the_spread():
     from generator.pipeline import page_count_warnings
 
-    cache = {"exam-1": {"pages": [6, 6, 8]}, "exam-2": {"pages": [6]}, "solutions": {"pages": [4, 4, 4, 4]}}
+    cache = {"exam-1": {"pages": [6, 6, 8]}, "exam-2": {"pages": [6]}, "solutions": {"pages": [4, 6, 4, 4]}}
     warnings = page_count_warnings(cache)
     assert len(warnings) == 1 and "exam sheets differ in page count (3 with 6, 1 with 8 pages)" in warnings[0]
     assert page_count_warnings({"exam": {"pages": [4, 4]}}) == []
