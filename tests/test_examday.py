@@ -42,6 +42,8 @@ declaration: I answer this exam on my own.
 seed: {SEED}
 variants: 2
 problems:
+  - id: cnn/receptive-field              # its statement holds a table: a list before question 1's first item
+    parts: [final]
   - id: cnn/conv-layer-cost
     parts: [shape, ops]
   - id: regularization/weight-decay-step
@@ -190,8 +192,8 @@ def test_cover_page_holds_the_front_matter_and_no_problem(covered):
                  "No phones on the desk.", "Raise your hand to leave the room.", "I answer this exam on my own.",
                  "Signature:", "Name:", "Student ID:", "Do not turn over until told to.", "significant digits"):
         assert text in squeezed, text
-    assert "Cost of a convolutional layer" not in squeezed           # problem 1 starts on page 2
-    assert "Cost of a convolutional layer" in pages[1]
+    assert "Receptive fields in a CNN" not in squeezed               # problem 1 starts on page 2
+    assert "Receptive fields in a CNN" in pages[1]
     assert re.search(r"Total", squeezed) and "Question" in squeezed
 
 
@@ -199,7 +201,8 @@ def test_cover_page_holds_the_front_matter_and_no_problem(covered):
 def test_statement_stays_with_its_first_part(covered):
     for key in ("001", "002"):
         for page in page_texts(covered / "variants" / key / "exam.pdf"):
-            for title in ("Cost of a convolutional layer", "Weight decay: one regularised gradient step"):
+            for title in ("Receptive fields in a CNN", "Cost of a convolutional layer",
+                          "Weight decay: one regularised gradient step"):
                 if title in page:
                     assert "(a)" in page.split(title, 1)[1], (key, title)
 
