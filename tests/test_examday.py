@@ -304,6 +304,10 @@ def test_roster_sheets_print_the_name_on_every_page_and_ask_for_none(rostered):
             assert name in page, (variant["key"], number)
         assert "write your name" not in " ".join(texts).lower()
         assert f"Name: {name}" in texts[0]
+    first = key["variants"][0]
+    looked = run_cli("lookup", f"EXAMGEN:{first['code']}:2", str(rostered / "key.json"))
+    assert looked.stdout.strip() == (f"{first['code']}: variant s01, student {STUDENTS[0][1]} (s01), "
+                                     f"seed {first['seed']}")
 
 
 def test_the_shipped_specs_ask_for_no_name_above_the_printed_one():
