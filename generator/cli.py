@@ -117,6 +117,10 @@ def make_parser() -> Parser:
                             "(one row per student)")
     grade.add_argument("--out", type=Path, help="output folder (default <responses name>-graded/ beside it)")
 
+    lookup = commands.add_parser("lookup", help="the variant of a variant code printed on an exam page")
+    lookup.add_argument("code", help="the 8-character code of the page footer (or the QR code's text)")
+    lookup.add_argument("key", type=Path, help="the build's key.json")
+
     practice = commands.add_parser("practice", help="a practice sheet (PDF) and a self-check page (index.html)")
     practice.add_argument("target", help="a problem id, a topic, or an exam spec (.yaml)")
     practice.add_argument("--seed", type=_seed, help="practice seed (default: a fresh one, printed)")
@@ -296,6 +300,22 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_lookup(args) -> int:
+    from generator.grade import load_key
+    from generator.variantcode import find_variant
+
+    document = load_key(args.key)
+    variant = find_variant(document, args.code)
+    if variant is None:
+        raise ExamgenError(f"no variant has the code '{args.code}'", str(args.key),
+                           "copy the 8 characters after 'variant code' in the page footer, and give the key.json "
+                           "of the same build")
+    student = variant.get("student")
+    who = f"student {student.get('name', '')} ({student.get('id', '')}), " if student else ""
+    print(f"{variant['code']}: variant {variant['key']}, {who}seed {variant['seed']}")
+    return 0
+
+
 def cmd_verify(args) -> int:
     from generator.verify import verify
 
@@ -460,7 +480,8 @@ def cmd_preview(args) -> int:
 
 
 COMMANDS = {"list": cmd_list, "show": cmd_show, "build": cmd_build, "verify": cmd_verify, "grade": cmd_grade,
-            "practice": cmd_practice, "init": cmd_init, "new": cmd_new, "preview": cmd_preview}
+            "practice": cmd_practice, "init": cmd_init, "new": cmd_new, "preview": cmd_preview,
+            "lookup": cmd_lookup}
 
 
 def main(argv: list[str] | None = None) -> int:

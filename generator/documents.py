@@ -8,24 +8,36 @@ Problems reach the templates as data (`RenderedProblem`); the `layout` macro of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator import markers
 from generator.instance import Instance
 from generator.plan import Plan, Slot
 from generator.render import RenderedProblem, environment, render_problem, render_template
+from generator.variantcode import variant_code
 from generator.variants import Variant
 
 SHEETS = ("exam", "solutions")
+TABLE_COLUMNS = 10          # questions per row of the points table: 10 columns fit an A4 text width
 
 
 def render_slot(plan: Plan, slot: Slot, instance: Instance) -> RenderedProblem:
     """A slot's instance rendered to parts, for the sheets and for every export: its problem
-    from the plan's bank, numbers printed at (at least) the exam's precision."""
+    from the plan's bank, numbers printed at (at least) the exam's precision, answer spaces as
+    the plan resolved them."""
     problem = plan.bank.load(slot.problem_id)
+    spaces = {p.name: p.space for p in problem.parts} | dict(slot.space)   # the plan's, where it set them
     return render_problem(slot.problem_id, instance.params, instance.values, dict(slot.parts),
-                          {p.name: p.space for p in problem.parts}, plan.bank, precision=plan.precision)
+                          spaces, plan.bank, precision=plan.precision)
+
+
+def points_rows(slots: Sequence[Mapping[str, Any]], total: float) -> list[dict[str, Any]]:
+    """The cover's points table cut into rows of at most TABLE_COLUMNS questions (any number of
+    questions stays inside the page); the total closes the last row."""
+    cells = [{"number": s["number"], "points": s["points"]} for s in slots]
+    chunks = [cells[i:i + TABLE_COLUMNS] for i in range(0, len(cells), TABLE_COLUMNS)] or [[]]
+    return [{"cells": chunk, "total": total if i == len(chunks) - 1 else None} for i, chunk in enumerate(chunks)]
 
 
 def render_variant(plan: Plan, variant: Variant) -> tuple[RenderedProblem, ...]:
@@ -41,16 +53,19 @@ def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
             "problem_id": slot.problem_id,
             "title": plan.bank.load(slot.problem_id).title,
             "points": slot.points,
+            "newpage": slot.newpage,
             "problem": rendered,
         })
     student = plan.students.get(variant.key)
     common = {
         "key": variant.key,
+        "code": variant_code(plan.seed, variant.key),
         "seed": variant.seed,
         "fingerprint": variant.fingerprint,
         "student": {"name": student.name, "id": student.key} if student else None,
         "total": plan.total_points,
         "slots": slots,
+        "points_rows": points_rows(slots, plan.total_points),
     }
     return {sheet: dict(common) for sheet in SHEETS}
 
@@ -63,7 +78,8 @@ def rendered_problems(contexts: dict[str, dict[str, Any]]) -> tuple[RenderedProb
 def exam_context(plan: Plan) -> dict[str, Any]:
     return {"title": plan.title, "course": plan.course, "date": plan.date,
             "instructions": plan.instructions, "seed": plan.seed,
-            "precision": plan.precision.sentence()}
+            "precision": plan.precision.sentence(), "cover": plan.cover, "duration": plan.duration,
+            "rules": list(plan.rules), "declaration": plan.declaration, "pad_to": plan.pad_to}
 
 
 def sheet_context(plan: Plan, contexts: Sequence[dict[str, Any]], **extra: Any) -> dict[str, Any]:

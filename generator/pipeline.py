@@ -35,6 +35,7 @@ from generator.documents import SHEETS, render_sheet, rendered_problems, variant
 from generator.outdir import OutputFolder, open_output, worker_init
 from generator.plan import Plan
 from generator.roster import shared_instances
+from generator.variantcode import QR_LAYOUT, stamp_qr_codes, variant_code
 from generator.variants import Variant, make_variant
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
@@ -166,7 +167,8 @@ def _read_manifest(out: Path) -> dict[str, Any]:
 
 
 def _document_hash(document: Document) -> str:
-    return hashlib.sha256((tex_identity() + "\n" + document.tex).encode()).hexdigest()
+    # QR_LAYOUT: the QR codes are drawn into the exam PDFs after pdflatex, so they are part of the document
+    return hashlib.sha256((tex_identity() + "\n" + QR_LAYOUT + "\n" + document.tex).encode()).hexdigest()
 
 
 def _file_hash(path: Path) -> str | None:
@@ -236,6 +238,7 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
         cache: dict[str, Any] = {}
         if pdf:
             compiled, cache = _pdfs(plan, prepared, jobs, staging, target, previous, written, progress, notes)
+            warnings = warnings + page_count_warnings(cache)
         manifest = {"generator": __version__, "inputs": digest, "files": sorted(written), "documents": cache,
                     "warnings": warnings, "sha256": {f: _file_hash(staging / f) for f in sorted(written)}}
         state = staging / STATE
@@ -250,6 +253,18 @@ def _reusable(entry: Any, digest: str, pdf: Path) -> bool:
     build recorded: never a PDF another build (another seed) left in the folder."""
     return (isinstance(entry, dict) and entry.get("hash") == digest and isinstance(entry.get("pages"), list)
             and isinstance(entry.get("pdf"), str) and _file_hash(pdf) == entry["pdf"])
+
+
+def page_count_warnings(cache: dict[str, Any]) -> list[str]:
+    """A warning when the students' exams do not all have the same number of (padded) pages:
+    booklets of different thickness, and a sign that some variants hold more work. (Solutions
+    sheets differ with the worked steps, and nobody writes on them.)"""
+    counts = [n for name in sorted(cache) if name.split("-")[0] == "exam" for n in cache[name].get("pages", [])]
+    if len(set(counts)) <= 1:
+        return []
+    spread = ", ".join(f"{counts.count(n)} with {n}" for n in sorted(set(counts)))
+    return [f"the exam sheets differ in page count ({spread} pages): set space: or newpage: in the spec, "
+            f"or print: {{pad_to: 4}}, to even them out"]
 
 
 def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: dict[str, Any],
@@ -290,6 +305,9 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
             aux = (workdir / document.name / f"{document.name}.aux").read_text(encoding="utf-8")
             cache[document.name]["pages"] = page_counts(aux, len(document.variant_keys))
             shutil.copyfile(workdir / document.name / f"{document.name}.pdf", pdf_dir / f"{document.name}.pdf")
+            if document.name.split("-")[0] == "exam":  # every exam page: a QR code of variant and page
+                stamp_qr_codes(pdf_dir / f"{document.name}.pdf", cache[document.name]["pages"],
+                               [variant_code(plan.seed, key) for key in document.variant_keys])
             cache[document.name]["pdf"] = _file_hash(pdf_dir / f"{document.name}.pdf")
             split(document)
             finished += 1

@@ -8,9 +8,10 @@ id, with `#2`, `#3` for repeats), so that reordering slots changes no instance.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ class Slot:
     parts: tuple[tuple[str, float], ...]      # the parts asked, in order, with points
     pins: Mapping[str, Any]
     where: str                                # file:line of the spec entry, for errors
+    space: tuple[tuple[str, str], ...] = ()   # answer space per part (TeX lengths); the bank's where absent
+    newpage: bool = False                     # the problem starts on a new page
 
     @property
     def points(self) -> float:
@@ -68,6 +71,11 @@ class Plan:
     students: Mapping[str, Student] = field(default_factory=dict)
     precision: Precision = DEFAULT_PRECISION      # one rounding rule for every decimal answer
     bank: Bank = field(default_factory=builtin)   # where the slots' problems come from
+    cover: bool = False                           # a cover page before problem 1 (exams: the spec's default on)
+    duration: str = ""
+    rules: tuple[str, ...] = ()
+    declaration: str = ""
+    pad_to: int = 1                               # each variant's pages are padded to a multiple of this
 
     @property
     def total_points(self) -> float:
@@ -95,6 +103,37 @@ def distribute(total: float, weights: list[float]) -> list[float]:
     for i in order[: halves - sum(floors)]:
         floors[i] += 1
     return [f / 2 for f in floors]
+
+
+SPACE_SCALE = (0.5, 2.0)    # answer spaces scale with the points, within these factors of the problem's
+
+
+def scaled_space(declared: str, factor: float) -> str:
+    """A TeX length (`3cm`, `2.5in`) times `factor`, clamped to SPACE_SCALE."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([a-z]+)", declared.strip())
+    if match is None:
+        return declared
+    low, high = SPACE_SCALE
+    return f"{round(float(match.group(1)) * min(high, max(low, factor)), 2):g}{match.group(2)}"
+
+
+def answer_spaces(slots: Sequence[Slot], bank: Bank) -> list[Slot]:
+    """Every slot with each part's answer space resolved: the spec's `space:` where given, else the
+    problem's space scaled by how many points the part has against the problem's own points for
+    it, relative to the exam as a whole (an exam that doubles every part's points keeps the bank's
+    spaces; a part given twice the exam's usual share gets twice the room)."""
+    declared = {(s.number, n): bank.load(s.problem_id).part(n).points for s in slots for n, _ in s.parts}
+    given = sum(p for s in slots for _, p in s.parts)
+    usual = given / sum(declared.values()) if sum(declared.values()) > 0 else 1.0
+    out = []
+    for s in slots:
+        problem = bank.load(s.problem_id)
+        set_in_spec = dict(s.space)
+        space = tuple((name, set_in_spec.get(name) or scaled_space(
+            problem.part(name).space, points / declared[(s.number, name)] / usual if declared[(s.number, name)] > 0 else 1.0))
+            for name, points in s.parts)
+        out.append(replace(s, space=space))
+    return out
 
 
 def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
@@ -131,15 +170,23 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
             weights = [problem.part(n).points for n in chosen]
             total = entry.points if entry.points is not None else sum(weights)
             part_points = distribute(total, weights)
+        for name in entry.space or {}:
+            if name not in chosen:
+                hint = closest(name, chosen)
+                raise ExamgenError(f"space is set for part '{name}', which this slot does not ask",
+                                   f"{at}.space", (hint + " " if hint else "") + f"its parts are {', '.join(chosen)}")
         base = entry.slot or problem_id
         seen[base] += 1
         key = base if seen[base] == 1 else f"{base}#{seen[base]}"
         slots.append(Slot(i + 1, key, problem_id, tuple(zip(chosen, part_points, strict=True)),
-                          dict(entry.params), at))
+                          dict(entry.params), at, tuple((entry.space or {}).items()), entry.newpage))
+    slots = answer_spaces(slots, bank)
     keys = tuple(students) if students else numbered_keys(variants or spec.variants)
     return Plan(
         title=spec.title, course=spec.course, date=spec.date, instructions=spec.instructions,
         seed=spec.seed if seed is None else seed, spec_name=Path(spec_path).stem,
         slots=tuple(slots), variant_keys=keys, students=dict(students or {}),
         precision=parse_precision(spec.precision), bank=bank,
+        cover=spec.cover, duration=spec.duration, rules=tuple(spec.rules), declaration=spec.declaration,
+        pad_to=spec.print.pad_to,
     )

@@ -15,6 +15,14 @@
         params: {stride: 1}               # optional pins, by the catalog's names
         parts: [shape, counts]            # optional: a subset, or {shape: 4, counts: 6}
         slot: conv                        # optional: a stable name for this slot's random stream
+        space: {ops: 5cm}                 # optional: answer space per part (default: the
+                                          # problem's space scaled by the part's points)
+        newpage: true                     # optional: the problem starts on a new page
+    cover: true                           # exams open with a cover page (the default)
+    duration: 90 minutes                  # printed on the cover
+    rules: [No notes or phones., ...]     # the cover's list of rules
+    declaration: I worked alone.          # optional: printed with a signature line
+    print: {pad_to: 2}                    # pad every variant to a multiple of 2 (or 4) pages
 
 Every field is checked where it is read, each failure one line naming file, line and field:
 `date` is a real date (YYYY-MM-DD); points are numbers (not true/false), greater than 0, at
@@ -31,7 +39,7 @@ import datetime as dt
 import math
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -50,7 +58,8 @@ MAX_DEPTH = 32                # a spec nests 7 levels (problems, params, a matri
 MAX_VALUES = 100_000          # values after YAML aliases are expanded (a "billion laughs" spec)
 MAX_DIGITS = 30               # seeds are below 2**63 (19 digits)
 # Lengths of the printed text fields: the title is one line on the sheet.
-TEXT_LIMITS = {"title": 200, "course": 200, "instructions": 20_000}
+TEXT_LIMITS = {"title": 200, "course": 200, "instructions": 20_000, "duration": 100, "declaration": 2_000,
+               "rules": 500}
 
 
 def _points_problem(value: Any) -> str | None:
@@ -72,6 +81,7 @@ def _points(value: Any) -> Any:
 
 
 Points = Annotated[float, BeforeValidator(_points)]
+TEX_LENGTH = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|bp|em|ex)")   # an answer space: 5cm, 2.5in
 
 
 class ProblemSpec(BaseModel):
@@ -82,6 +92,16 @@ class ProblemSpec(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     parts: list[str] | dict[str, float] | None = None
     slot: str | None = Field(default=None, min_length=1, max_length=100)
+    space: dict[str, str] | None = None
+    newpage: bool = False
+
+    @field_validator("space")
+    @classmethod
+    def _space(cls, value):
+        for part, length in (value or {}).items():
+            if not isinstance(length, str) or not TEX_LENGTH.fullmatch(length.strip()):
+                raise ValueError(f"space of part '{part}' must be a length such as 5cm (got {length!r})")
+        return {part: length.strip() for part, length in value.items()} if value else value
 
     @field_validator("parts", mode="before")
     @classmethod
@@ -102,6 +122,12 @@ class ProblemSpec(BaseModel):
         return value
 
 
+class PrintSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pad_to: Literal[1, 2, 4] = 2      # every variant's page count becomes a multiple of this
+
+
 class ExamSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -114,6 +140,11 @@ class ExamSpec(BaseModel):
     variants: int = Field(default=1, gt=0, le=MAX_VARIANTS)
     problems: list[ProblemSpec] = Field(min_length=1)
     banks: list[str] = Field(default_factory=list)   # problem folders besides the built-in bank
+    cover: bool = True
+    duration: str = ""
+    rules: list[str] = Field(default_factory=list)
+    declaration: str = ""
+    print: PrintSpec = Field(default_factory=PrintSpec)
 
     @field_validator("date", mode="before")
     @classmethod
@@ -131,14 +162,19 @@ class ExamSpec(BaseModel):
         except ValueError as error:
             raise ValueError(f"{value.strip()} is not a real date ({error})") from None
 
-    @field_validator("title", "course", "instructions", mode="after")
+    @field_validator("title", "course", "instructions", "duration", "declaration", mode="after")
     @classmethod
     def _printable(cls, value: str, info):
-        text = usertext.check(value, multiline=info.field_name == "instructions",
+        text = usertext.check(value, multiline=info.field_name in ("instructions", "declaration"),
                               limit=TEXT_LIMITS[info.field_name])
         if info.field_name == "title" and not text.strip():
             raise ValueError("must not be empty")
         return text
+
+    @field_validator("rules", mode="after")
+    @classmethod
+    def _printable_rules(cls, value: list[str]):
+        return [usertext.check(rule, limit=TEXT_LIMITS["rules"]) for rule in value]
 
     @field_validator("precision", mode="before")
     @classmethod
@@ -270,6 +306,9 @@ FIELD_HINTS = {
     "precision": "write e.g. precision: 3 significant digits, or precision: 4 decimals",
     "slot": "give the slot a short name (text), or leave it out",
     "banks": "give a list of bank folders, relative to the spec file, e.g. banks: [../problems]",
+    "space": "give a map of part names to lengths, e.g. space: {ops: 5cm}",
+    "pad_to": "write print: {pad_to: 2} or print: {pad_to: 4} (1: no padding)",
+    "rules": "give a list of lines, e.g. rules: [No notes., No phones.]",
 }
 
 

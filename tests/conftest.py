@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The built-in problems as the checkout holds them (counted from the folders, not from the
+# engine under test): problem_bank/<topic>/<name>/problem.py.
+BUILTIN = sorted(f"{p.parent.parent.name}/{p.parent.name}" for p in (ROOT / "problem_bank").glob("*/*/problem.py"))
 
 
 def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -161,9 +161,10 @@ def test_markers_reach_the_sheets_and_the_build_reads_them():
     from generator.build import trace_line
 
     plan_tex = render_template("sheet.tex.j2", {
-        "exam": {"title": "T", "course": "C", "date": "D", "instructions": "", "seed": 1},
+        "exam": {"title": "T", "course": "C", "date": "D", "instructions": "", "seed": 1, "pad_to": 2},
         "names": context(),
         "variants": [{"key": "007", "slots": [{"number": 1, "problem_id": "cnn/demo", "title": "Demo", "points": 3.5,
+                                               "newpage": False,
                                                "problem": RenderedProblem("cnn/demo", "Intro.", (
                                                    RenderedPart("x", "a", 3.5, "1cm", "Q?", "S."),), "", "")}]}],
     })

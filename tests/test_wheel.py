@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import BUILTIN, ROOT
 
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
 
@@ -78,7 +78,7 @@ def test_wheel_holds_templates_and_the_bank(installed):
     assert "generator/templates/practice.js" in names
     problems = {n.split("/")[2] + "/" + n.split("/")[3] for n in names
                 if n.startswith("generator/problem_bank/") and n.endswith("/problem.py")}
-    assert len(problems) == 19
+    assert sorted(problems) == BUILTIN
     for folder in ("cnn/conv-layer-cost", "probability/prior-shift"):
         for name in ("problem.py", "question.tex.j2", "solution.tex.j2", "test_problem.py",
                      "snapshots/seeds.json", "snapshots/seed-1.tex"):
@@ -102,7 +102,7 @@ def test_installed_package_is_the_wheel(installed):
 def test_list_build_verify_from_elsewhere(installed, tmp_path):
     examgen = installed["examgen"]
     listed = _run(examgen, "list", cwd=tmp_path).stdout
-    assert listed.strip().endswith("19 problems (19 built-in)")
+    assert listed.strip().endswith(f"{len(BUILTIN)} problems ({len(BUILTIN)} built-in)")
     assert "cnn/conv-layer-cost" in listed and "probability/prior-shift" in listed
 
     spec = tmp_path / "seminar.yaml"
@@ -151,7 +151,7 @@ def test_course_repository_with_the_wheel(installed, tmp_path):
     assert {p.name for p in folder.iterdir()} >= {"problem.py", "question.tex.j2", "solution.tex.j2",
                                                    "test_problem.py", "snapshots"}
     listed = _run(examgen, "list", cwd=course).stdout
-    assert "attention/softmax-cost" in listed and "21 problems (19 built-in, 2 from added banks)" in listed
+    assert "attention/softmax-cost" in listed and f"{len(BUILTIN) + 2} problems ({len(BUILTIN)} built-in, 2 from added banks)" in listed
     verified = _run(examgen, "verify", "attention/softmax-cost", "--seeds", "30", cwd=course).stdout
     assert "30 instances of 1 problems, 0 failures" in verified
 

@@ -1,7 +1,7 @@
 """The answer key: `key.json`, every variant's slots, parameters, answers and tolerances.
 
     {"exam": {"title", "course", "date", "seed", "spec", "precision", "generator", "total_points"},
-     "variants": [{"key": "001", "seed": ..., "fingerprint": ..., "student": {...}?,
+     "variants": [{"key": "001", "code": "K7Q2M4XA", "seed": ..., "fingerprint": ..., "student": {...}?,
                    "problems": [{"slot", "slot_key", "id", "points", "parts",
                                  "params", "answers", "tolerances", "exact"?, "bank"}]}]}
 
@@ -9,6 +9,8 @@
 
 Values follow the catalog's JSON conventions (see `generator.answers`); each field's tolerance
 accepts every value rounded correctly at the exam's `precision` (see `generator.precision`).
+`code` is the opaque variant code the exam pages print instead of the seed
+(see `generator.variantcode`): `examgen lookup CODE key.json` finds the variant.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from typing import Any
 from generator import __version__
 from generator.exports import Export, Exporter
 from generator.plan import Plan
+from generator.variantcode import variant_codes
 from generator.variants import Variant
 
 
 def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
     out_variants = []
+    codes = variant_codes(plan.seed, [v.key for v in variants])
     for variant in variants:
         problems = []
         for slot, instance in variant.slots:
@@ -36,7 +40,8 @@ def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
             parts = {name: {"points": pts, "fields": list(problem.part(name).answers)} for name, pts in slot.parts}
             problems.append({"slot": slot.number, "slot_key": slot.key, "id": entry.pop("id"),
                              "points": slot.points, "parts": parts, **entry})
-        record: dict[str, Any] = {"key": variant.key, "seed": variant.seed, "fingerprint": variant.fingerprint}
+        record: dict[str, Any] = {"key": variant.key, "code": codes[variant.key], "seed": variant.seed,
+                                  "fingerprint": variant.fingerprint}
         student = plan.students.get(variant.key)
         if student:
             record["student"] = {"id": student.key, "name": student.name, **dict(student.extra)}
