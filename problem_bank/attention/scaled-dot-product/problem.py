@@ -144,6 +144,7 @@ def solve(p):
             "terms": [{"j": j + 1, "s": scores[i][j], "e": e, "w": weights[i][j]} for j, e in zip(visible, exps, strict=True)],
             "total": sum(exps),
             "hidden": [j + 1 for j in range(n) if j not in visible],
+            "exp_cells": [math.exp(scores[i][j]) if j in visible else None for j in range(n)],
             "out_terms": [{"c": c + 1, "terms": [{"w": weights[i][j], "v": p["V"][j][c]} for j in visible],
                            "value": out[i][c]} for c in range(D)],
             "out": out[i],
