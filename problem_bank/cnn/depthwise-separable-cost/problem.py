@@ -8,7 +8,9 @@ a bias per output channel. Multiplications are counted per output value, as the 
 its sum; the ratio compares multiplications.
 """
 
-from generator.authoring import Answer, Choice, Mistake, Part
+from dataclasses import dataclass
+
+from generator.authoring import Answer, Choice, Constraint, Int, Mistake, Part
 
 TITLE = "Depthwise-separable convolution: cost and parameters"
 SOURCE = "problem catalog, part 2 (cnn/depthwise-separable-cost)"
@@ -23,17 +25,30 @@ PARTS = (
 # or of the solution, so none is structure.
 STRUCTURE = ()
 
-# Feature-map sizes and channel counts of real small networks; the products stay within
+@dataclass(frozen=True)
+class Size(Int):
+    """An integer in [low, high] that is drawn from `usual`, the sizes real networks use (a
+    pinned value may be any integer of the range)."""
+
+    usual: tuple[int, ...] = ()
+
+    def draw(self, rng, params):
+        return rng.choice(self.usual)
+
+
+# Feature-map sizes and channel counts of real small networks; the drawn products stay within
 # what a student multiplies by hand (at most 32 * 32 * 64 * 128 * 49, about 4.5e8).
 PARAMS = (
-    Choice("H", (7, 8, 14, 16, 28, 32)),
-    Choice("W", (7, 8, 14, 16, 28, 32)),
-    Choice("C_in", (3, 8, 16, 24, 32, 64)),
-    Choice("C_out", (16, 32, 64, 128)),
-    Choice("k", (3, 5, 7)),
+    Size("H", 1, 64, usual=(7, 8, 14, 16, 28, 32)),
+    Size("W", 1, 64, usual=(7, 8, 14, 16, 28, 32)),
+    Size("C_in", 1, 128, usual=(3, 8, 16, 24, 32, 64)),
+    Size("C_out", 1, 256, usual=(16, 32, 64, 128)),
+    Choice("k", (3, 5, 7)),          # odd, so that same padding is symmetric
 )
 
-CONSTRAINTS = ()
+CONSTRAINTS = (
+    Constraint("k <= min(H, W) (the kernel fits the feature map)", lambda p: p["k"] <= min(p["H"], p["W"])),
+)
 
 ANSWERS = (
     Answer("mults_standard", "int", "multiplications of the standard k x k convolution"),

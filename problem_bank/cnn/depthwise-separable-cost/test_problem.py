@@ -5,7 +5,9 @@ import dataclasses
 
 import pytest
 
-from generator.instance import check_instance, make_instance, mistake_answers
+from generator.errors import ExamgenError
+from generator.instance import check_instance, draw_instance, make_instance, mistake_answers
+from generator.seeds import Sampler
 from generator.testing import check_agrees, check_snapshot, problem_here
 
 PROBLEM = problem_here(__file__)
@@ -36,6 +38,20 @@ def test_rectangular_map_by_hand():
     assert a["mults_separable"] == 98 * 3 * 25 + 98 * 16 * 3  # 7350 + 4704
     assert a["params_separable"] == 75 + 3 + 48 + 16
     assert check_instance(PROBLEM, instance) == []
+
+
+def test_pinned_sizes_off_the_usual_lists():
+    # 10 x 12 x 5 -> 7 channels, k = 3: 120 positions; 120*7*45 = 37 800 and 120*5*(9 + 7) = 9600;
+    # parameters 315 + 7 = 322 and (45 + 5) + (35 + 7) = 92.
+    instance = make_instance(PROBLEM, {"H": 10, "W": 12, "C_in": 5, "C_out": 7, "k": 3})
+    assert [instance.answers[k] for k in ("mults_standard", "mults_separable", "params_standard",
+                                          "params_separable")] == [37_800, 9_600, 322, 92]
+    assert check_instance(PROBLEM, instance) == []
+
+
+def test_pinned_kernel_larger_than_the_map_is_an_error():
+    with pytest.raises(ExamgenError, match="kernel fits"):
+        draw_instance(PROBLEM, Sampler(0, PROBLEM.id), {"H": 3, "W": 12, "C_in": 5, "C_out": 7, "k": 5})
 
 
 @pytest.mark.parametrize("field, value", [
