@@ -8,7 +8,7 @@ shows in `weights` as exact zeros.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from generator.authoring import Answer, Approx, Choice, Constraint, Matrix, Mistake, Part
 
@@ -90,10 +90,24 @@ def _scores_ok(p) -> bool:
 
 
 KEY_DRAWS = 200
+COUNTS = (2, 3)
 
 
 @dataclass(frozen=True)
-class Keys(Matrix):
+class Tokens(Matrix):
+    """Drawn with n rows; a pinned value may have any of COUNTS rows, so that pinning Q, K, V
+    alone works (the constraint that they have n rows then redraws n)."""
+
+    def problem_with(self, value, params):
+        return Matrix.problem_with(replace(self, rows=COUNTS), value, params)
+
+
+def _consistent(p) -> bool:
+    return len(p["Q"]) == len(p["K"]) == len(p["V"]) == p["n"]
+
+
+@dataclass(frozen=True)
+class Keys(Tokens):
     """The key matrix, drawn again (up to KEY_DRAWS times) until the scores with the queries
     already drawn satisfy the score constraints: rejecting whole instances instead would
     reject three tokens far more often than two, and skew the structure drawn. A pinned K is
@@ -107,18 +121,21 @@ class Keys(Matrix):
         return K   # the constraints reject it, and the whole instance is drawn again
 
 PARAMS = (
-    Choice("n", (2, 3)),
+    Choice("n", COUNTS),
     Choice("causal", (False, True)),
-    Matrix("Q", rows="n", cols=D, low=-2, high=2),
+    Tokens("Q", rows="n", cols=D, low=-2, high=2),
     Keys("K", rows="n", cols=D, low=-2, high=2),
-    Matrix("V", rows="n", cols=D, low=-3, high=3),
+    Tokens("V", rows="n", cols=D, low=-3, high=3),
 )
 
 CONSTRAINTS = (
+    Constraint("Q, K and V have n rows", _consistent),
     Constraint(f"|q_i . k_j| <= {MAX_ABS_DOT} (scores within about 2.83)",
                lambda p: all(abs(v) <= MAX_ABS_DOT for row in _dots(p) for v in row)),
-    Constraint("no query sees only equal scores (its weights would be uniform)", _rows_not_uniform),
-    Constraint("every query has one largest visible score (the key it mostly reads is clear)", _unique_top),
+    Constraint("no query sees only equal scores (its weights would be uniform)",
+               lambda p: _consistent(p) and _rows_not_uniform(p)),
+    Constraint("every query has one largest visible score (the key it mostly reads is clear)",
+               lambda p: _consistent(p) and _unique_top(p)),
     Constraint("the value rows are distinct", lambda p: len({tuple(v) for v in p["V"]}) == len(p["V"])),
 )
 

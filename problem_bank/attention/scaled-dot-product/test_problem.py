@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from generator.errors import ExamgenError
 from generator.instance import check_instance, draw_instance, make_instance, mistake_answers
 from generator.seeds import Sampler
 from generator.testing import check_agrees, check_snapshot, problem_here
@@ -74,6 +75,14 @@ def test_check_catches_a_wrong_answer(field, value):
     instance = make_instance(PROBLEM, TWO)
     wrong = dataclasses.replace(instance, answers={**instance.answers, field: value})
     assert any(message.startswith(field) for message in check_instance(PROBLEM, wrong))
+
+
+def test_pinning_the_matrices_alone_sets_n():
+    arrays = {k: v for k, v in TWO.items() if k != "n"}
+    for seed in range(5):
+        assert draw_instance(PROBLEM, Sampler(seed, PROBLEM.id), arrays).params["n"] == 2
+    with pytest.raises(ExamgenError, match="n rows"):
+        draw_instance(PROBLEM, Sampler(0, PROBLEM.id), {**TWO, "n": 3})
 
 
 def test_check_agrees_over_seeds():

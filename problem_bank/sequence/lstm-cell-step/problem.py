@@ -7,6 +7,7 @@ calculator: the answers are graded to about four significant digits.
 """
 
 import math
+from dataclasses import dataclass, replace
 
 from generator.authoring import Answer, Choice, Constraint, Matrix, Mistake, Part, Vector
 
@@ -24,15 +25,48 @@ GATES = ("i", "f", "o", "g")
 # The hidden and input sizes set every shape: structure.
 STRUCTURE = ("n_h", "n_x")
 
+SIZES = (1, 2)
+
+
+@dataclass(frozen=True)
+class SizedVector(Vector):
+    """Drawn with the length of the structure; a pinned value may have any of `lengths`
+    entries, so that pinning the vectors alone works (the size constraint redraws n_h, n_x)."""
+
+    lengths: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Vector.problem_with(replace(self, length=self.lengths), value, params)
+
+
+@dataclass(frozen=True)
+class SizedMatrix(Matrix):
+    """As SizedVector, for W: any of `row_counts` rows and `col_counts` columns when pinned."""
+
+    row_counts: tuple[int, ...] = ()
+    col_counts: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Matrix.problem_with(replace(self, rows=self.row_counts, cols=self.col_counts), value, params)
+
+
 PARAMS = (
-    Choice("n_h", (1, 2)),
-    Choice("n_x", (1, 2)),
-    Vector("x", length="n_x", low=-1, high=1, step=0.5, nonzero=True),
-    Vector("h_prev", length="n_h", low=-0.5, high=0.5, step=0.25, nonzero=True),
-    Vector("c_prev", length="n_h", low=-1, high=1, step=0.5, nonzero=True),
-    Matrix("W", rows=lambda p: 4 * p["n_h"], cols=lambda p: p["n_h"] + p["n_x"], low=-1, high=1, step=0.5),
-    Vector("b", length=lambda p: 4 * p["n_h"], low=-0.5, high=0.5, step=0.5),
+    Choice("n_h", SIZES),
+    Choice("n_x", SIZES),
+    SizedVector("x", length="n_x", low=-1, high=1, step=0.5, nonzero=True, lengths=SIZES),
+    SizedVector("h_prev", length="n_h", low=-0.5, high=0.5, step=0.25, nonzero=True, lengths=SIZES),
+    SizedVector("c_prev", length="n_h", low=-1, high=1, step=0.5, nonzero=True, lengths=SIZES),
+    SizedMatrix("W", rows=lambda p: 4 * p["n_h"], cols=lambda p: p["n_h"] + p["n_x"], low=-1, high=1, step=0.5,
+                row_counts=(4, 8), col_counts=(2, 3, 4)),
+    SizedVector("b", length=lambda p: 4 * p["n_h"], low=-0.5, high=0.5, step=0.5, lengths=(4, 8)),
 )
+
+
+def _consistent(p) -> bool:
+    n_h, n_x = p["n_h"], p["n_x"]
+    return (len(p["x"]) == n_x and len(p["h_prev"]) == len(p["c_prev"]) == n_h
+            and len(p["W"]) == len(p["b"]) == 4 * n_h and len(p["W"][0]) == n_h + n_x)
+
 
 # Beyond |z| = 2.5 a gate is saturated (sigma' < 0.07): the step teaches little by hand.
 MAX_ABS_PREACT = 2.5
@@ -66,11 +100,12 @@ def _step(p, candidate=math.tanh, input_gate=True, output_tanh=True):
 
 
 CONSTRAINTS = (
+    Constraint("x has n_x entries; h_prev, c_prev n_h; W 4 n_h rows of n_h + n_x; b 4 n_h", _consistent),
     Constraint(f"n_h + n_x <= {MAX_SIZES} (W has at most 24 weights)", lambda p: p["n_h"] + p["n_x"] <= MAX_SIZES),
     Constraint(f"|z| <= {MAX_ABS_PREACT} for every gate pre-activation (no saturated gate)",
-               lambda p: all(abs(v) <= MAX_ABS_PREACT for v in _preacts(p))),
+               lambda p: _consistent(p) and all(abs(v) <= MAX_ABS_PREACT for v in _preacts(p))),
     Constraint(f"|c_k| >= {MIN_ABS_C} for every unit (tanh(c) not lost in rounding)",
-               lambda p: all(abs(v) >= MIN_ABS_C for v in _step(p)["c"])),
+               lambda p: _consistent(p) and all(abs(v) >= MIN_ABS_C for v in _step(p)["c"])),
 )
 
 CALC = {"rtol": 0.005, "atol": 0.002}

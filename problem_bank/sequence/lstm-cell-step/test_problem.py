@@ -15,9 +15,9 @@ from generator.testing import check_agrees, check_snapshot, problem_here
 PROBLEM = problem_here(__file__)
 
 # [h_prev; x] = (0.5, 1): z_i = 0.5 - 0.5 = 0, z_f = 0.5 + 0.5 = 1, z_o = -0.5 + 0.5 = 0,
-# z_g = 0.5 + 1 - 0.5 = 1.
+# z_g = -0.5 - 1 + 0.5 = -1.
 SCALAR = {"n_h": 1, "n_x": 1, "x": [1.0], "h_prev": [0.5], "c_prev": [1.0],
-          "W": [[1.0, -0.5], [0.0, 0.5], [-1.0, 0.5], [1.0, 1.0]], "b": [0.0, 0.5, 0.0, -0.5]}
+          "W": [[1.0, -0.5], [0.0, 0.5], [-1.0, 0.5], [-1.0, -1.0]], "b": [0.0, 0.5, 0.0, 0.5]}
 SIGMA_1 = 0.7310585786       # 1 / (1 + e^-1)
 TANH_1 = 0.7615941560
 
@@ -27,11 +27,11 @@ def test_scalar_cell_by_hand():
     assert a["i"] == [0.5]
     assert a["f"] == pytest.approx([SIGMA_1])
     assert a["o"] == [0.5]
-    assert a["g"] == pytest.approx([TANH_1])
-    c = SIGMA_1 * 1.0 + 0.5 * TANH_1                 # 1.1118556566
+    assert a["g"] == pytest.approx([-TANH_1])
+    c = SIGMA_1 * 1.0 - 0.5 * TANH_1                 # 0.3502615006
     assert a["c"] == pytest.approx([c])
     assert a["h"] == pytest.approx([0.5 * math.tanh(c)])
-    assert a["h"][0] == pytest.approx(0.4024, abs=1e-4)   # 0.5 * tanh(1.1119) = 0.5 * 0.8048
+    assert a["h"][0] == pytest.approx(0.1683, abs=1e-4)   # 0.5 * tanh(0.3503) = 0.5 * 0.3366
     assert a["params"] == 12                          # 4 * (1 * 2 + 1)
     assert check_instance(PROBLEM, make_instance(PROBLEM, SCALAR)) == []
 
@@ -52,12 +52,12 @@ def test_two_units_count_and_check():
 
 def test_mistakes_by_hand():
     mistakes = {m.name: m for m in PROBLEM.mistakes}
-    c = SIGMA_1 + 0.5 * TANH_1
+    c = SIGMA_1 - 0.5 * TANH_1
     assert mistake_answers(PROBLEM, mistakes["no-biases"], SCALAR)["params"] == 8
     assert mistake_answers(PROBLEM, mistakes["h-without-tanh"], SCALAR)["h"] == pytest.approx([0.5 * c])
     no_input = mistake_answers(PROBLEM, mistakes["no-input-gate"], SCALAR)
-    assert no_input["c"] == pytest.approx([SIGMA_1 + TANH_1])
-    assert mistake_answers(PROBLEM, mistakes["sigmoid-candidate"], SCALAR)["g"] == pytest.approx([SIGMA_1])
+    assert no_input["c"] == pytest.approx([SIGMA_1 - TANH_1])
+    assert mistake_answers(PROBLEM, mistakes["sigmoid-candidate"], SCALAR)["g"] == pytest.approx([1 - SIGMA_1])
 
 
 @pytest.mark.parametrize("field, value", [
@@ -75,6 +75,16 @@ def test_pinned_saturated_gate_is_an_error():
                  "W": [[1.0, 1.0, 1.0]] * 4, "b": [0.5] * 4}
     with pytest.raises(ExamgenError, match="no saturated gate"):
         draw_instance(PROBLEM, Sampler(0, PROBLEM.id), saturated)
+
+
+def test_pinning_the_arrays_alone_sets_the_sizes():
+    arrays = {k: v for k, v in SCALAR.items() if k not in ("n_h", "n_x")}
+    for seed in range(5):
+        instance = draw_instance(PROBLEM, Sampler(seed, PROBLEM.id), arrays)
+        assert (instance.params["n_h"], instance.params["n_x"]) == (1, 1)
+        assert instance.answers["params"] == 12
+    with pytest.raises(ExamgenError, match="4 n_h rows"):
+        draw_instance(PROBLEM, Sampler(0, PROBLEM.id), {**SCALAR, "n_h": 2})
 
 
 def test_check_agrees_over_seeds():

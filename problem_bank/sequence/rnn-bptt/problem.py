@@ -8,6 +8,7 @@ significant digits.
 """
 
 import math
+from dataclasses import dataclass, replace
 
 from generator.authoring import (
     Answer,
@@ -33,13 +34,25 @@ PARTS = (
 # The sequence length sets the number of steps of every part and of the figure.
 STRUCTURE = ("T",)
 
+LENGTHS = (2, 3)
+
+
+@dataclass(frozen=True)
+class Sequence(Vector):
+    """The input sequence: drawn with T entries, but a pinned sequence may have any length in
+    LENGTHS, so that pinning x alone works (the constraint `len(x) == T` then redraws T)."""
+
+    def problem_with(self, value, params):
+        return Vector.problem_with(replace(self, length=LENGTHS), value, params)
+
+
 PARAMS = (
-    Choice("T", (2, 3)),
+    Choice("T", LENGTHS),
     Decimal("w", -1.5, 1.5, 0.5, nonzero=True),
     Decimal("u", -1, 1, 0.5, nonzero=True),
     Decimal("b", -0.5, 0.5, 0.25),
     Decimal("h0", -0.5, 0.5, 0.5),
-    Vector("x", length="T", low=-1, high=1, step=0.5, nonzero=True),
+    Sequence("x", length="T", low=-1, high=1, step=0.5, nonzero=True),
     Decimal("target", -1, 1, 0.5),
 )
 
@@ -85,6 +98,7 @@ def _jacobians(p):
 
 
 CONSTRAINTS = (
+    Constraint("x has T entries", lambda p: len(p["x"]) == p["T"]),
     Constraint(f"|a_t| <= {MAX_ABS_PREACT} for every step (tanh not saturated)",
                lambda p: all(abs(v) <= MAX_ABS_PREACT for v in _forward(p)[0])),
     Constraint(f"|h_T - target| >= {MIN_RESIDUAL}", lambda p: abs(_forward(p)[1][-1] - p["target"]) >= MIN_RESIDUAL),

@@ -65,6 +65,14 @@ def test_pinned_saturation_is_an_error():
         draw_instance(PROBLEM, Sampler(0, PROBLEM.id), {**TWO_STEPS, "u": 1.0, "x": [1.0, 1.0], "w": 1.5, "b": 0.5})
 
 
+def test_pinning_the_sequence_alone_sets_its_length():
+    for seed in range(5):
+        instance = draw_instance(PROBLEM, Sampler(seed, PROBLEM.id), {"x": [0.5, -1.0]})
+        assert instance.params["T"] == 2 and len(instance.answers["h"]) == 2
+    with pytest.raises(ExamgenError, match="x has T entries"):
+        draw_instance(PROBLEM, Sampler(0, PROBLEM.id), {"x": [0.5, -1.0], "T": 3})
+
+
 def test_check_agrees_over_seeds():
     check_agrees(PROBLEM, range(300))
 
