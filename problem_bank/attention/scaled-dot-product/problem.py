@@ -2,8 +2,8 @@
 scores S = Q K^T / sqrt(d), weights A = softmax of each row of S (under a causal mask, query i
 sees only the keys j <= i), output A V.
 
-The scores are small integers divided by sqrt(2); the exponentials need a calculator, so the
-answers are graded to about four significant digits. `scores` is the unmasked S; the mask
+The scores are small integers divided by sqrt(2); the exponentials need a calculator, whose
+rounding the tolerances (CALC) allow for. `scores` is the unmasked S; the mask
 shows in `weights` as exact zeros.
 """
 

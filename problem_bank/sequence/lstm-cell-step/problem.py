@@ -3,7 +3,7 @@
 The gates act on the concatenation [h_prev; x]: z = W [h_prev; x] + b with W stacking the
 input, forget, output gate and candidate rows in that order (n_h rows each), i, f, o = sigma,
 g = tanh, c = f * c_prev + i * g and h = o * tanh(c), elementwise. sigma and tanh need a
-calculator: the answers are graded to about four significant digits.
+calculator: the tolerances (CALC) allow for its rounding in each step.
 """
 
 import math

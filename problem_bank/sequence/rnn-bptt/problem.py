@@ -3,8 +3,8 @@ with the loss L = (h_T - target)^2 / 2 on the last state.
 
 The parameters w, u, b are shared by all steps, so each gradient sums one contribution per
 step; the factor dh_t/dh_{t-1} = w (1 - h_t^2) carries the error backwards, and the product of
-these Jacobians is dh_T/dh_0. tanh needs a calculator: the answers are graded to about four
-significant digits.
+these Jacobians is dh_T/dh_0. tanh needs a calculator: the tolerances (CALC) allow for its
+rounding in each step.
 """
 
 import math
