@@ -89,7 +89,7 @@ def _scores_ok(p) -> bool:
             and _rows_not_uniform(p) and _unique_top(p))
 
 
-KEY_DRAWS = 200
+KEY_DRAWS = 20
 COUNTS = (2, 3)
 
 
