@@ -168,6 +168,7 @@ def solve(p):
         "half_lr": float(p["lr_max"]) / 2,
         "half_offset": half - p["warmup"],
         "half_k": (half - p["warmup"]) // p["step_size"] if p["schedule"] == "step" else 0,
+        "half_k_before": (half - p["warmup"]) // p["step_size"] - 1 if p["schedule"] == "step" else 0,
         "half_power": (float(_fr(p["gamma"]) ** ((half - p["warmup"]) // p["step_size"]))
                        if p["schedule"] == "step" else 0.0),
         "half_power_before": (float(_fr(p["gamma"]) ** ((half - p["warmup"]) // p["step_size"] - 1))

@@ -174,7 +174,7 @@ def solve(p):
     lr, beta = _fr(p["lr"]), _fr(p["beta"])
 
     def shown(steps, before):
-        return [{"t": t + 1, "w_prev": [float(x) for x in before[t]],
+        return [{"t": t + 1, "t_prev": t, "w_prev": [float(x) for x in before[t]],
                  "v_prev": [float(x) for x in (steps[t - 1]["v"] if t else [0, 0])],
                  "point": [float(x) for x in s["point"]], "grad": [float(x) for x in s["grad"]],
                  "v": [float(x) for x in s["v"]], "w": [float(x) for x in s["w"]]}
