@@ -91,7 +91,9 @@ def _figure(a, tau):
     unit = 3.2 / R  # half the width of the plot
     return {
         "unit": round(unit, 4), "R": R, "tau": tau,
-        "points": [{"x": x, "y": y} for x, y in zip(a, _soft(a, tau), strict=True)],
+        # labels alternate above and below, so that neighbouring points keep them apart
+        "points": [{"i": i + 1, "x": x, "y": y, "anchor": "above" if i % 2 == 0 else "below"}
+                   for i, (x, y) in enumerate(zip(a, _soft(a, tau), strict=True))],
         "low": -R + tau, "high": R - tau,
     }
 
