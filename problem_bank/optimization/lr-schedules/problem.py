@@ -52,7 +52,9 @@ class StepIndex(Int):
 
 PARAMS = (
     Choice("schedule", SCHEDULES),
-    Choice("lr_max", (0.1, 0.05, 0.01, 0.001)),
+    # Peak rates of SGD-style training: every asked rate is at least lr_max / 10 >= 0.01, so it can be
+    # given to a few decimals as well as to a few significant digits.
+    Choice("lr_max", (0.1, 0.2, 0.5)),
     Choice("warmup", (5, 10, 20, 50, 100)),
     Choice("total", (200, 400, 500, 1000, 2000)),
     Choice("step_size", (20, 50, 100, 200)),
@@ -100,7 +102,15 @@ def _half_step(p) -> int:
 
 def _large_enough(p) -> bool:
     lr_max = float(p["lr_max"])
-    return all(_rate(p, t)["value"] >= lr_max / 100 for t in (p["t"], p["t"] + 1))
+    return all(_rate(p, t)["value"] >= lr_max / 10 for t in (p["t"], p["t"] + 1))
+
+
+def _shift_recognisable(p) -> bool:
+    """The decay measured from t = 0 (a declared mistake) moves each rate it changes by at least 2%,
+    so that it stays apart from the right rate at any precision an exam asks for."""
+    wrong = _no_warmup_shift(p)
+    right = {"lr_t": _rate(p, p["t"])["value"], "lr_next": _rate(p, p["t"] + 1)["value"]}
+    return all(abs(wrong[name] - value) >= 0.02 * value for name, value in right.items() if name in wrong)
 
 
 CONSTRAINTS = (
@@ -108,8 +118,9 @@ CONSTRAINTS = (
     Constraint("4 warmup <= total (the decay phase is long against the warmup)", lambda p: 4 * p["warmup"] <= p["total"]),
     Constraint("the rate halves within the plotted schedule (steps_to_half <= total)",
                lambda p: _half_step(p) <= p["total"]),
-    Constraint("lr_t and lr_next are at least lr_max / 100 (not trivially 0 near the end of a cosine)",
-               _large_enough),
+    Constraint("lr_t and lr_next are at least lr_max / 10 (not nearly 0 near the end of a cosine)", _large_enough),
+    Constraint("measuring the decay from t = 0 would change lr_t and lr_next by at least 2% (a recognisable mistake)",
+               _shift_recognisable),
 )
 
 # Rates are small numbers (0.001 lr_max...): relative tolerance; the floor only absorbs rounding.
