@@ -192,9 +192,48 @@ def solve(p):
         "lr_beta": float(lr * beta),
         "mom_steps": shown(mom[1], mom[0]),
         "nes_steps": shown(nes[1], nes[0]),
+        "figure": _figure(A, b, mom[0], nes[0]),
         "lower": ("Nesterov" if f_of["nesterov"] < f_of["momentum"]
                   else "heavy ball" if f_of["momentum"] < f_of["nesterov"] else "neither"),
     }
+
+
+FIGURE_SIZE = 6.0   # cm, the longer side of the trajectory plot
+
+
+def _figure(A, b, heavy, nesterov) -> dict:
+    """Both paths in the plane, the minimiser, and the level sets of f through w^0 and at a
+    quarter of that height above the minimum (ellipses (w - w*)^T A (w - w*) = 2 c), in data
+    units; the picture's unit makes the longer side FIGURE_SIZE cm."""
+    import numpy as np
+
+    A_ = np.array([[float(x) for x in row] for row in A])
+    b_ = np.array([float(x) for x in b])
+    star = np.linalg.solve(A_, b_)
+    values, vectors = np.linalg.eigh(A_)
+    w0 = np.array([float(x) for x in heavy[0]])
+    gap = 0.5 * (w0 - star) @ A_ @ (w0 - star)
+    angles = np.linspace(0, 2 * np.pi, 73)
+    circle = np.stack([np.cos(angles), np.sin(angles)])
+    ellipses = [(star[:, None] + vectors @ (np.sqrt(2 * c / values)[:, None] * circle)).T for c in (gap, gap / 4)]
+    paths = [np.array([[float(x) for x in row] for row in path]) for path in (heavy, nesterov)]
+    # framed around the paths and the minimiser; the level sets are clipped to that frame
+    every = np.vstack([*paths, star[None, :]])
+    low, high = every.min(axis=0), every.max(axis=0)
+    margin = 0.1 * float(max(high - low))
+    low, high = low - margin, high + margin
+    unit = min(2.5, FIGURE_SIZE / float(max(high - low)))
+
+    def coordinates(points):
+        return " ".join(f"({x:.3f},{y:.3f})" for x, y in points)
+
+    return {"unit": round(unit, 4), "low": [round(float(x), 3) for x in low], "high": [round(float(x), 3) for x in high],
+            "ellipses": [coordinates(e) for e in ellipses],
+            "heavy": coordinates(paths[0]), "nesterov": coordinates(paths[1]),
+            "heavy_points": [{"x": round(x, 3), "y": round(y, 3)} for x, y in paths[0]],
+            "nesterov_points": [{"x": round(x, 3), "y": round(y, 3)} for x, y in paths[1]],
+            "star": {"x": round(float(star[0]), 3), "y": round(float(star[1]), 3)},
+            "start": {"x": round(float(w0[0]), 3), "y": round(float(w0[1]), 3)}}
 
 
 def _f_terms(A, b, w, label):
@@ -237,11 +276,12 @@ def check(p, answers):
         nesterov.append(y - lr * gradient(y))
         previous = current
 
-    finals = {"momentum": f(heavy[-1]), "nesterov": f(nesterov[-1])}
+    finals = {"momentum": [f(heavy[-1])], "nesterov": [f(nesterov[-1])],
+              "both": [f(heavy[-1]), f(nesterov[-1])]}
     return {
         "w_momentum": np.array(heavy),
         "w_nesterov": np.array(nesterov),
-        "f_final": np.array([finals[m] for m in _named(p["method"])]),
+        "f_final": np.array(finals[p["method"]]),
     }
 
 
