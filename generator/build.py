@@ -261,8 +261,20 @@ def compile_document(document: Document, workdir: Path, timeout: float | None = 
         if returncode != 0:
             pdf.unlink(missing_ok=True)
             log = (workdir / f"{document.name}.log").read_text(encoding="utf-8", errors="replace")
-            raise log_error(document, log)
+            raise log_error(document, log, keep_log(document.name, log))
     return pdf
+
+
+def keep_log(name: str, log: str) -> Path | None:
+    """A copy of a failed run's log outside the build's work folder (which the failed build
+    removes), so that the log an error names is there to read afterwards."""
+    try:
+        handle, path = tempfile.mkstemp(prefix=f"examgen-{name}-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(log)
+    except OSError:
+        return None
+    return Path(path)
 
 
 def _figures_once(document: Document, workdir: Path, limit: float, running: Running,
@@ -281,13 +293,14 @@ def _figures_once(document: Document, workdir: Path, limit: float, running: Runn
     return returncode == 0 and (workdir / f"{FIGURES}.pdf").is_file()
 
 
-def log_error(document: Document, log: str) -> CompileError:
-    """The first `!` error of a pdflatex log, traced back to its variant, problem and template."""
+def log_error(document: Document, log: str, kept: Path | None = None) -> CompileError:
+    """The first `!` error of a pdflatex log, traced back to its variant, problem and template;
+    `kept` is where a copy of the whole log stays for reading."""
     lines = log.splitlines()
     first = next((i for i, line in enumerate(lines) if line.startswith("!")), None)
     if first is None:
         return CompileError("pdflatex failed without an error line", f"{document.name}.tex",
-                            f"read {document.name}.log")
+                            f"read the whole log, kept at {kept}" if kept else f"read {document.name}.log")
     message = lines[first][1:].strip().rstrip(".")
     tex_line = None
     for line in lines[first: first + 30]:

@@ -166,3 +166,18 @@ def test_figures_are_typeset_once_and_errors_keep_their_lines(tmp_path):
     broken = tex.replace("node {N3}", "node {N3} \\undefinedmacro")
     with pytest.raises(CompileError, match=r"figs2\.tex:\d+"):
         compile_document(Document("figs2", broken, ("001",)), tmp_path / "b")
+
+
+def test_a_failed_compile_names_a_log_that_is_still_there():
+    # The build's work folder goes with a failed build; the log an error names is kept elsewhere.
+    from generator.build import Document, keep_log, log_error
+
+    log = "This is pdfTeX\nno error line here, the run just stopped\n"
+    kept = keep_log("exam", log)
+    try:
+        error = log_error(Document("exam", "", ("001",)), log, kept)
+        assert kept is not None and str(kept) in str(error) and "without an error line" in str(error)
+        assert kept.read_text(encoding="utf-8") == log
+    finally:
+        if kept is not None:
+            kept.unlink()
