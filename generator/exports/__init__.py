@@ -35,6 +35,8 @@ BUILTIN: dict[str, str] = {
     "key": "generator.exports.key:KeyJson",
     "csv": "generator.exports.key:KeyCsv",
     "moodle": "generator.exports.moodle:MoodleXml",
+    "canvas": "generator.exports.canvas:CanvasQti",
+    "qti21": "generator.exports.qti21:Qti21Package",
     "practice": "generator.practice:PracticePage",
 }
 
@@ -69,8 +71,8 @@ class Exporter(ABC):
     always: ClassVar[bool] = False            # written by every build, asked for or not
 
     @abstractmethod
-    def write(self, export: Export) -> str:
-        """The file's text."""
+    def write(self, export: Export) -> str | bytes:
+        """The file's text, or its bytes (a zip package)."""
 
 
 _REGISTERED: dict[str, type[Exporter]] = {}
