@@ -24,6 +24,7 @@ slot's points; the worked solution is a modal feedback shown after the attempt.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from lxml import etree
@@ -43,6 +44,12 @@ TEST_FILE = "test.xml"
 # XHTML attributes QTI 2.1's body elements take; pandoc's others (style, role, aria-*) are dropped.
 _ATTRIBUTES = {"class", "id", "label", "src", "alt", "width", "height", "href", "type", "colspan", "rowspan",
                "headers", "scope", "abbr", "axis", "summary", "longdesc", "cite", "data", "span", "start"}
+# QTI 2.1's XHTML elements (the others in its namespace are interactions and our own blocks).
+_XHTML = {"a", "abbr", "acronym", "address", "b", "big", "blockquote", "br", "caption", "cite", "code", "col",
+          "colgroup", "dd", "dfn", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+          "kbd", "li", "object", "ol", "p", "param", "pre", "q", "samp", "small", "span", "strong", "sub", "sup",
+          "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "ul", "var"} | {"figure", "figcaption",
+          "section", "header", "footer", "s", "u", "mark", "del", "ins"}
 # pandoc's HTML5 elements that QTI's XHTML lacks, as the nearest ones it has.
 _RENAMES = {"figure": "div", "figcaption": "p", "section": "div", "header": "div", "footer": "div",
             "s": "span", "u": "span", "mark": "span", "del": "span", "ins": "span"}
@@ -71,10 +78,14 @@ def _body(tag: str, text: str) -> etree._Element:
         element = etree.fromstring(f'<{tag} xmlns="{QTI}">{text}</{tag}>')
     except etree.XMLSyntaxError as error:
         raise ValueError(f"the statement is not well-formed XHTML: {error}") from None
+    for node in list(element.iter(f"{{{MATHML}}}math")):
+        _mathml2(node)
     for node in element.iter():
         if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{QTI}}}"):
             continue
         local = etree.QName(node).localname
+        if local not in _XHTML:
+            continue                    # an interaction, a choice, a rubric block: ours
         if local in _RENAMES:
             node.tag = _q(_RENAMES[local])
         for attribute in list(node.attrib):
@@ -83,6 +94,43 @@ def _body(tag: str, text: str) -> etree._Element:
         if "id" in node.attrib:
             del node.attrib["id"]       # pandoc's ids are not unique across the fragments joined
     return element
+
+
+def _m(tag: str) -> str:
+    return f"{{{MATHML}}}{tag}"
+
+
+_LENGTHS = {"minsize", "maxsize", "lspace", "rspace", "width", "height", "depth"}
+_BARE_NUMBER = re.compile(r"-?[0-9]*\.?[0-9]+")
+# Scripts that take exactly (base, script...) children in MathML 2.
+_SCRIPTS = {"msub": 2, "msup": 2, "munder": 2, "mover": 2, "msubsup": 3, "munderover": 3, "mfrac": 2, "mroot": 2}
+
+
+def _mathml2(math: etree._Element) -> None:
+    """pandoc's MathML made MathML 2, which QTI 2.1's schema imports: `semantics` there wants
+    a content expression first, so the presentation markup replaces it (the TeX annotation
+    goes); a script with one child too many (an upright name split into letters) gets its
+    trailing children in one `mrow`."""
+    for semantics in list(math.iter(_m("semantics"))):
+        children = [c for c in semantics if etree.QName(c).localname not in ("annotation", "annotation-xml")]
+        parent = semantics.getparent()
+        row = etree.Element(_m("mrow"))
+        row.extend(children)
+        row.tail = semantics.tail
+        parent.replace(semantics, row)
+    for node in list(math.iter()):
+        if not isinstance(node.tag, str):
+            continue
+        for attribute in _LENGTHS & set(node.attrib):
+            if _BARE_NUMBER.fullmatch(node.attrib[attribute]):
+                node.attrib[attribute] += "em"     # MathML 3's unitless size; MathML 2 wants a unit
+        arity = _SCRIPTS.get(etree.QName(node).localname)
+        if arity and len(node) > arity:
+            extra = list(node)[arity - 1:]
+            row = etree.Element(_m("mrow"))
+            for child in extra:
+                row.append(child)
+            node.append(row)
 
 
 def _interaction(index: int, gap: Gap) -> tuple[str, bool]:
