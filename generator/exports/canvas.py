@@ -67,8 +67,8 @@ def _numerical(gap: Gap) -> bool:
     return all(_representable(float(v)) and _representable(t) for v, t in values)
 
 
-def blank_name(index: int) -> str:
-    return f"g{index + 1}"
+def blank_name(gap: Gap) -> str:
+    return gap.name
 
 
 def _sub(parent: ET.Element, tag: str, attributes: dict[str, str] | None = None, text: str | None = None) -> ET.Element:
@@ -110,7 +110,7 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
     blanks = kind in ("fill_in_multiple_blanks_question", "multiple_dropdowns_question")
 
     def mark(index: int, gap: Gap) -> tuple[str, bool]:
-        return (f"[{blank_name(index)}]" if blanks else ""), False
+        return (f"[{blank_name(gap)}]" if blanks else ""), False
 
     _mattext(presentation, _html(item.statement(mark), figures))
     processing = _sub(element, "resprocessing")
@@ -150,8 +150,8 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
         model = ""
     else:
         total = sum(g.points for g in item.gaps) or 1.0
-        for index, gap in enumerate(item.gaps):
-            name = blank_name(index)
+        for gap in item.gaps:
+            name = blank_name(gap)
             response = _sub(presentation, "response_lid", {"ident": f"response_{name}"})
             _mattext(response, name, "text/plain")
             choices = _sub(response, "render_choice")

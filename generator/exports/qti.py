@@ -44,6 +44,13 @@ class Gap:
     label: str            # the field's label, with the entry's place ("W, row 1, column 2")
     gap: QtiGap
     points: float
+    entry: int = 0        # the entry's position in the field's flattened value
+
+    @property
+    def name(self) -> str:
+        """The gap's response name, `<field>_<entry>` (1-based): an identifier in every flavour,
+        and it tells a reader of the package which key value belongs there."""
+        return f"{self.field}_{self.entry + 1}"
 
 
 @dataclass(frozen=True)
@@ -126,8 +133,8 @@ def _item(plan: Plan, slot: Slot, index: int, variant: Variant, problem_html: Pr
             others = [(x["value"], x["convention"]) for x in instance.alternatives.get(name, [])]
             found = answer.kind.qti_entries(answer, instance.answers[name], tolerances.get(name), others)
             start = len(gaps)
-            for gap, share in zip(found, shares[name], strict=True):
-                gaps.append(Gap(name, f"{label}, {gap.label}" if gap.label else label, gap, float(share)))
+            for entry, (gap, share) in enumerate(zip(found, shares[name], strict=True)):
+                gaps.append(Gap(name, f"{label}, {gap.label}" if gap.label else label, gap, float(share), entry))
             entries.append((label, tuple(range(start, len(gaps)))))
         fields[part] = tuple(entries)
     width = max(2, len(str(len(plan.slots))))

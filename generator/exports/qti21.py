@@ -67,8 +67,8 @@ def _sub(parent: etree._Element, tag: str, attributes: dict[str, str] | None = N
     return element
 
 
-def response_id(index: int) -> str:
-    return f"RESPONSE_{index + 1}"
+def response_id(gap: Gap) -> str:
+    return gap.name
 
 
 def _body(tag: str, text: str) -> etree._Element:
@@ -135,7 +135,7 @@ def _mathml2(math: etree._Element) -> None:
 
 def _interaction(index: int, gap: Gap) -> tuple[str, bool]:
     """The markup of one gap: (XML text, is a block)."""
-    rid = response_id(index)
+    rid = response_id(gap)
     if gap.gap.kind == "choice":
         choices = "".join(f'<simpleChoice identifier="C{k + 1}">{_escape(option)}</simpleChoice>'
                           for k, option in enumerate(gap.gap.options))
@@ -152,9 +152,9 @@ def _escape(text: str) -> str:
 
 
 def _declarations(root: etree._Element, item: Item) -> None:
-    for index, gap in enumerate(item.gaps):
+    for gap in item.gaps:
         qti = gap.gap
-        rid = response_id(index)
+        rid = response_id(gap)
         if qti.kind == "numeric":
             base = "integer" if qti.whole else "float"
             declaration = _sub(root, "responseDeclaration", {"identifier": rid, "cardinality": "single",
@@ -194,8 +194,8 @@ def _add_score(parent: etree._Element, points: float) -> None:
 
 def _processing(root: etree._Element, item: Item) -> None:
     processing = _sub(root, "responseProcessing")
-    for index, gap in enumerate(item.gaps):
-        qti, rid = gap.gap, response_id(index)
+    for gap in item.gaps:
+        qti, rid = gap.gap, response_id(gap)
         if qti.kind == "text":
             total = _sub(_sub(processing, "setOutcomeValue", {"identifier": "SCORE"}), "sum")
             _sub(total, "variable", {"identifier": "SCORE"})
