@@ -98,7 +98,7 @@ def _html(pieces, figures: dict[str, Figure]) -> str:
 
 
 def _score(parent: ET.Element, value: float, action: str = "Add") -> None:
-    _sub(parent, "setvar", {"varname": "SCORE", "action": action}, number(round(value, 6)))
+    _sub(parent, "setvar", {"varname": "SCORE", "action": action}, number(value))
 
 
 def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
@@ -165,9 +165,7 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
                     condition = _sub(processing, "respcondition")
                     _sub(_sub(condition, "conditionvar"), "varequal", {"respident": f"response_{name}"},
                          f"{item.identifier}-{name}-a{number_ + 1}")
-                    _score(condition, 100 * gap.points / total)
-                    if gap.gap.kind != "choice":
-                        break      # one accepted spelling scores; Canvas itself takes any listed one
+                    _score(condition, 100 * gap.points / total)   # a blank's text matches one label only
         model = ""
     feedback = model or _html(item.solution(), figures)
     if feedback:

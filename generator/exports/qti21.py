@@ -173,7 +173,7 @@ def _declarations(root: etree._Element, item: Item) -> None:
             for text in qti.texts:
                 if text.lower() not in seen:     # mapKeys compare case-insensitively: each once
                     seen.add(text.lower())
-                    _sub(mapping, "mapEntry", {"mapKey": text, "mappedValue": number(round(gap.points, 6)),
+                    _sub(mapping, "mapEntry", {"mapKey": text, "mappedValue": number(gap.points),
                                                "caseSensitive": "false"})
     if item.written:
         _sub(root, "responseDeclaration", {"identifier": "RESPONSE", "cardinality": "single", "baseType": "string"})
@@ -189,7 +189,7 @@ def _declarations(root: etree._Element, item: Item) -> None:
 def _add_score(parent: etree._Element, points: float) -> None:
     total = _sub(_sub(parent, "setOutcomeValue", {"identifier": "SCORE"}), "sum")
     _sub(total, "variable", {"identifier": "SCORE"})
-    _sub(total, "baseValue", {"baseType": "float"}, number(round(points, 6)))
+    _sub(total, "baseValue", {"baseType": "float"}, number(points))
 
 
 def _processing(root: etree._Element, item: Item) -> None:
