@@ -265,7 +265,7 @@ class QtiGap:
     """One gap of a QTI item (Canvas, QTI 2.1), as the answer's type wants it graded; the
     exporters write it in their flavour. `kind` is the kind of interaction, not a type name:
     "numeric" (a number within the absolute `tolerance`, which includes the key's edge slack),
-    "choice" (one of `options`, the right one `value`) or "text" (one of `texts`, compared as
+    "option" (one of `options`, the right one `value`) or "text" (one of `texts`, compared as
     text, case-insensitively). `texts` are also a numeric gap's accepted spellings, for an LMS
     that compares a gap as text (Canvas' multiple blanks); `alternatives` are (value,
     tolerance) pairs accepted in full; `label` says where the entry sits ("entry 2")."""

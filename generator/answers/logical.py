@@ -57,7 +57,7 @@ class Bool(AnswerType):
 
     def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
                     alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
-        return [QtiGap("choice", _word(value), options=self.page_options)]
+        return [QtiGap("option", _word(value), options=self.page_options)]
 
     def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "word"}
@@ -108,7 +108,7 @@ class Bools(Bool):
 
     def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
                     alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
-        return [QtiGap("choice", _word(v), options=self.page_options, label=f"entry {j + 1}")
+        return [QtiGap("option", _word(v), options=self.page_options, label=f"entry {j + 1}")
                 for j, v in enumerate(value)]
 
     def page_grids(self, answer: Answer, value: Any) -> list[tuple[int, int, str]]:
@@ -149,7 +149,7 @@ class Choice(AnswerType):
     def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
                     alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
         if answer.options:
-            return [QtiGap("choice", value, options=tuple(answer.options))]
+            return [QtiGap("option", value, options=tuple(answer.options))]
         return [QtiGap("text", value, texts=(value,))]
 
     def page_choices(self, answer: Answer) -> list[str]:

@@ -35,9 +35,9 @@ BUILTIN: dict[str, str] = {
     "key": "generator.exports.key:KeyJson",
     "csv": "generator.exports.key:KeyCsv",
     "moodle": "generator.exports.moodle:MoodleXml",
+    "practice": "generator.practice:PracticePage",
     "canvas": "generator.exports.canvas:CanvasQti",
     "qti21": "generator.exports.qti21:Qti21Package",
-    "practice": "generator.practice:PracticePage",
 }
 
 # What an exporter may ask for besides the plain data every exporter gets.

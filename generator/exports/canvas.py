@@ -55,9 +55,9 @@ def question_type(item: Item) -> str:
     kinds = [gap.gap.kind for gap in item.gaps]
     if len(item.gaps) == 1 and kinds[0] == "numeric" and _numerical(item.gaps[0]):
         return "numerical_question"
-    if len(item.gaps) == 1 and kinds[0] == "choice":
+    if len(item.gaps) == 1 and kinds[0] == "option":
         return "multiple_choice_question"
-    if kinds and all(kind == "choice" for kind in kinds):
+    if kinds and all(kind == "option" for kind in kinds):
         return "multiple_dropdowns_question"
     return "fill_in_multiple_blanks_question"
 
@@ -155,8 +155,8 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
             response = _sub(presentation, "response_lid", {"ident": f"response_{name}"})
             _mattext(response, name, "text/plain")
             choices = _sub(response, "render_choice")
-            texts = gap.gap.options if gap.gap.kind == "choice" else gap.gap.texts
-            right = [gap.gap.value] if gap.gap.kind == "choice" else list(texts)
+            texts = gap.gap.options if gap.gap.kind == "option" else gap.gap.texts
+            right = [gap.gap.value] if gap.gap.kind == "option" else list(texts)
             for number_, text in enumerate(texts):
                 label = _sub(choices, "response_label", {"ident": f"{item.identifier}-{name}-a{number_ + 1}"})
                 _mattext(label, str(text), "text/plain")

@@ -136,7 +136,7 @@ def _mathml2(math: etree._Element) -> None:
 def _interaction(index: int, gap: Gap) -> tuple[str, bool]:
     """The markup of one gap: (XML text, is a block)."""
     rid = response_id(gap)
-    if gap.gap.kind == "choice":
+    if gap.gap.kind == "option":
         choices = "".join(f'<simpleChoice identifier="C{k + 1}">{_escape(option)}</simpleChoice>'
                           for k, option in enumerate(gap.gap.options))
         return (f'<choiceInteraction responseIdentifier="{rid}" shuffle="false" maxChoices="1">'
@@ -160,7 +160,7 @@ def _declarations(root: etree._Element, item: Item) -> None:
             declaration = _sub(root, "responseDeclaration", {"identifier": rid, "cardinality": "single",
                                                              "baseType": base})
             _sub(_sub(declaration, "correctResponse"), "value", text=number(qti.value))
-        elif qti.kind == "choice":
+        elif qti.kind == "option":
             declaration = _sub(root, "responseDeclaration", {"identifier": rid, "cardinality": "single",
                                                              "baseType": "identifier"})
             _sub(_sub(declaration, "correctResponse"), "value", text=f"C{qti.options.index(qti.value) + 1}")
@@ -202,7 +202,7 @@ def _processing(root: etree._Element, item: Item) -> None:
             _sub(total, "mapResponse", {"identifier": rid})
             continue
         condition = _sub(_sub(processing, "responseCondition"), "responseIf")
-        if qti.kind == "choice" or qti.whole:
+        if qti.kind == "option" or qti.whole:
             test = _sub(condition, "match")
             _sub(test, "variable", {"identifier": rid})
             _sub(test, "correct", {"identifier": rid})
