@@ -35,6 +35,28 @@ from generator.instance import mistake_answers  # noqa: E402
 QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
 Q12 = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 SPECS = sorted((ROOT / "exams").glob("*.yaml"))
+FIXTURES = Path(__file__).parent / "qti_fixtures"
+# One slot per kind of Canvas question the shipped specs do not all produce: a choice alone
+# (multiple choice), a whole number alone and a real alone (numerical), shapes and bools (blanks).
+TYPES_SPEC = """\
+title: "QTI question types"
+seed: 7
+variants: 2
+problems:
+  - id: probability/kl-cross-entropy
+    points: 1
+    parts: {better: 1}
+  - id: cnn/conv-layer-cost
+    points: 2
+    parts: {params: 2}
+  - id: probability/prior-shift
+    points: 3
+    parts: {decisions: 3}
+  - id: optimization/bn-weight-decay
+    points: 3
+    parts: {threshold: 3}
+"""
+NAMES = [s.stem for s in SPECS] + ["types"]
 
 
 def _build(spec: Path, out: Path, variants: int = 2) -> Path:
@@ -47,7 +69,9 @@ def _build(spec: Path, out: Path, variants: int = 2) -> Path:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     root = tmp_path_factory.mktemp("qti")
-    return {spec.stem: _build(spec, root / spec.stem) for spec in SPECS}
+    types = root / "types.yaml"
+    types.write_text(TYPES_SPEC, encoding="utf-8")
+    return {spec.stem: _build(spec, root / spec.stem) for spec in [*SPECS, types]}
 
 
 def _key(out: Path) -> dict:
@@ -98,7 +122,7 @@ def _package(out: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-@pytest.mark.parametrize("spec", [s.stem for s in SPECS])
+@pytest.mark.parametrize("spec", NAMES)
 def test_every_qti21_item_and_the_test_validate(builds, qti_schema, spec):
     files = _package(builds[spec])
     xmls = [name for name in files if name.endswith(".xml") and name != "imsmanifest.xml"]
@@ -306,7 +330,7 @@ def _check_scores(score, gaps, key: dict, bank: Bank, agrees=None) -> None:
                 assert wrong_score < run({n: _typed(v) for n, v in right.items()})
 
 
-@pytest.mark.parametrize("spec", [s.stem for s in SPECS])
+@pytest.mark.parametrize("spec", NAMES)
 def test_qti21_processing_gives_the_key_full_marks_and_mistakes_nothing(builds, spec):
     files = _package(builds[spec])
     key = _key(builds[spec])
@@ -476,7 +500,7 @@ class CanvasItem:
         return score
 
 
-@pytest.mark.parametrize("spec", [s.stem for s in SPECS])
+@pytest.mark.parametrize("spec", NAMES)
 def test_canvas_processing_gives_the_key_full_marks_and_mistakes_nothing(builds, spec):
     _, root = _canvas(builds[spec])
     key = _key(builds[spec])
@@ -514,3 +538,44 @@ def test_canvas_processing_gives_the_key_full_marks_and_mistakes_nothing(builds,
         return _same(right, given, tolerance)
 
     _check_scores(score, gaps, key, builtin(), agrees)
+
+
+# ---------------------------------------------------------------- Canvas: fixtures per question type
+
+FIXED = ("texttype", "fibtype", "rcardinality", "action", "varname", "vartype", "maxvalue", "minvalue", "continue",
+         "feedbacktype", "linkrefid", "rshuffle")
+
+
+def _skeleton(item) -> set[tuple]:
+    """(element path, its attribute names, its fixed attribute values) of every element; the
+    question type's metadata entry is part of it, other texts and idents are not."""
+    out = set()
+
+    def walk(node, path):
+        tag = etree.QName(node).localname
+        here = f"{path}/{tag}"
+        fixed = tuple(sorted((a, node.get(a)) for a in FIXED if a in node.attrib))
+        text = node.text if tag == "fieldlabel" else None
+        out.add((here, tuple(sorted(node.attrib)), fixed, text))
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child, here)
+
+    walk(item, "")
+    return out
+
+
+@pytest.mark.parametrize("kind", ["numerical_question", "multiple_choice_question",
+                                  "fill_in_multiple_blanks_question", "essay_question"])
+def test_canvas_items_match_the_fixture_of_their_type(builds, kind):
+    fixture = _skeleton(etree.parse(str(FIXTURES / f"{kind}.xml")).getroot())
+    optional = {entry for entry in fixture if "/or/and" in entry[0]}     # a range only with a tolerance
+    found = [item for spec in builds for item in _canvas(builds[spec])[1].iter(f"{Q12}item")
+             if _meta(item)["question_type"] == kind]
+    assert found, f"no {kind} in the builds"
+    for item in found:
+        mine = _skeleton(item)
+        assert mine <= fixture, (item.get("ident"), sorted(mine - fixture))
+        assert fixture - mine <= optional, (item.get("ident"), sorted(fixture - mine))
+    if kind == "numerical_question":      # the real answer has a tolerance: its range is written
+        assert any(optional <= _skeleton(item) for item in found)

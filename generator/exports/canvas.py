@@ -155,7 +155,9 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
             response = _sub(presentation, "response_lid", {"ident": f"response_{name}"})
             _mattext(response, name, "text/plain")
             choices = _sub(response, "render_choice")
-            texts = gap.gap.options if gap.gap.kind == "option" else gap.gap.texts
+            # Canvas counts every listed text of a blank as right; a drop-down lists the options
+            texts = (gap.gap.options if kind == "multiple_dropdowns_question" else (gap.gap.value,)) \
+                if gap.gap.kind == "option" else gap.gap.texts
             right = [gap.gap.value] if gap.gap.kind == "option" else list(texts)
             for number_, text in enumerate(texts):
                 label = _sub(choices, "response_label", {"ident": f"{item.identifier}-{name}-a{number_ + 1}"})
