@@ -610,3 +610,37 @@ def test_the_schema_rejects_a_broken_item(builds, qti_schema):
     broken = files[name].replace(b"<textEntryInteraction ", b"<textEntryInteractio ", 1)
     assert broken != files[name]
     assert not qti_schema.validate(etree.ElementTree(etree.fromstring(broken)))
+
+
+def test_choices_only_make_a_dropdowns_question_that_scores_the_right_options():
+    """No shipped problem has a part of choices only: an item made by hand (two bools and a
+    choice, 1 + 1 + 2 points) shows Canvas' drop-downs and their scores."""
+    import xml.etree.ElementTree as ET
+
+    from generator.answers import Answer
+    from generator.exports import canvas
+    from generator.exports.html import Html, PartHtml, ProblemHtml
+    from generator.exports.qti import Gap, Item
+
+    flags, pick = Answer("flags", "bools"), Answer("pick", "choice", options=("1", "2", "3"))
+    gaps = [Gap("flags", "flags", g, 1.0, k) for k, g in enumerate(flags.kind.qti_entries(flags, [True, False]))]
+    gaps += [Gap("pick", "pick", pick.kind.qti_entries(pick, "3")[0], 2.0, 0)]
+    html = ProblemHtml(Html("<p>Intro</p>"), (PartHtml("a", "a", 4.0, Html("<p>Say.</p>"), Html("<p>So.</p>")),),
+                       Html(""), Html(""))
+    item = Item("s01-v001", "hand-made", None, "001", 4.0, False, tuple(gaps),
+                {"a": (("flags", (0, 1)), ("pick", (2,)))}, html, "Hand-made", {"a": ""})
+    section = ET.Element("section", {"xmlns": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"})
+    canvas._item(section, item, {})
+    element = etree.fromstring(ET.tostring(section)).find(f"{Q12}item")
+    assert _meta(element)["question_type"] == "multiple_dropdowns_question"
+    fixture = _skeleton(etree.parse(str(FIXTURES / "multiple_dropdowns_question.xml")).getroot())
+    assert _skeleton(element) == fixture
+    options = {r.get("ident"): [lb.find(f"{Q12}material/{Q12}mattext").text for lb in r.iter(f"{Q12}response_label")]
+               for r in element.iter(f"{Q12}response_lid")}
+    assert options == {"response_flags_1": ["true", "false"], "response_flags_2": ["true", "false"],
+                       "response_pick_1": ["1", "2", "3"]}
+    run = CanvasItem(element).score
+    assert run({"flags_1": "true", "flags_2": "false", "pick_1": "3"}) == pytest.approx(100)
+    assert run({"flags_1": "false", "flags_2": "false", "pick_1": "3"}) == pytest.approx(75)
+    assert run({"flags_1": "true", "flags_2": "true", "pick_1": "1"}) == pytest.approx(25)
+    assert run({}) == 0
