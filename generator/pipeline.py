@@ -220,10 +220,13 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
     compiled = 0
     notes: list[str] = []
     with folder.stage() as staging:
-        def write(relative: str, text: str) -> None:
+        def write(relative: str, text: str | bytes) -> None:
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            if isinstance(text, bytes):      # a package (zip) from an exporter
+                path.write_bytes(text)
+            else:
+                path.write_text(text, encoding="utf-8")
             written.append(relative)
 
         exporters = exports.chosen(options.get("formats", ()))

@@ -73,7 +73,7 @@ def test_format_choices_come_from_the_registry(registered, capsys):
     assert parser.parse_args(["build", "x.yaml", "--format", "slots-test"]).formats == ["slots-test"]
     with pytest.raises(SystemExit):
         parser.parse_args(["build", "--help"])
-    assert "moodle, practice, slots-test" in " ".join(capsys.readouterr().out.split())
+    assert "moodle, practice, canvas, qti21, slots-test" in " ".join(capsys.readouterr().out.split())
     exports.unregister(Slots.name)
     with pytest.raises(cli.UsageError, match="invalid choice: 'slots-test'"):
         cli.make_parser().parse_args(["build", "x.yaml", "--format", "slots-test"])

@@ -258,6 +258,43 @@ def tolerance_text(value: float) -> str:
     return _positional(value)
 
 
+# ---------------------------------------------------------------- QTI gaps
+
+@dataclass(frozen=True)
+class QtiGap:
+    """One gap of a QTI item (Canvas, QTI 2.1), as the answer's type wants it graded; the
+    exporters write it in their flavour. `kind` is the kind of interaction, not a type name:
+    "numeric" (a number within the absolute `tolerance`, which includes the key's edge slack),
+    "option" (one of `options`, the right one `value`) or "text" (one of `texts`, compared as
+    text, case-insensitively). `texts` are also a numeric gap's accepted spellings, for an LMS
+    that compares a gap as text (Canvas' multiple blanks); `alternatives` are (value,
+    tolerance) pairs accepted in full; `label` says where the entry sits ("entry 2")."""
+
+    kind: str
+    value: Any
+    tolerance: float = 0.0
+    options: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
+    alternatives: tuple[tuple[Any, float], ...] = ()
+    label: str = ""
+    whole: bool = False
+
+
+def number_spellings(value: float | int, bound: float, most: int = 4) -> tuple[str, ...]:
+    """Plain decimal spellings of `value` that are within `bound` of it: the shortest roundings
+    first (what a student writes at the exam's precision), then the full value."""
+    full = moodle_number(value)
+    out: list[str] = []
+    if not isinstance(value, int):
+        for digits in range(1, 18):
+            text = _positional(float(f"{float(value):.{digits}g}"))
+            if abs(float(text) - float(value)) <= bound and text not in out:
+                out.append(text)
+            if len(out) >= most:
+                break
+    return tuple(dict.fromkeys(out + [full]))
+
+
 # ---------------------------------------------------------------- the base class
 
 class AnswerType:
@@ -333,6 +370,14 @@ class AnswerType:
         label = moodle_label(answer.label or answer.name)
         body = self.moodle_subquestion(answer, value, weights[0], alternatives, tolerance)
         return f'<p class="examgen-field">{label}: {body}</p>'
+
+    # -- QTI (Canvas, QTI 2.1)
+    def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
+                    alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
+        """The gaps of the field in a QTI item, one per entry; a field graded by hand has none.
+        `tolerance` ({"atol", "rtol"}, the key's) overrides the answer's; `alternatives` are
+        (value, convention) pairs accepted with full credit."""
+        raise NotImplementedError
 
     # -- the practice page
     def page_grids(self, answer: Answer, value: Any) -> list[tuple[int, int, str]]:

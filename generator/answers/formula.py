@@ -11,6 +11,7 @@ from generator.answers.base import (
     Answer,
     AnswerType,
     Exact,
+    QtiGap,
     cloze_text,
     plain,
     register,
@@ -61,6 +62,15 @@ class Expr(AnswerType):
         options += [f"={cloze_text(v, wildcard=True)}#{cloze_text('right under the convention: ' + c)}"
                     for v, c in alternatives]
         return f"{{{weight}:SHORTANSWER:{'~'.join(options)}}}"
+
+    def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
+                    alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
+        # Compared as text by every QTI LMS (none compares formulas): the key's text and the
+        # spellings students use most, as for Moodle; a right formula written otherwise needs
+        # a manual regrade.
+        spellings = [value, value.replace("**", "^"), "".join(value.split()), "".join(value.replace("**", "^").split())]
+        spellings += [v for v, _ in alternatives]
+        return [QtiGap("text", value, texts=tuple(dict.fromkeys(spellings)))]
 
     def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "formula", "symbols": list(answer.symbols)}

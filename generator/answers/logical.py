@@ -10,6 +10,7 @@ from generator.answers.base import (
     EDGE_SLACK,
     Answer,
     AnswerType,
+    QtiGap,
     Unreadable,
     cloze_text,
     moodle_label,
@@ -53,6 +54,10 @@ class Bool(AnswerType):
                            alternatives: Sequence[tuple[Any, str]] = (),
                            tolerance: Mapping[str, float] | None = None) -> str:
         return _multichoice(weight, self.page_options, _word(value))
+
+    def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
+                    alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
+        return [QtiGap("option", _word(value), options=self.page_options)]
 
     def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "word"}
@@ -101,6 +106,11 @@ class Bools(Bool):
         cells = [_multichoice(w, self.page_options, _word(v)) for v, w in zip(value, weights, strict=True)]
         return f'<p class="examgen-field">{label}: ({", ".join(cells)})</p>'
 
+    def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
+                    alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
+        return [QtiGap("option", _word(v), options=self.page_options, label=f"entry {j + 1}")
+                for j, v in enumerate(value)]
+
     def page_grids(self, answer: Answer, value: Any) -> list[tuple[int, int, str]]:
         return [(1, len(value), "")]
 
@@ -135,6 +145,12 @@ class Choice(AnswerType):
             return _multichoice(weight, answer.options, value)
         # Without listed options: the text, compared case-insensitively by Moodle.
         return f"{{{weight}:SHORTANSWER:={cloze_text(value, wildcard=True)}}}"
+
+    def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
+                    alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
+        if answer.options:
+            return [QtiGap("option", value, options=tuple(answer.options))]
+        return [QtiGap("text", value, texts=(value,))]
 
     def page_choices(self, answer: Answer) -> list[str]:
         return list(answer.options)

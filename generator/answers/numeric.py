@@ -11,12 +11,14 @@ from generator.answers.base import (
     Answer,
     AnswerType,
     Exact,
+    QtiGap,
     Unreadable,
     close,
     flatten,
     moodle_label,
     moodle_number,
     moodle_tolerance,
+    number_spellings,
     plain,
     register,
     structure,
@@ -151,6 +153,33 @@ class _Numbers(AnswerType):
             tables.append('<table class="examgen-matrix">' + "".join(rows) + "</table>")
         return f'<div class="examgen-field"><p>{label}:</p>{"".join(tables)}</div>'
 
+    # -- QTI: one numeric gap per entry
+    def _gap_tolerance(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None) -> float:
+        atol, rtol = _tolerances(answer, tolerance)
+        return moodle_tolerance(float(value), atol, rtol)
+
+    def _entry_labels(self, value: Any) -> list[str]:
+        if self.depth == 0:
+            return [""]
+        if self.depth == 1:
+            return [f"entry {j + 1}" for j in range(len(value))]
+        matrices = value if self.depth == 3 else [value]
+        return [(f"matrix {k + 1}, " if self.depth == 3 else "") + f"row {i + 1}, column {j + 1}"
+                for k, matrix in enumerate(matrices) for i, row in enumerate(matrix) for j in range(len(row))]
+
+    def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
+                    alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
+        flat_others = [flatten(v) for v, _ in alternatives]
+        out = []
+        for index, (entry, label) in enumerate(zip(flatten(value), self._entry_labels(value), strict=True)):
+            bound = self._gap_tolerance(answer, entry, tolerance)
+            others = tuple(dict.fromkeys((o[index], self._gap_tolerance(answer, o[index], tolerance))
+                                         for o in flat_others if o[index] != entry))
+            texts = [t for v, b in ((entry, bound), *others) for t in number_spellings(v, b)]
+            out.append(QtiGap("numeric", entry, bound, texts=tuple(dict.fromkeys(texts)), alternatives=others,
+                              label=label, whole=self.whole))
+        return out
+
     # -- the page
     @property
     def page_layout(self) -> str:  # type: ignore[override]
@@ -197,6 +226,9 @@ class _Exact(_Numbers):
 
     def _blank_tolerance(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None) -> str:
         return "0"
+
+    def _gap_tolerance(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None) -> float:
+        return 0.0
 
     def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "whole"}

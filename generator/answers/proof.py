@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from generator.answers.base import EDGE_SLACK, Answer, AnswerType, register
+from generator.answers.base import EDGE_SLACK, Answer, AnswerType, QtiGap, register
 
 
 @register
@@ -23,3 +24,7 @@ class Proof(AnswerType):
 
     def tolerance_text(self, expected: Any, tolerance: dict[str, float] | None) -> str:
         return "graded by hand"
+
+    def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
+                    alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
+        return []      # the slot becomes one essay item (see generator.exports.qti)

@@ -36,6 +36,8 @@ BUILTIN: dict[str, str] = {
     "csv": "generator.exports.key:KeyCsv",
     "moodle": "generator.exports.moodle:MoodleXml",
     "practice": "generator.practice:PracticePage",
+    "canvas": "generator.exports.canvas:CanvasQti",
+    "qti21": "generator.exports.qti21:Qti21Package",
 }
 
 # What an exporter may ask for besides the plain data every exporter gets.
@@ -69,8 +71,8 @@ class Exporter(ABC):
     always: ClassVar[bool] = False            # written by every build, asked for or not
 
     @abstractmethod
-    def write(self, export: Export) -> str:
-        """The file's text."""
+    def write(self, export: Export) -> str | bytes:
+        """The file's text, or its bytes (a zip package)."""
 
 
 _REGISTERED: dict[str, type[Exporter]] = {}
