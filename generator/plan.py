@@ -32,6 +32,7 @@ class Slot:
     parts: tuple[tuple[str, float], ...]      # the parts asked, in order, with points
     pins: Mapping[str, Any]
     where: str                                # file:line of the spec entry, for errors
+    vary: str = "numbers"                     # "numbers": one structure for the slot; "all": per variant
 
     @property
     def points(self) -> float:
@@ -135,7 +136,7 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         seen[base] += 1
         key = base if seen[base] == 1 else f"{base}#{seen[base]}"
         slots.append(Slot(i + 1, key, problem_id, tuple(zip(chosen, part_points, strict=True)),
-                          dict(entry.params), at))
+                          dict(entry.params), at, entry.vary))
     keys = tuple(students) if students else numbered_keys(variants or spec.variants)
     return Plan(
         title=spec.title, course=spec.course, date=spec.date, instructions=spec.instructions,

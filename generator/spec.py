@@ -15,6 +15,8 @@
         params: {stride: 1}               # optional pins, by the catalog's names
         parts: [shape, counts]            # optional: a subset, or {shape: 4, counts: 6}
         slot: conv                        # optional: a stable name for this slot's random stream
+        vary: numbers                     # the default: one structure (sizes, norm, ...) for every
+                                          # variant, numbers per variant; `all`: structure per variant too
 
 Every field is checked where it is read, each failure one line naming file, line and field:
 `date` is a real date (YYYY-MM-DD); points are numbers (not true/false), greater than 0, at
@@ -31,7 +33,7 @@ import datetime as dt
 import math
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -82,6 +84,7 @@ class ProblemSpec(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     parts: list[str] | dict[str, float] | None = None
     slot: str | None = Field(default=None, min_length=1, max_length=100)
+    vary: Literal["numbers", "all"] = "numbers"
 
     @field_validator("parts", mode="before")
     @classmethod
@@ -269,6 +272,7 @@ FIELD_HINTS = {
     "params": "give a map of parameter names to values",
     "precision": "write e.g. precision: 3 significant digits, or precision: 4 decimals",
     "slot": "give the slot a short name (text), or leave it out",
+    "vary": "write vary: numbers (one structure for every variant, the default) or vary: all",
     "banks": "give a list of bank folders, relative to the spec file, e.g. banks: [../problems]",
 }
 
