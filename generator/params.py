@@ -122,8 +122,9 @@ class Choice(Param):
         return rng.choice(self.options)
 
     def _in_domain(self, value: Any) -> bool:
-        return (self.domain is not None and _is_real(value) and math.isfinite(value)
-                and self.domain[0] <= value <= self.domain[1])
+        integral = all(_is_int(o) for o in self.options)   # sizes and counts stay whole numbers
+        return (self.domain is not None and (_is_int(value) if integral else _is_real(value))
+                and math.isfinite(value) and self.domain[0] <= value <= self.domain[1])
 
     def _match(self, value: Any) -> tuple[bool, Any]:
         """(found, option): the option `value` stands for. 3.0 stands for the int option 3 (a YAML

@@ -30,12 +30,21 @@ PARTS = (
 )
 
 PARAMS = (
-    Matrix("W", rows=(2, 3), cols=(2, 3, 4), low=-2, high=2, step=1),
-    Vector("b", length="W.rows", low=-1, high=1, step=0.5),
-    Vector("x", length="W.cols", low=-1, high=1, step=0.5),
-    Int("y", 1, 3),
-    Decimal("eps", 0.1, 0.5, 0.05),
+    Int("K", 2, 3, domain=(2, 10)),          # classes: W is K x n
+    Int("n", 2, 4, domain=(1, 20)),          # input dimensions
+    Matrix("W", rows="K", cols="n", low=-2, high=2, step=1, domain=(-100, 100)),
+    Vector("b", length="K", low=-1, high=1, step=0.5, domain=(-100, 100)),
+    Vector("x", length="n", low=-1, high=1, step=0.5, domain=(-100, 100)),
+    Int("y", 1, 3, domain=(1, 10)),
+    Decimal("eps", 0.1, 0.5, 0.05, domain=(0.0001, 100)),
 )
+
+STRUCTURE = ("K", "n")
+
+
+def WORKLOAD(p):
+    """Products of the logits W x and the gradient sum_k p_k W_k."""
+    return 2 * p["K"] * p["n"]
 
 # A gradient component this close to 0 makes sign() unreadable by hand; two logits this
 # close make the predicted class a matter of rounding.

@@ -51,6 +51,8 @@ PARAMS = (
     Vector("g", length="W.rows", low=-2, high=2, nonzero=True),
 )
 
+STRUCTURE = ()   # m and n come with W, drawn by sample() (not parameters of their own)
+
 
 def sample(rng):
     """Sizes first (each of the four shapes equally likely), then W row by row from the

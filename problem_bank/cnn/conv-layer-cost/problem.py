@@ -19,14 +19,23 @@ PARTS = (
 
 # Drawing order matters: k is drawn before the constraints that compare it with H and W.
 PARAMS = (
-    Int("H", 8, 64),
-    Int("W", 8, 64),
-    Int("C_in", 1, 16),
-    Choice("k", (1, 3, 5, 7)),
-    Int("C_out", 2, 64),
-    Choice("stride", (1, 2)),
-    Choice("pad", (0, 1, 2)),
+    Int("H", 8, 64, domain=(1, 4096)),
+    Int("W", 8, 64, domain=(1, 4096)),
+    Int("C_in", 1, 16, domain=(1, 4096)),
+    Choice("k", (1, 3, 5, 7), domain=(1, 64)),
+    Int("C_out", 2, 64, domain=(1, 4096)),
+    Choice("stride", (1, 2), domain=(1, 16)),
+    Choice("pad", (0, 1, 2), domain=(0, 32)),
 )
+
+STRUCTURE = ("k", "stride", "pad")
+
+
+def WORKLOAD(p):
+    """Digits a student multiplies: the output size times the kernel volume (the mults count)."""
+    h = (p["H"] + 2 * p["pad"] - p["k"]) // p["stride"] + 1
+    w = (p["W"] + 2 * p["pad"] - p["k"]) // p["stride"] + 1
+    return p["k"] * p["k"] * p["C_in"] * h * w * p["C_out"]
 
 CONSTRAINTS = (
     Constraint("k <= min(H, W)", lambda p: p["k"] <= min(p["H"], p["W"])),

@@ -51,6 +51,8 @@ PARAMS = (
                        " conv k in {1, 3, 5, 7}, s in {1, 2}; pool k in {2, 3}, s in {2, 3}"),
 )
 
+STRUCTURE = ()   # the layer stack is drawn whole by sample(); no size is pinned alone
+
 
 def sample(rng):
     layers = []

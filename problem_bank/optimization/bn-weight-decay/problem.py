@@ -33,11 +33,13 @@ PARTS = (
 )
 
 PARAMS = (
-    Decimal("lam", 0.1, 1.0, 0.1),
-    Decimal("a", 0.2, 2.0, 0.1),
-    Decimal("alpha", 0.1, 1.0, 0.1),
+    Decimal("lam", 0.1, 1.0, 0.1, domain=(0.001, 100)),
+    Decimal("a", 0.2, 2.0, 0.1, domain=(0.001, 100)),
+    Decimal("alpha", 0.1, 1.0, 0.1, domain=(0.001, 100)),
     Choice("phi", tuple(range(0, 360, 15))),   # direction of w_0 in degrees, for the figure
 )
+
+STRUCTURE = ()   # one neuron, one step: every parameter is a number
 
 
 def _F(x) -> Fraction:

@@ -26,11 +26,14 @@ PARTS = (
 
 PARAMS = (
     Choice("rho", ("l2sq", "norm", "quartic")),
-    Vector("theta", length=(2, 3), low=-20, high=20, step=0.01),
-    Vector("g", length="theta", low=-20, high=20, step=0.01),
-    Decimal("eps", 0.01, 2, 0.01, nonzero=True),
-    Decimal("lam", 0.01, 20, 0.01, nonzero=True),
+    Vector("theta", length=(2, 3), low=-20, high=20, step=0.01, domain=(-1000, 1000)),
+    Vector("g", length="theta", low=-20, high=20, step=0.01, domain=(-1000, 1000)),
+    Decimal("eps", 0.01, 2, 0.01, nonzero=True, domain=(0.0001, 100)),
+    Decimal("lam", 0.01, 20, 0.01, nonzero=True, domain=(0.0001, 1000)),
 )
+
+# The regulariser decides the equation for l (closed form, linear, cubic): structure.
+STRUCTURE = ("rho",)
 
 
 def _a(p):
@@ -79,11 +82,13 @@ def _quartic_lams(norm_a, eps):
     return out
 
 
-def sample(rng):
+def sample(rng, pins=None):
+    """Drawn around a pinned rho (the slot's structure): lam and eps suit that rho."""
     import math
     from fractions import Fraction
 
     rho = rng.choice(("l2sq", "norm", "quartic"))
+    rho = (pins or {}).get("rho", rho)
     while True:
         dim = rng.choice((2, 3))
         base = rng.shuffle(rng.choice(BASES[dim]))

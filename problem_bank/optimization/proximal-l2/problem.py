@@ -25,11 +25,13 @@ PARTS = (
 PARAMS = (
     Choice("c_r", ("lambda", "lambda/2")),
     Choice("c_p", ("1/eps", "1/(2eps)")),
-    Decimal("lam", 0.5, 2.0, 0.5),
-    Decimal("eps", 0.1, 0.5, 0.1),
-    Vector("theta", length=3, low=-3, high=3),
-    Vector("g", length=3, low=-3, high=3, nonzero=True),
+    Decimal("lam", 0.5, 2.0, 0.5, domain=(0.001, 100)),
+    Decimal("eps", 0.1, 0.5, 0.1, domain=(0.001, 100)),
+    Vector("theta", length=3, low=-3, high=3, domain=(-100, 100)),
+    Vector("g", length=3, low=-3, high=3, nonzero=True, domain=(-100, 100)),
 )
+
+STRUCTURE = ("c_r", "c_p")
 
 # sympy names of the expression answer. `lambda` is a Python keyword that sympify cannot
 # parse, so the regularisation strength is written `lam` (as the parameter is named).

@@ -61,10 +61,12 @@ class Gradient(Vector):
 
 PARAMS = (
     Choice("norm", ("l2", "linf")),
-    Gradient("g", length=(3, 4), low=-10, high=10, step=0.5),
-    Vector("theta", length="g", low=-3, high=3, step=0.5),
-    Decimal("eps", 0.1, 1.0, 0.1),
+    Gradient("g", length=(3, 4), low=-10, high=10, step=0.5, domain=(-1000, 1000)),
+    Vector("theta", length="g", low=-3, high=3, step=0.5, domain=(-1000, 1000)),
+    Decimal("eps", 0.1, 1.0, 0.1, domain=(0.0001, 1000)),
 )
+
+STRUCTURE = ("norm",)
 
 CONSTRAINTS = (
     Constraint("g is not the zero vector", lambda p: any(x != 0 for x in p["g"])),

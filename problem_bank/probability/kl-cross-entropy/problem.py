@@ -75,6 +75,8 @@ PARAMS = (
     Custom("p_model2", _conditional_check("p_model2"), "an m x K matrix of positive rows summing to 1"),
 )
 
+STRUCTURE = ()   # m and K come with the drawn distributions (not parameters of their own)
+
 
 def sample(rng):
     m = rng.choice((2, 3))

@@ -64,6 +64,8 @@ PARAMS = (
     Custom("outputs", _check_outputs, f"{INPUTS} rows of positive softmax outputs, each summing to 1"),
 )
 
+STRUCTURE = ()   # K comes with the drawn priors (not a parameter of its own)
+
 
 def sample(rng):
     K = rng.choice((2, 3))
