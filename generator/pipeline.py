@@ -35,7 +35,14 @@ from generator.documents import SHEETS, render_sheet, rendered_problems, variant
 from generator.outdir import OutputFolder, open_output, worker_init
 from generator.plan import Plan
 from generator.roster import shared_instances
-from generator.variants import SlotReport, Structures, Variant, make_variant, slot_reports, structures
+from generator.variants import (
+    SlotReport,
+    Structures,
+    Variant,
+    make_variant,
+    slot_reports,
+    structures,
+)
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 

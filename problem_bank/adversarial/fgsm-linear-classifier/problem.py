@@ -103,16 +103,16 @@ CONSTRAINTS = (
     Constraint("the rows of W are pairwise different (no two classes with the same weights)",
                lambda p: len({tuple(row) for row in p["W"]}) == len(p["W"])),
     Constraint("x is classified correctly (the attack has something to destroy)",
-               lambda p: _label_ok(p) and int(_logits(p["W"], p["b"], p["x"]).argmax()) + 1 == p["y"]),
+               lambda p: _label_ok(p) and int(_logits(p["W"], p["b"], p["x"]).argmax()) + 1 == p["y"], pedagogical=True),
     Constraint(f"every gradient component is at least {MIN_GRAD} away from 0",
                lambda p: _label_ok(p) and min(abs(_gradient(p))) >= MIN_GRAD),
     Constraint(f"the logits W x + b span at most {MAX_LOGIT_SPREAD}",
                lambda p: float(max(_logits(p["W"], p["b"], p["x"])) - min(_logits(p["W"], p["b"], p["x"])))
-               <= MAX_LOGIT_SPREAD),
+               <= MAX_LOGIT_SPREAD, pedagogical=True),
     Constraint(f"no tie in the prediction at x: the two largest logits differ by at least {MIN_LOGIT_GAP}",
-               lambda p: _top_gap(_logits(p["W"], p["b"], p["x"])) >= MIN_LOGIT_GAP),
+               lambda p: _top_gap(_logits(p["W"], p["b"], p["x"])) >= MIN_LOGIT_GAP, pedagogical=True),
     Constraint(f"no tie in the prediction at x_adv: the two largest logits differ by at least {MIN_LOGIT_GAP}",
-               lambda p: _label_ok(p) and _top_gap(_logits(p["W"], p["b"], _adversarial_point(p))) >= MIN_LOGIT_GAP),
+               lambda p: _label_ok(p) and _top_gap(_logits(p["W"], p["b"], _adversarial_point(p))) >= MIN_LOGIT_GAP, pedagogical=True),
 )
 
 ANSWERS = (

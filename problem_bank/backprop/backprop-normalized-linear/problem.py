@@ -45,10 +45,10 @@ def _nice_rows(n: int) -> list[list[int]]:
 NICE_ROWS = {n: _nice_rows(n) for n in (2, 3)}
 
 PARAMS = (
-    Matrix("W", rows=(2, 3), cols=(2, 3), low=-3, high=3),
-    Vector("b", length="W.rows", low=-3, high=3),
-    Vector("x", length="W.cols", low=-3, high=3),
-    Vector("g", length="W.rows", low=-2, high=2, nonzero=True),
+    Matrix("W", rows=(2, 3), cols=(2, 3), low=-3, high=3, domain=(-100, 100)),
+    Vector("b", length="W.rows", low=-3, high=3, domain=(-100, 100)),
+    Vector("x", length="W.cols", low=-3, high=3, domain=(-100, 100)),
+    Vector("g", length="W.rows", low=-2, high=2, nonzero=True, domain=(-100, 100)),
 )
 
 STRUCTURE = ()   # m and n come with W, drawn by sample() (not parameters of their own)
@@ -82,9 +82,9 @@ def _grad_x(p):
 CONSTRAINTS = (
     Constraint("no zero row in W (||w_i|| > 0)", lambda p: all(k > 0 for k in _norms_squared(p))),
     Constraint(f"||w_i||^2 <= {MAX_NORM_SQUARED} for every row (simple radicals)",
-               lambda p: all(k <= MAX_NORM_SQUARED for k in _norms_squared(p))),
-    Constraint("x is not the zero vector", lambda p: any(v != 0 for v in p["x"])),
-    Constraint("dL/dx is not the zero vector", lambda p: any(abs(v) > 1e-9 for v in _grad_x(p))),
+               lambda p: all(k <= MAX_NORM_SQUARED for k in _norms_squared(p)), pedagogical=True),
+    Constraint("x is not the zero vector", lambda p: any(v != 0 for v in p["x"]), pedagogical=True),
+    Constraint("dL/dx is not the zero vector", lambda p: any(abs(v) > 1e-9 for v in _grad_x(p)), pedagogical=True),
 )
 
 ANSWERS = (

@@ -39,7 +39,7 @@ def WORKLOAD(p):
 
 CONSTRAINTS = (
     Constraint("k <= min(H, W)", lambda p: p["k"] <= min(p["H"], p["W"])),
-    Constraint("pad < k", lambda p: p["pad"] < p["k"]),
+    Constraint("pad < k", lambda p: p["pad"] < p["k"], pedagogical=True),
     Constraint("stride divides H + 2 pad - k", lambda p: (p["H"] + 2 * p["pad"] - p["k"]) % p["stride"] == 0),
     Constraint("stride divides W + 2 pad - k", lambda p: (p["W"] + 2 * p["pad"] - p["k"]) % p["stride"] == 0),
 )

@@ -1,9 +1,8 @@
 """cnn/conv-layer-cost: the source sheet's own instance and hand-computed ones."""
 
-import re
 
 from generator.instance import check_instance, make_instance
-from generator.testing import check_snapshot, problem_here
+from generator.testing import problem_here
 
 PROBLEM = problem_here(__file__)
 
@@ -39,5 +38,4 @@ def test_check_catches_a_wrong_answer():
     assert any("params" in message for message in check_instance(PROBLEM, wrong))
 
 
-import re
 

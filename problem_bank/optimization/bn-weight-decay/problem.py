@@ -53,9 +53,9 @@ def _norm_sq(p) -> Fraction:
 
 CONSTRAINTS = (
     Constraint("alpha lam < 1 (the decay part of the step does not overshoot the origin)",
-               lambda p: _F(p["alpha"]) * _F(p["lam"]) < 1),
+               lambda p: _F(p["alpha"]) * _F(p["lam"]) < 1, pedagogical=True),
     Constraint("||w_1|| differs from 1 by at least 0.01 (alpha is clearly off the threshold)",
-               lambda p: abs(float(_norm_sq(p)) ** 0.5 - 1) >= 0.01),
+               lambda p: abs(float(_norm_sq(p)) ** 0.5 - 1) >= 0.01, pedagogical=True),
 )
 
 ANSWERS = (

@@ -54,9 +54,9 @@ def _exact_coefficients(p):
 
 CONSTRAINTS = (
     Constraint("theta_t is not the zero vector (else the shrinkage is invisible)",
-               lambda p: any(t != 0 for t in p["theta"])),
+               lambda p: any(t != 0 for t in p["theta"]), pedagogical=True),
     Constraint("no component of theta_{t+1} is 0: 2 c_p theta_i != g_i",
-               lambda p: all(2 * _exact_coefficients(p)[1] * t != gi for t, gi in zip(p["theta"], p["g"], strict=True))),
+               lambda p: all(2 * _exact_coefficients(p)[1] * t != gi for t, gi in zip(p["theta"], p["g"], strict=True)), pedagogical=True),
 )
 
 ANSWERS = (

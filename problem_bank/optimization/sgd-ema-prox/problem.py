@@ -16,7 +16,17 @@ reproduces the explicit one.
 
 from fractions import Fraction
 
-from generator.authoring import Answer, Approx, Constraint, Decimal, Int, Matrix, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Approx,
+    Constraint,
+    Decimal,
+    Int,
+    Matrix,
+    Mistake,
+    Part,
+    Vector,
+)
 
 TITLE = "SGD with gradient smoothing: explicit and proximal weight decay"
 SOURCE = "dl-assignments-with-solutions.md, assignment 3 (a) and (b)"
@@ -62,7 +72,7 @@ CONSTRAINTS = (
                lambda p: _rational(p["lam"]) * _rational(p["eps"]) < 1),
     Constraint("the first regularised gradient g~^1 + lambda theta^0 is not 0 (the first step moves)",
                lambda p: any(_rational(p["q"]) * gi + _rational(p["lam"]) * ti != 0
-                             for gi, ti in zip(p["grads"][0], p["theta0"], strict=True))),
+                             for gi, ti in zip(p["grads"][0], p["theta0"], strict=True)), pedagogical=True),
 )
 
 ANSWERS = (

@@ -98,10 +98,10 @@ def _kl(p) -> list[float]:
 
 CONSTRAINTS = (
     # A model equal to the generator would give a trivial 0.
-    Constraint("each model differs from p* (expected KL >= 0.01)", lambda p: min(_kl(p)) >= 0.01),
+    Constraint("each model differs from p* (expected KL >= 0.01)", lambda p: min(_kl(p)) >= 0.01, pedagogical=True),
     # Hand computation with 3-4 digit logs must still tell the models apart.
     Constraint("the two models are not near a tie (expected KLs differ by >= 0.03)",
-               lambda p: abs(_kl(p)[0] - _kl(p)[1]) >= 0.03),
+               lambda p: abs(_kl(p)[0] - _kl(p)[1]) >= 0.03, pedagogical=True),
 )
 
 ANSWERS = (

@@ -96,12 +96,12 @@ def _argmax(row) -> int:
 
 CONSTRAINTS = (
     Constraint("the three inputs have different outputs",
-               lambda p: len({tuple(row) for row in p["outputs"]}) == INPUTS),
+               lambda p: len({tuple(row) for row in p["outputs"]}) == INPUTS, pedagogical=True),
     Constraint("every output row has a unique largest entry", lambda p: min(map(_margin, p["outputs"])) > 1e-9),
     Constraint(f"after reweighting, every input's top class beats the runner-up by >= {MARGIN}",
-               lambda p: min(map(_margin, _shifted(p))) >= MARGIN),
+               lambda p: min(map(_margin, _shifted(p))) >= MARGIN, pedagogical=True),
     Constraint("at least one decision changes",
-               lambda p: any(_argmax(a) != _argmax(b) for a, b in zip(p["outputs"], _shifted(p), strict=True))),
+               lambda p: any(_argmax(a) != _argmax(b) for a, b in zip(p["outputs"], _shifted(p), strict=True)), pedagogical=True),
 )
 
 ANSWERS = (

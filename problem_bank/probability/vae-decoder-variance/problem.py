@@ -44,7 +44,7 @@ CONSTRAINTS = (
     # Every sample contributes to the sum (and sigma^2 = 0, a degenerate decoder, is excluded).
     Constraint("no sample is reconstructed exactly (||x_i - mu_i|| > 0)", lambda p: min(_squared_errors(p)) > 0),
     Constraint("squared errors small enough to sum by hand (each ||x - mu||^2 <= 12)",
-               lambda p: max(_squared_errors(p)) <= 12),
+               lambda p: max(_squared_errors(p)) <= 12, pedagogical=True),
 )
 
 ANSWERS = (

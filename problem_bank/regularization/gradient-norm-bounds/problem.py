@@ -66,8 +66,8 @@ CONSTRAINTS = (
     Constraint("no pre-activation within 0.5 of 0 (x is far from every ReLU kink)",
                lambda p: all(abs(z) >= 0.5 for z in _pre_activations(p))),
     Constraint("at least one unit is active and one inactive (the ReLU matters)",
-               lambda p: 0 < sum(z > 0 for z in _pre_activations(p)) < len(p["b"])),
-    Constraint("the gradient df/dx is not the zero vector", lambda p: any(g != 0 for g in _grad_x(p))),
+               lambda p: 0 < sum(z > 0 for z in _pre_activations(p)) < len(p["b"]), pedagogical=True),
+    Constraint("the gradient df/dx is not the zero vector", lambda p: any(g != 0 for g in _grad_x(p)), pedagogical=True),
 )
 
 ANSWERS = (
