@@ -339,8 +339,9 @@ def infer_sizes(declared: Sequence[Param], pins: Mapping[str, Any]) -> dict[str,
         else:
             dims = [(param.length, len(value))]
         for dim, size in dims:
+            # Only a size its parameter accepts: else the pinned value's own check names it.
             if (isinstance(dim, str) and "." not in dim and dim not in out
-                    and isinstance(kinds.get(dim), Int | Choice)):
+                    and isinstance(kinds.get(dim), Int | Choice) and kinds[dim].problem_with(size, out) is None):
                 out[dim] = size
     return out
 
@@ -393,6 +394,13 @@ def sample_params(
     pedagogical = {c.text for c in constraints if c.pedagogical}
     fallback: tuple[Params, list[str]] | None = None
     wants_pins = custom_sample is not None and _arity(custom_sample) >= 2
+    if wants_pins:
+        # The problem's sample() draws around the pins: they must be valid before it sees them.
+        for name, value in pins.items():
+            problem = kinds[name].problem_with(value, pins)
+            if problem:
+                raise ExamgenError(f"parameter '{name}' {problem}", f"{where}.params.{name}",
+                                   f"give {kinds[name].describe()}")
     tries = 0
     for tries in range(1, max_tries + 1):
         if custom_sample is not None:
