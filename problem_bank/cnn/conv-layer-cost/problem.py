@@ -28,14 +28,10 @@ PARAMS = (
     Choice("pad", (0, 1, 2), domain=(0, 32)),
 )
 
+# The kernel, stride and padding shape the computation (a 1x1 kernel is another exercise);
+# H, W and the channels are numbers put into the same formulas. No WORKLOAD: the work by hand
+# is the same four formulas whatever the sizes.
 STRUCTURE = ("k", "stride", "pad")
-
-
-def WORKLOAD(p):
-    """Digits a student multiplies: the output size times the kernel volume (the mults count)."""
-    h = (p["H"] + 2 * p["pad"] - p["k"]) // p["stride"] + 1
-    w = (p["W"] + 2 * p["pad"] - p["k"]) // p["stride"] + 1
-    return p["k"] * p["k"] * p["C_in"] * h * w * p["C_out"]
 
 CONSTRAINTS = (
     Constraint("k <= min(H, W)", lambda p: p["k"] <= min(p["H"], p["W"])),

@@ -31,7 +31,7 @@ PARAMS = (
     Choice("var_w", VAR_W_OPTIONS, domain=(1e-9, 1e6)),
 )
 
-STRUCTURE = ("n",)
+STRUCTURE = ()   # n, var_x and var_w enter one product: numbers, the same work for every value
 
 CONSTRAINTS = (
     # n var_w is the factor by which the layer scales the variance: keep it within a
