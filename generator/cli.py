@@ -203,6 +203,8 @@ def cmd_show(args) -> int:
     problem = bank.load(bank.resolve_id(args.id, "show"))
     pins = _parse_params(args.params)
     instance = draw_instance(problem, Sampler(args.seed, problem.id), pins, "--params")
+    for warning in instance.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         entry = instance.key_entry(problem)
         print(json.dumps({"id": entry["id"], "seed": args.seed, "params": entry["params"],
