@@ -191,7 +191,7 @@ def test_every_problem_declares_its_structure():
     # (The built-in bank: each declares STRUCTURE, possibly empty; every name is a parameter.)
     declared = {pid: bank.load(pid).structure for pid in bank.ids()}
     assert declared[SIGMOID] == ("d", "h", "o")
-    assert declared["optimization/trust-region"] == ("norm",)
+    assert declared["optimization/trust-region"] == ("norm", "n")
     assert declared["optimization/prox-norm-regularizer"] == ("rho",)
     assert set(declared["optimization/mirror-descent-box"]) == {"f", "n", "T"}
     assert "k" in declared["cnn/conv-layer-cost"]
