@@ -192,7 +192,7 @@ def test_every_problem_declares_its_structure():
     declared = {pid: bank.load(pid).structure for pid in bank.ids()}
     assert declared[SIGMOID] == ("d", "h", "o")
     assert declared["optimization/trust-region"] == ("norm", "n")
-    assert declared["optimization/prox-norm-regularizer"] == ("rho",)
+    assert declared["optimization/prox-norm-regularizer"] == ("rho", "n")
     assert set(declared["optimization/mirror-descent-box"]) == {"f", "n", "T"}
     assert "k" in declared["cnn/conv-layer-cost"]
 
