@@ -12,7 +12,17 @@ rational root; pinned parameters may give irrational norms (kept exact) or a cub
 rational root (then l is the numeric root and the solution shows Newton's iteration).
 """
 
-from generator.authoring import Answer, Approx, Choice, Constraint, Decimal, Int, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Approx,
+    Choice,
+    Constraint,
+    Decimal,
+    Int,
+    Mistake,
+    Part,
+    Vector,
+)
 
 TITLE = "Proximal step for a regulariser of the norm"
 SOURCE = "dl-assignments-with-solutions.md, assignment 6"
