@@ -97,6 +97,8 @@ class Int(Param):
     nonzero: bool = False
     # What solve and check handle (a pin may leave the sampling range for it); None: the range.
     domain: tuple[int, int] | None = None
+    # The value other pins imply (a size from a pinned list the problem draws itself), or None.
+    implied: Callable[[Mapping[str, Any]], Any] | None = None
 
     def draw(self, rng, params):
         return rng.nonzero_integer(self.low, self.high) if self.nonzero else rng.integer(self.low, self.high)
@@ -117,6 +119,8 @@ class Choice(Param):
     options: tuple[Any, ...] = ()
     # Numbers a pin may give besides the options (solve and check handle them): [low, high].
     domain: tuple[float, float] | None = None
+    # The value other pins imply (a size from a pinned list the problem draws itself), or None.
+    implied: Callable[[Mapping[str, Any]], Any] | None = None
 
     def draw(self, rng, params):
         return rng.choice(self.options)
@@ -324,9 +328,19 @@ PEDAGOGICAL_PATIENCE = 200
 def infer_sizes(declared: Sequence[Param], pins: Mapping[str, Any]) -> dict[str, Any]:
     """`pins` plus the size parameters a pinned vector or matrix implies: a pinned W1 with 3
     rows, whose rows are the int parameter `h`, pins h = 3 when h itself is not pinned (so a
-    full instance can be given by its numbers alone)."""
+    full instance can be given by its numbers alone); a parameter's own `implied` does the
+    same for sizes of values the problem draws itself."""
     out = dict(pins)
     kinds = {p.name: p for p in declared}
+    for param in declared:
+        implied = getattr(param, "implied", None)
+        if implied is not None and param.name not in out:
+            try:
+                value = implied(pins)
+            except (TypeError, KeyError, IndexError, ValueError, AttributeError):
+                value = None   # the pinned value is malformed: its own check says how
+            if value is not None and param.problem_with(value, out) is None:
+                out[param.name] = value
     for param in declared:
         value = pins.get(param.name)
         if not isinstance(value, list) or not isinstance(param, Vector):

@@ -195,6 +195,16 @@ def test_every_problem_declares_its_structure():
     assert declared["optimization/prox-norm-regularizer"] == ("rho", "n")
     assert set(declared["optimization/mirror-descent-box"]) == {"f", "n", "T"}
     assert "k" in declared["cnn/conv-layer-cost"]
+    assert declared["probability/prior-shift"] == ("K",)
+
+
+def test_sizes_are_implied_by_pinned_values():
+    # Pinned priors with 3 classes imply K = 3 (a size the problem's sample() draws itself);
+    # a pinned W1 with 4 rows implies h = 4.
+    prior = _pinned("probability/prior-shift", {"prior_train": [0.5, 0.25, 0.25], "prior_deploy": [0.2, 0.4, 0.4]})
+    assert prior.params["K"] == 3 and all(len(row) == 3 for row in prior.params["outputs"])
+    sig = _pinned(SIGMOID, {"W1": [[0.5, 0], [0, 0.5], [0.25, 0.25], [-0.5, 0.5]]})
+    assert (sig.params["h"], sig.params["d"]) == (4, 2) and len(sig.params["W2"][0]) == 4
 
 
 # ---------------------------------------------------------------- known instances, pinned
