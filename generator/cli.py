@@ -207,6 +207,8 @@ def cmd_show(args) -> int:
     problem = bank.load(bank.resolve_id(args.id, "show"))
     pins = _parse_params(args.params)
     instance = draw_instance(problem, Sampler(args.seed, problem.id), pins, "--params")
+    for warning in instance.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         entry = instance.key_entry(problem)
         print(json.dumps({"id": entry["id"], "seed": args.seed, "params": entry["params"],
@@ -268,7 +270,25 @@ def cmd_build(args) -> int:
     what = "with PDFs" if result.pdf else "without PDFs (--no-pdf)"
     print(f"built {result.variants} variant{'s' if result.variants != 1 else ''} of '{plan.title}' "
           f"{what} into {result.out}/")
+    for report in result.slots:
+        print(_slot_line(report))
     return 0
+
+
+def _slot_line(report) -> str:
+    """One line per slot: its structure, how much the variants' work differs, duplicates."""
+    if report.structure:
+        shape = "structure " + ", ".join(f"{k}={v}" for k, v in report.structure.items())
+    elif report.structures > 1:
+        shape = f"{report.structures} structures (vary: {report.vary})"
+    else:
+        shape = "no structure parameters"
+    work = ""
+    if report.workload is not None:
+        low, high = report.workload
+        work = f"; work {low:g}" if low == high else f"; work {low:g} to {high:g} (x{high / low:.2g})" if low \
+            else f"; work {low:g} to {high:g}"
+    return f"  slot {report.number} ({report.problem_id}): {shape}{work}; {report.duplicates} duplicate instances"
 
 
 def cmd_grade(args) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.answers import CHECK_ATOL, CHECK_RTOL, Answer, Approx, matches, plain, to_key
@@ -35,6 +35,8 @@ class Instance:
     tries: int = 1
     # field -> [{"value": key JSON, "convention": text}]: other values accepted in full
     alternatives: Mapping[str, Any] = field(default_factory=dict)
+    # pedagogical constraints the pins break (the instance is valid, but worth a warning)
+    warnings: tuple[str, ...] = ()
 
     def key_entry(self, problem: Problem, precision: Precision = DEFAULT_PRECISION) -> dict[str, Any]:
         """The instance as the answer key stores it (without slot and points); tolerances
@@ -87,11 +89,14 @@ def draw_instance(problem: Problem, rng: Sampler, pins: Mapping[str, Any] | None
     An instance in which a declared mistake gives the right answer is degenerate too (the
     grader could not tell that mistake from a right answer): it is drawn again, and the
     redraw counts in `tries` like a failed constraint. "Right" is judged with the key's
-    tolerance at the exam's `precision`, as grading will judge it.
+    tolerance at the exam's `precision`, as grading will judge it. Pins under which it cannot
+    be avoided, like pins that break a pedagogical constraint, give the instance with a
+    warning: solve and check handle it, the grader cannot tell that mistake apart.
     """
     tries = 0
     clashes: Counter[tuple[str, str]] = Counter()
     all_pinned = bool(pins) and {p.name for p in problem.params} <= set(pins or {})
+    first: Instance | None = None
     for _ in range(MAX_MISTAKE_DRAWS):
         sampled = sample_params(problem.id, problem.params, problem.constraints, rng, pins,
                                 problem.sample, where)
@@ -99,7 +104,8 @@ def draw_instance(problem: Problem, rng: Sampler, pins: Mapping[str, Any] | None
         instance = make_instance(problem, sampled.params, tries)
         found = mistake_clashes(problem, instance, precision)
         if not found:
-            return instance
+            return replace(instance, warnings=sampled.warnings)
+        first = first or replace(instance, warnings=sampled.warnings)
         clashes.update(found)
         if all_pinned:
             break  # everything pinned: another draw cannot change anything
@@ -108,9 +114,10 @@ def draw_instance(problem: Problem, rng: Sampler, pins: Mapping[str, Any] | None
     share = "" if all_pinned else f" (in {count} of {MAX_MISTAKE_DRAWS} draws)"
     what = (f"the declared mistake '{name}' ({mistake.description}) gives the right {answer}{share},"
             f" so grading could not tell it from a right answer")
-    if pins:
-        raise ExamgenError(f"with the pinned parameters {sorted(pins)}, {what}", f"{where or problem.id}.params",
-                           "change or remove those pins")
+    if pins and first is not None:
+        return replace(first, tries=tries, warnings=(
+            *first.warnings, f"with the pinned parameters {sorted(pins)}, {what} (pedagogical constraint"
+                             f" 'no declared mistake gives the right answer')"))
     raise ExamgenError(f"no usable instance of {problem.id}: {what}", where or problem.id,
                        "the problem's parameter ranges, constraints or MISTAKES need fixing")
 

@@ -11,6 +11,7 @@ All values are plain JSON: ints, floats, strings, lists, lists of rows.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,15 +95,21 @@ class Int(Param):
     low: int = 0
     high: int = 1
     nonzero: bool = False
+    # What solve and check handle (a pin may leave the sampling range for it); None: the range.
+    domain: tuple[int, int] | None = None
+    # The value other pins imply (a size from a pinned list the problem draws itself), or None.
+    implied: Callable[[Mapping[str, Any]], Any] | None = None
 
     def draw(self, rng, params):
         return rng.nonzero_integer(self.low, self.high) if self.nonzero else rng.integer(self.low, self.high)
 
     def problem_with(self, value, params):
-        return _number_problem(value, self.low, self.high, self.nonzero, integral=True)
+        low, high = self.domain or (self.low, self.high)
+        return _number_problem(value, low, high, self.nonzero, integral=True)
 
     def describe(self):
-        return f"an integer in [{self.low}, {self.high}]"
+        low, high = self.domain or (self.low, self.high)
+        return f"an integer in [{low}, {high}]"
 
 
 @dataclass(frozen=True)
@@ -110,9 +117,18 @@ class Choice(Param):
     """One of a fixed list of values (numbers or strings)."""
 
     options: tuple[Any, ...] = ()
+    # Numbers a pin may give besides the options (solve and check handle them): [low, high].
+    domain: tuple[float, float] | None = None
+    # The value other pins imply (a size from a pinned list the problem draws itself), or None.
+    implied: Callable[[Mapping[str, Any]], Any] | None = None
 
     def draw(self, rng, params):
         return rng.choice(self.options)
+
+    def _in_domain(self, value: Any) -> bool:
+        integral = all(_is_int(o) for o in self.options)   # sizes and counts stay whole numbers
+        return (self.domain is not None and (_is_int(value) if integral else _is_real(value))
+                and math.isfinite(value) and self.domain[0] <= value <= self.domain[1])
 
     def _match(self, value: Any) -> tuple[bool, Any]:
         """(found, option): the option `value` stands for. 3.0 stands for the int option 3 (a YAML
@@ -127,8 +143,8 @@ class Choice(Param):
         return False, None
 
     def problem_with(self, value, params):
-        if not self._match(value)[0]:
-            return f"must be one of {', '.join(repr(o) for o in self.options)}, got {shown(value)}"
+        if not self._match(value)[0] and not self._in_domain(value):
+            return f"must be {self.describe()}, got {shown(value)}"
         return None
 
     def canonical(self, value):
@@ -136,7 +152,8 @@ class Choice(Param):
         return option if found else value
 
     def describe(self):
-        return "one of " + ", ".join(repr(o) for o in self.options)
+        options = "one of " + ", ".join(repr(o) for o in self.options)
+        return options + (f", or a number in [{self.domain[0]}, {self.domain[1]}]" if self.domain else "")
 
 
 @dataclass(frozen=True)
@@ -147,6 +164,8 @@ class Decimal(Param):
     high: float = 1.0
     step: float = 0.1
     nonzero: bool = False
+    # What solve and check handle (a pin may leave the sampling range for it); None: the range.
+    domain: tuple[float, float] | None = None
 
     def draw(self, rng, params):
         while True:
@@ -155,10 +174,12 @@ class Decimal(Param):
                 return value
 
     def problem_with(self, value, params):
-        return _number_problem(value, self.low, self.high, self.nonzero, integral=False)
+        low, high = self.domain or (self.low, self.high)
+        return _number_problem(value, low, high, self.nonzero, integral=False)
 
     def describe(self):
-        return f"a number in [{self.low}, {self.high}]"
+        low, high = self.domain or (self.low, self.high)
+        return f"a number in [{low}, {high}]"
 
 
 @dataclass(frozen=True)
@@ -170,6 +191,8 @@ class Vector(Param):
     high: float = 5
     step: float = 1
     nonzero: bool = False
+    # The entries solve and check handle (a pin may leave the sampling range for it); None: the range.
+    domain: tuple[float, float] | None = None
 
     def _entry(self, rng: Sampler) -> Any:
         while True:
@@ -185,7 +208,8 @@ class Vector(Param):
 
     def _entry_problem(self, value: Any) -> str | None:
         integral = self.step == 1 and float(self.low).is_integer()
-        return _number_problem(value, self.low, self.high, self.nonzero, integral, subject="entries")
+        low, high = self.domain or (self.low, self.high)
+        return _number_problem(value, low, high, self.nonzero, integral, subject="entries")
 
     def _length_problem(self, value: Any, params: Mapping[str, Any]) -> str | None:
         if not isinstance(value, list):
@@ -206,7 +230,8 @@ class Vector(Param):
         return None
 
     def describe(self):
-        return f"a list of numbers in [{self.low}, {self.high}]"
+        low, high = self.domain or (self.low, self.high)
+        return f"a list of numbers in [{low}, {high}]"
 
 
 @dataclass(frozen=True)
@@ -243,7 +268,8 @@ class Matrix(Vector):
         return None
 
     def describe(self):
-        return f"a matrix (list of rows) of numbers in [{self.low}, {self.high}]"
+        low, high = self.domain or (self.low, self.high)
+        return f"a matrix (list of rows) of numbers in [{low}, {high}]"
 
 
 @dataclass(frozen=True)
@@ -276,16 +302,62 @@ def _expected_size(dim: Dim, params: Mapping[str, Any]) -> tuple[int, ...] | Non
 
 @dataclass(frozen=True)
 class Constraint:
-    """A condition every instance must satisfy; `text` is how errors and the docs name it."""
+    """A condition every instance must satisfy; `text` is how errors and the docs name it.
+
+    A `pedagogical` constraint keeps drawn instances good to teach with (no degenerate case,
+    no give-away), but solve and check handle instances that break it: a pin that breaks it
+    is taken, with a warning naming the constraint, instead of refused."""
 
     text: str
     holds: Callable[[Mapping[str, Any]], bool]
+    pedagogical: bool = False
 
 
 @dataclass(frozen=True)
 class Sampled:
     params: Params
     tries: int
+    warnings: tuple[str, ...] = ()
+
+
+# With pins under which only pedagogical constraints fail, this many draws look for a better
+# instance before the pinned one is taken with a warning.
+PEDAGOGICAL_PATIENCE = 200
+
+
+def infer_sizes(declared: Sequence[Param], pins: Mapping[str, Any]) -> dict[str, Any]:
+    """`pins` plus the size parameters a pinned vector or matrix implies: a pinned W1 with 3
+    rows, whose rows are the int parameter `h`, pins h = 3 when h itself is not pinned (so a
+    full instance can be given by its numbers alone); a parameter's own `implied` does the
+    same for sizes of values the problem draws itself."""
+    out = dict(pins)
+    kinds = {p.name: p for p in declared}
+    for param in declared:
+        implied = getattr(param, "implied", None)
+        if implied is not None and param.name not in out:
+            try:
+                value = implied(pins)
+            except (TypeError, KeyError, IndexError, ValueError, AttributeError):
+                value = None   # the pinned value is malformed: its own check says how
+            if value is not None and param.problem_with(value, out) is None:
+                out[param.name] = value
+    for param in declared:
+        value = pins.get(param.name)
+        if not isinstance(value, list) or not isinstance(param, Vector):
+            continue
+        dims: list[tuple[Dim, Any]] = []
+        if isinstance(param, Matrix):
+            dims = [(param.rows, len(value))]
+            if value and isinstance(value[0], list):
+                dims.append((param.cols, len(value[0])))
+        else:
+            dims = [(param.length, len(value))]
+        for dim, size in dims:
+            # Only a size its parameter accepts: else the pinned value's own check names it.
+            if (isinstance(dim, str) and "." not in dim and dim not in out
+                    and isinstance(kinds.get(dim), Int | Choice) and kinds[dim].problem_with(size, out) is None):
+                out[dim] = size
+    return out
 
 
 def validate_pins(problem_id: str, declared: Sequence[Param], pins: Mapping[str, Any], where: str) -> None:
@@ -317,23 +389,36 @@ def sample_params(
     constraints: Sequence[Constraint],
     rng: Sampler,
     pins: Mapping[str, Any] | None = None,
-    custom_sample: Callable[[Sampler], Params] | None = None,
+    custom_sample: Callable[..., Params] | None = None,
     where: str | None = None,
     max_tries: int = MAX_TRIES,
 ) -> Sampled:
     """Draw parameters until every constraint holds; pinned values are kept as given.
 
-    A pinned value of the wrong kind or range is an error at once; pins under which no
-    draw satisfies the constraints are an error naming the constraint that failed most.
+    A pinned value outside its parameter's domain is an error at once; pins under which no
+    draw satisfies the constraints are an error naming the constraint that failed most,
+    unless only pedagogical constraints fail: then the instance is taken with a warning.
+    A `custom_sample` taking two arguments gets the pins too (to draw the rest around them).
     """
     where = where or problem_id
     validate_pins(problem_id, declared, pins or {}, where)
     kinds = {p.name: p for p in declared}
-    pins = {name: kinds[name].canonical(value) for name, value in (pins or {}).items()}
+    pins = {name: kinds[name].canonical(value) for name, value in infer_sizes(declared, pins or {}).items()}
     failures: Counter[str] = Counter()
+    pedagogical = {c.text for c in constraints if c.pedagogical}
+    fallback: tuple[Params, list[str]] | None = None
+    wants_pins = custom_sample is not None and _arity(custom_sample) >= 2
+    if wants_pins:
+        # The problem's sample() draws around the pins: they must be valid before it sees them.
+        for name, value in pins.items():
+            problem = kinds[name].problem_with(value, pins)
+            if problem:
+                raise ExamgenError(f"parameter '{name}' {problem}", f"{where}.params.{name}",
+                                   f"give {kinds[name].describe()}")
+    tries = 0
     for tries in range(1, max_tries + 1):
         if custom_sample is not None:
-            params = dict(custom_sample(rng))
+            params = dict(custom_sample(rng, dict(pins)) if wants_pins else custom_sample(rng))
             params.update(pins)
         else:
             params = {}
@@ -362,8 +447,18 @@ def sample_params(
         if not failed:
             return Sampled(params={p.name: params[p.name] for p in declared}, tries=tries)
         failures.update(failed)
-        if pins and len(pins) == len(declared):
+        if pins and set(failed) <= pedagogical and fallback is None:
+            fallback = ({p.name: params[p.name] for p in declared}, failed)
+        everything = bool(pins) and len(pins) == len(declared)
+        if fallback is not None and (everything or tries >= PEDAGOGICAL_PATIENCE):
+            break
+        if everything:
             break  # everything pinned: another try cannot change anything
+    if fallback is not None:
+        chosen, failed = fallback
+        return Sampled(params=chosen, tries=tries, warnings=tuple(
+            f"the pinned parameters {sorted(pins)} break the pedagogical constraint '{text}'"
+            for text in failed))
     worst, count = failures.most_common(1)[0]
     if pins:
         raise ExamgenError(
@@ -377,6 +472,15 @@ def sample_params(
         where,
         "the problem's parameter ranges or constraints need fixing",
     )
+
+
+def _arity(function: Callable[..., Any]) -> int:
+    import inspect
+
+    try:
+        return len(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return 1
 
 
 def _holds(constraint: Constraint, params: Mapping[str, Any]) -> bool:
@@ -408,13 +512,15 @@ def check_params(problem_id: str, declared: Sequence[Param], constraints: Sequen
     """Validate a complete set of parameters (from --params or a key) without drawing; return
     them as the key stores them (a Choice's own option: 3 for 3.0)."""
     validate_pins(problem_id, declared, params, where)
+    params = infer_sizes(declared, params)
     params = {p.name: p.canonical(params[p.name]) for p in declared if p.name in params}
     bad = _first_problem(declared, params)
     if bad is not None:
         param, problem = bad
         raise ExamgenError(f"parameter '{param.name}' {problem}", f"{where}.params.{param.name}",
                            f"give {param.describe()}")
-    failed = _failed(constraints, params)
+    pedagogical = {c.text for c in constraints if c.pedagogical}
+    failed = [text for text in _failed(constraints, params) if text not in pedagogical]
     if failed:
         raise ExamgenError(f"the parameters break the constraint '{failed[0]}'", f"{where}.params",
                            "change the parameters so that it holds")

@@ -36,7 +36,14 @@ from generator.outdir import OutputFolder, open_output, worker_init
 from generator.plan import Plan
 from generator.roster import shared_instances
 from generator.variantcode import QR_LAYOUT, stamp_qr_codes, variant_code
-from generator.variants import Variant, make_variant
+from generator.variants import (
+    SlotReport,
+    Structures,
+    Variant,
+    make_variant,
+    slot_reports,
+    structures,
+)
 
 Progress = Callable[[str, int, int], None]   # (stage, done, total)
 
@@ -56,6 +63,7 @@ class BuildResult:
     up_to_date: bool = False
     compiled: int = 0          # combined documents compiled (the rest were reused)
     warnings: tuple[str, ...] = ()
+    slots: tuple[SlotReport, ...] = ()   # per slot: structure, workload spread, duplicates
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -64,10 +72,11 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 # ---------------------------------------------------------------- stage: instances and contexts
 
-def _prepare_chunk(plan: Plan, keys: Sequence[str]) -> list[tuple[Variant, dict[str, Any]]]:
+def _prepare_chunk(plan: Plan, keys: Sequence[str],
+                   shared: Structures | None = None) -> list[tuple[Variant, dict[str, Any]]]:
     out = []
     for key in keys:
-        variant = make_variant(plan, key)
+        variant = make_variant(plan, key, shared)
         out.append((variant, variant_contexts(plan, variant)))
     return out
 
@@ -75,10 +84,11 @@ def _prepare_chunk(plan: Plan, keys: Sequence[str]) -> list[tuple[Variant, dict[
 def prepare(plan: Plan, jobs: int, progress: Progress = _noop) -> list[tuple[Variant, dict[str, Any]]]:
     """Every variant's instances and sheet contexts, in variant order; in `jobs` processes when large."""
     keys = list(plan.variant_keys)
+    shared = structures(plan)   # each slot's structure, drawn once for all variants
     if jobs <= 1 or len(keys) < PARALLEL_FROM:
         prepared = []
         for i, key in enumerate(keys):
-            prepared.extend(_prepare_chunk(plan, [key]))
+            prepared.extend(_prepare_chunk(plan, [key], shared))
             progress("instances", i + 1, len(keys))
         return prepared
     size = math.ceil(len(keys) / (jobs * 4))
@@ -87,7 +97,7 @@ def prepare(plan: Plan, jobs: int, progress: Progress = _noop) -> list[tuple[Var
     # The workers end with examgen, even when it is killed (they would wait for work forever).
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=worker_init, initargs=(os.getpid(),))
     try:
-        for result in pool.map(_prepare_chunk, [plan] * len(chunks), chunks):
+        for result in pool.map(_prepare_chunk, [plan] * len(chunks), chunks, [shared] * len(chunks)):
             prepared.extend(result)
             progress("instances", len(prepared), len(keys))
     except BaseException:
@@ -235,6 +245,8 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
         for exporter in exporters:
             write(exporter.filename, exporter.write(export))
         warnings = shared_instances(plan, variants)
+        reports = slot_reports(plan, variants)
+        warnings += [f"slot {r.number} ({r.problem_id}): {w}" for r in reports for w in r.warnings]
         for variant, contexts in prepared:
             for sheet in SHEETS:
                 write(f"variants/{variant.key}/{sheet}.tex", render_sheet(plan, [contexts[sheet]], sheet))
@@ -248,7 +260,7 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
         state.mkdir(exist_ok=True)
         (state / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return BuildResult(out, len(variants), pdf, tuple(written), compiled=compiled,
-                       warnings=tuple(warnings) + tuple(dict.fromkeys(notes)))
+                       warnings=tuple(warnings) + tuple(dict.fromkeys(notes)), slots=tuple(reports))
 
 
 def _reusable(entry: Any, digest: str, pdf: Path) -> bool:

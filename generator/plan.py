@@ -35,6 +35,7 @@ class Slot:
     where: str                                # file:line of the spec entry, for errors
     space: tuple[tuple[str, str], ...] = ()   # answer space per part (TeX lengths); the bank's where absent
     newpage: bool = False                     # the problem starts on a new page
+    vary: str = "numbers"                     # "numbers": one structure for the slot; "all": per variant
 
     @property
     def points(self) -> float:
@@ -179,7 +180,8 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         seen[base] += 1
         key = base if seen[base] == 1 else f"{base}#{seen[base]}"
         slots.append(Slot(i + 1, key, problem_id, tuple(zip(chosen, part_points, strict=True)),
-                          dict(entry.params), at, tuple((entry.space or {}).items()), entry.newpage))
+                          dict(entry.params), at, space=tuple((entry.space or {}).items()),
+                          newpage=entry.newpage, vary=entry.vary))
     slots = answer_spaces(slots, bank)
     keys = tuple(students) if students else numbered_keys(variants or spec.variants)
     return Plan(

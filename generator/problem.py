@@ -9,6 +9,9 @@ A problem module defines, at module level:
     CONSTRAINTS = (Constraint(...), ...)     what makes an instance non-degenerate
     ANSWERS     = (Answer(...), ...)         answer fields named as in the catalog, with tolerances
     MISTAKES    = (Mistake(...), ...)        optional: common wrong answers, for feedback
+    STRUCTURE   = ("h", "K", ...)            optional: the parameters that are structure (sizes, norm,
+                                             schedule, number of steps): an exam draws them once per slot
+    WORKLOAD    = lambda params: number      optional: the work an instance asks (e.g. multiplications)
     def sample(rng) -> params                optional: constructive drawing when declarations do not suffice
     def solve(params) -> dict                the reference solver: every answer field, plus what the solution shows
     def check(params, answers) -> dict       an independent second method: field -> independently computed value
@@ -70,7 +73,9 @@ class Problem:
     mistakes: tuple[Mistake, ...]
     solve: Callable[[Mapping[str, Any]], Mapping[str, Any]]
     check: Callable[[Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]
-    sample: Callable[[Any], dict[str, Any]] | None
+    sample: Callable[..., dict[str, Any]] | None
+    structure: tuple[str, ...] = ()
+    workload: Callable[[Mapping[str, Any]], float] | None = None
 
     def answer(self, name: str) -> Answer:
         for answer in self.answers:
@@ -126,6 +131,20 @@ def load_module(module: ModuleType, problem_id: str, folder: Path) -> Problem:
     for part in parts:
         if part.points <= 0:
             raise ContractError(f"{problem_id}: part {part.name} needs positive points")
+    structure = getattr(module, "STRUCTURE", ())
+    if isinstance(structure, str) or not isinstance(structure, tuple | list) \
+            or not all(isinstance(n, str) for n in structure):
+        raise ContractError(f"{problem_id}: STRUCTURE must be a tuple of parameter names")
+    param_names = [p.name for p in params]
+    for name in structure:
+        if name not in param_names:
+            raise ContractError(f"{problem_id}: STRUCTURE names '{name}', which is not in PARAMS"
+                                f" ({', '.join(param_names)})")
+    if len(set(structure)) != len(structure):
+        raise ContractError(f"{problem_id}: STRUCTURE names a parameter twice")
+    workload = getattr(module, "WORKLOAD", None)
+    if workload is not None and not callable(workload):
+        raise ContractError(f"{problem_id}: WORKLOAD must be a function of the parameters")
     for path in ("question.tex.j2", "solution.tex.j2"):
         if not (folder / path).is_file():
             raise ContractError(f"{problem_id}: {path} is missing")
@@ -143,4 +162,6 @@ def load_module(module: ModuleType, problem_id: str, folder: Path) -> Problem:
         solve=need("solve"),
         check=need("check"),
         sample=getattr(module, "sample", None),
+        structure=tuple(structure),
+        workload=workload,
     )

@@ -11,7 +11,9 @@ Seeds:
 - a variant's seed is a stable digest of (exam seed, variant key), never Python's salted
   `hash()`;
 - each slot's stream comes from SeedSequence(variant seed, digest(slot key)), so adding a
-  variant, adding a problem or reordering slots changes no other instance.
+  variant, adding a problem or reordering slots changes no other instance;
+- a slot's structure (the problem's STRUCTURE parameters) comes from its own seed, a digest
+  of (exam seed, slot key): every variant of the slot shares it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ def digest(text: str, bits: int = 64) -> int:
 def variant_seed(exam_seed: int, variant_key: str) -> int:
     """The seed of one variant: 52 bits, so it survives JSON readers that use doubles."""
     return digest(f"examgen-variant|{exam_seed}|{variant_key}", bits=52)
+
+
+def structure_seed(exam_seed: int, slot_key: str) -> int:
+    """The seed of a slot's structure (sizes, norm, schedule), the same for every variant of
+    the exam: it depends on the exam seed and the slot key, never on a variant."""
+    return digest(f"examgen-structure|{exam_seed}|{slot_key}", bits=52)
 
 
 class Sampler:

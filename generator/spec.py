@@ -23,6 +23,8 @@
     rules: [No notes or phones., ...]     # the cover's list of rules
     declaration: I worked alone.          # optional: printed with a signature line
     print: {pad_to: 2}                    # pad every variant to a multiple of 2 (or 4) pages
+        vary: numbers                     # the default: one structure (sizes, norm, ...) for every
+                                          # variant, numbers per variant; `all`: structure per variant too
 
 Every field is checked where it is read, each failure one line naming file, line and field:
 `date` is a real date (YYYY-MM-DD); points are numbers (not true/false), greater than 0, at
@@ -102,6 +104,7 @@ class ProblemSpec(BaseModel):
             if not isinstance(length, str) or not TEX_LENGTH.fullmatch(length.strip()):
                 raise ValueError(f"space of part '{part}' must be a length such as 5cm (got {length!r})")
         return {part: length.strip() for part, length in value.items()} if value else value
+    vary: Literal["numbers", "all"] = "numbers"
 
     @field_validator("parts", mode="before")
     @classmethod
@@ -305,6 +308,7 @@ FIELD_HINTS = {
     "params": "give a map of parameter names to values",
     "precision": "write e.g. precision: 3 significant digits, or precision: 4 decimals",
     "slot": "give the slot a short name (text), or leave it out",
+    "vary": "write vary: numbers (one structure for every variant, the default) or vary: all",
     "banks": "give a list of bank folders, relative to the spec file, e.g. banks: [../problems]",
     "space": "give a map of part names to lengths, e.g. space: {ops: 5cm}",
     "pad_to": "write print: {pad_to: 2} or print: {pad_to: 4} (1: no padding)",

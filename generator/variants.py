@@ -1,15 +1,26 @@
-"""Instances for every variant of a plan: the only stage that draws random numbers."""
+"""Instances for every variant of a plan: the only stage that draws random numbers.
+
+Sampling is in two stages. A slot's structure (the problem's STRUCTURE parameters: sizes,
+norm, schedule, number of steps) is drawn once, from the exam seed and the slot key, so every
+variant of the slot has the same structure; each variant then draws its numbers with that
+structure pinned. A slot with `vary: all` draws the structure per variant as well.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from generator.bank import Bank
 from generator.instance import Instance, draw_instance
 from generator.plan import Plan, Slot
 from generator.precision import DEFAULT as DEFAULT_PRECISION
 from generator.precision import Precision
-from generator.seeds import Sampler, fingerprint, variant_seed
+from generator.seeds import Sampler, fingerprint, structure_seed, variant_seed
+
+Structures = Mapping[str, Mapping[str, Any]]   # slot key -> structure parameters pinned for it
 
 
 @dataclass(frozen=True)
@@ -25,15 +36,78 @@ class Variant:
 
 
 def slot_instance(slot: Slot, seed: int, bank: Bank | None = None,
-                  precision: Precision = DEFAULT_PRECISION) -> Instance:
-    """The instance of one slot: depends only on (variant seed, slot key, pins, and the exam's
-    precision, under which no declared mistake may grade as right)."""
+                  precision: Precision = DEFAULT_PRECISION, structure: Mapping[str, Any] | None = None) -> Instance:
+    """The instance of one slot: depends only on (variant seed, slot key, pins, the slot's
+    structure, and the exam's precision, under which no declared mistake may grade as right)."""
     from generator.bank import load
 
     problem = load(slot.problem_id, bank)
-    return draw_instance(problem, Sampler(seed, slot.key), slot.pins, slot.where, precision)
+    pins = {**(structure or {}), **slot.pins}
+    return draw_instance(problem, Sampler(seed, slot.key), pins, slot.where, precision)
 
 
-def make_variant(plan: Plan, key: str) -> Variant:
+def slot_structure(plan: Plan, slot: Slot) -> dict[str, Any]:
+    """The structure parameters every variant of `slot` shares (empty for `vary: all`, for a
+    problem without STRUCTURE, or when the spec pins all of it). Drawn as a whole instance
+    under the slot's pins, so the structure is one a valid instance has."""
+    if slot.vary == "all":
+        return {}
+    problem = plan.bank.load(slot.problem_id)
+    free = [name for name in problem.structure if name not in slot.pins]
+    if not free:
+        return {}
+    rng = Sampler(structure_seed(plan.seed, slot.key), f"structure|{slot.key}")
+    instance = draw_instance(problem, rng, slot.pins, slot.where, plan.precision)
+    return {name: instance.params[name] for name in free}
+
+
+def structures(plan: Plan) -> dict[str, dict[str, Any]]:
+    """Every slot's shared structure, by slot key."""
+    return {slot.key: slot_structure(plan, slot) for slot in plan.slots}
+
+
+def make_variant(plan: Plan, key: str, shared: Structures | None = None) -> Variant:
+    """One variant; `shared` is `structures(plan)` when the caller has it (else drawn here)."""
+    shared = structures(plan) if shared is None else shared
     seed = variant_seed(plan.seed, key)
-    return Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank, plan.precision)) for slot in plan.slots))
+    return Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank, plan.precision, shared.get(slot.key)))
+                                    for slot in plan.slots))
+
+
+@dataclass(frozen=True)
+class SlotReport:
+    """How the variants of one slot differ: for the instructor, after a build."""
+
+    number: int
+    problem_id: str
+    vary: str
+    structure: Mapping[str, Any]        # the shared structure (empty when it varies or there is none)
+    structures: int                     # distinct structures among the variants
+    workload: tuple[float, float] | None   # (least, most) work by the problem's WORKLOAD, if declared
+    duplicates: int                     # variants whose instance another variant has too
+    warnings: tuple[str, ...]           # pedagogical constraints the pins break, once each
+
+
+def slot_reports(plan: Plan, variants: Sequence[Variant]) -> list[SlotReport]:
+    """One report per slot, in sheet order."""
+    reports = []
+    for index, slot in enumerate(plan.slots):
+        problem = plan.bank.load(slot.problem_id)
+        instances = [variant.slots[index][1] for variant in variants]
+        kinds = {json.dumps({n: i.params[n] for n in problem.structure}, sort_keys=True) for i in instances}
+        workload = None
+        if problem.workload is not None and instances:
+            work = [float(problem.workload(i.params)) for i in instances]
+            workload = (min(work), max(work))
+        groups: dict[str, int] = {}
+        for instance in instances:
+            blob = json.dumps(instance.params, sort_keys=True)
+            groups[blob] = groups.get(blob, 0) + 1
+        first = {n: instances[0].params[n] for n in problem.structure} if instances and len(kinds) == 1 else {}
+        reports.append(SlotReport(
+            number=slot.number, problem_id=slot.problem_id, vary=slot.vary, structure=first,
+            structures=len(kinds), workload=workload,
+            duplicates=sum(count for count in groups.values() if count > 1),
+            warnings=tuple(dict.fromkeys(w for i in instances for w in i.warnings)),
+        ))
+    return reports

@@ -190,7 +190,9 @@ def test_the_exam_instructions_print_the_precision(tmp_path):
 
 def test_verify_precision_checks_find_what_they_look_for(monkeypatch):
     problem = bank.load("regularization/weight-decay-step")
-    instance = draw_instance(problem, Sampler(0, problem.id))
+    # grad_d = (2/3) X^T r with thirds in it: printed to 3 decimals without the exam's precision.
+    instance = draw_instance(problem, Sampler(0, problem.id), {
+        "c": 1, "lam": 0.35, "alpha": 0.05, "w": [1, -2], "X": [[2, 1], [2, -2], [1, -1]], "t": [2, 3, -2]})
     points = {p.name: p.points for p in problem.parts}
     space = {p.name: p.space for p in problem.parts}
     four = parse("4 decimals")

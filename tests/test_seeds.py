@@ -14,8 +14,8 @@ def _plan(slots, seed=7, keys=("001", "002", "003")) -> Plan:
                 slots=tuple(slots), variant_keys=tuple(keys))
 
 
-def _slot(number, problem_id="cnn/conv-layer-cost", key=None, pins=None) -> Slot:
-    return Slot(number, key or problem_id, problem_id, (("shape", 3.0),), pins or {}, "test")
+def _slot(number, problem_id="cnn/conv-layer-cost", key=None, pins=None, vary="numbers") -> Slot:
+    return Slot(number, key or problem_id, problem_id, (("shape", 3.0),), pins or {}, "test", vary=vary)
 
 
 def test_digest_is_stable_and_unsalted():
@@ -99,7 +99,16 @@ def test_show_seed_reproduces_a_slot_keyed_by_problem_id():
     from generator import bank
     from generator.instance import draw_instance
 
+    # A slot with per-variant structure (vary: all) is exactly that draw; by default the slot's
+    # shared structure (k, stride, pad) is pinned in it: `--params` with those gives it.
+    from generator.variants import slot_structure
+
+    problem = bank.load("cnn/conv-layer-cost")
+    plan = _plan([_slot(1, vary="all")])
+    variant = make_variant(plan, "001")
+    assert draw_instance(problem, Sampler(variant.seed, problem.id)).params == variant.slots[0][1].params
     plan = _plan([_slot(1)])
     variant = make_variant(plan, "001")
-    problem = bank.load("cnn/conv-layer-cost")
-    assert draw_instance(problem, Sampler(variant.seed, problem.id)).params == variant.slots[0][1].params
+    structure = slot_structure(plan, plan.slots[0])
+    assert sorted(structure) == ["k", "pad", "stride"]
+    assert draw_instance(problem, Sampler(variant.seed, problem.id), structure).params == variant.slots[0][1].params

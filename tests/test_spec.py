@@ -97,14 +97,17 @@ def test_unknown_problem_suggests_close_ids(write_spec):
 def test_bad_pins_are_errors_not_resamples(write_spec):
     from generator.variants import make_variant
 
-    out_of_range = _load(write_spec, GOOD.replace("{stride: 1}", "{k: 4}"))
-    with pytest.raises(ExamgenError, match=r"parameter 'k' must be one of 1, 3, 5, 7, got 4"):
+    # k = 4 is outside the sampled kernels but inside the domain (solve handles it): accepted;
+    # k = 100 is outside the domain: an error.
+    assert make_variant(_load(write_spec, GOOD.replace("{stride: 1}", "{k: 4}")), "001").slots[0][1].params["k"] == 4
+    out_of_range = _load(write_spec, GOOD.replace("{stride: 1}", "{k: 100}"))
+    with pytest.raises(ExamgenError, match=r"parameter 'k' must be one of 1, 3, 5, 7, or a number in \[1, 64\], got 100"):
         make_variant(out_of_range, "001")
     wrong_type = _load(write_spec, GOOD.replace("{stride: 1}", "{H: 'big'}"))
     with pytest.raises(ExamgenError, match="must be an integer"):
         make_variant(wrong_type, "001")
-    degenerate = _load(write_spec, GOOD.replace("{stride: 1}", "{k: 1, pad: 2}"))
-    with pytest.raises(ExamgenError, match=r"break the constraint 'pad < k'"):
+    degenerate = _load(write_spec, GOOD.replace("{stride: 1}", "{k: 7, H: 5}"))
+    with pytest.raises(ExamgenError, match=r"break the constraint 'k <= min\(H, W\)'"):
         make_variant(degenerate, "001")
 
 

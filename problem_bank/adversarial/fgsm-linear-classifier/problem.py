@@ -30,12 +30,21 @@ PARTS = (
 )
 
 PARAMS = (
-    Matrix("W", rows=(2, 3), cols=(2, 3, 4), low=-2, high=2, step=1),
-    Vector("b", length="W.rows", low=-1, high=1, step=0.5),
-    Vector("x", length="W.cols", low=-1, high=1, step=0.5),
-    Int("y", 1, 3),
-    Decimal("eps", 0.1, 0.5, 0.05),
+    Int("K", 2, 3, domain=(2, 10)),          # classes: W is K x n
+    Int("n", 2, 4, domain=(1, 20)),          # input dimensions
+    Matrix("W", rows="K", cols="n", low=-2, high=2, step=1, domain=(-100, 100)),
+    Vector("b", length="K", low=-1, high=1, step=0.5, domain=(-100, 100)),
+    Vector("x", length="n", low=-1, high=1, step=0.5, domain=(-100, 100)),
+    Int("y", 1, 3, domain=(1, 10)),
+    Decimal("eps", 0.1, 0.5, 0.05, domain=(0.0001, 100)),
 )
+
+STRUCTURE = ("K", "n")
+
+
+def WORKLOAD(p):
+    """Products of the logits W x and the gradient sum_k p_k W_k."""
+    return 2 * p["K"] * p["n"]
 
 # A gradient component this close to 0 makes sign() unreadable by hand; two logits this
 # close make the predicted class a matter of rounding.
@@ -94,16 +103,16 @@ CONSTRAINTS = (
     Constraint("the rows of W are pairwise different (no two classes with the same weights)",
                lambda p: len({tuple(row) for row in p["W"]}) == len(p["W"])),
     Constraint("x is classified correctly (the attack has something to destroy)",
-               lambda p: _label_ok(p) and int(_logits(p["W"], p["b"], p["x"]).argmax()) + 1 == p["y"]),
+               lambda p: _label_ok(p) and int(_logits(p["W"], p["b"], p["x"]).argmax()) + 1 == p["y"], pedagogical=True),
     Constraint(f"every gradient component is at least {MIN_GRAD} away from 0",
                lambda p: _label_ok(p) and min(abs(_gradient(p))) >= MIN_GRAD),
     Constraint(f"the logits W x + b span at most {MAX_LOGIT_SPREAD}",
                lambda p: float(max(_logits(p["W"], p["b"], p["x"])) - min(_logits(p["W"], p["b"], p["x"])))
-               <= MAX_LOGIT_SPREAD),
+               <= MAX_LOGIT_SPREAD, pedagogical=True),
     Constraint(f"no tie in the prediction at x: the two largest logits differ by at least {MIN_LOGIT_GAP}",
-               lambda p: _top_gap(_logits(p["W"], p["b"], p["x"])) >= MIN_LOGIT_GAP),
+               lambda p: _top_gap(_logits(p["W"], p["b"], p["x"])) >= MIN_LOGIT_GAP, pedagogical=True),
     Constraint(f"no tie in the prediction at x_adv: the two largest logits differ by at least {MIN_LOGIT_GAP}",
-               lambda p: _label_ok(p) and _top_gap(_logits(p["W"], p["b"], _adversarial_point(p))) >= MIN_LOGIT_GAP),
+               lambda p: _label_ok(p) and _top_gap(_logits(p["W"], p["b"], _adversarial_point(p))) >= MIN_LOGIT_GAP, pedagogical=True),
 )
 
 ANSWERS = (

@@ -10,6 +10,7 @@ from generator.authoring import (
     Approx,
     Constraint,
     Exact,
+    Int,
     Matrix,
     Mistake,
     Part,
@@ -45,19 +46,31 @@ def _nice_rows(n: int) -> list[list[int]]:
 NICE_ROWS = {n: _nice_rows(n) for n in (2, 3)}
 
 PARAMS = (
-    Matrix("W", rows=(2, 3), cols=(2, 3), low=-3, high=3),
-    Vector("b", length="W.rows", low=-3, high=3),
-    Vector("x", length="W.cols", low=-3, high=3),
-    Vector("g", length="W.rows", low=-2, high=2, nonzero=True),
+    Int("m", 2, 3, domain=(1, 10)),          # outputs: W is m x n
+    Int("n", 2, 3, domain=(1, 5)),           # inputs
+    Matrix("W", rows="m", cols="n", low=-3, high=3, domain=(-100, 100)),
+    Vector("b", length="m", low=-3, high=3, domain=(-100, 100)),
+    Vector("x", length="n", low=-3, high=3, domain=(-100, 100)),
+    Vector("g", length="m", low=-2, high=2, nonzero=True, domain=(-100, 100)),
 )
 
+STRUCTURE = ("m", "n")
 
-def sample(rng):
-    """Sizes first (each of the four shapes equally likely), then W row by row from the
-    rows with simple norms, so that no shape is starved by rejection."""
+
+def WORKLOAD(p):
+    """Entries of dL/dW, the largest of the three gradients."""
+    return p["m"] * p["n"]
+
+
+def sample(rng, pins=None):
+    """Sizes first (each of the four shapes equally likely; pinned ones kept), then W row by
+    row from the rows with simple norms, so that no shape is starved by rejection."""
+    pins = pins or {}
     m, n = rng.choice((2, 3)), rng.choice((2, 3))
-    return {
-        "W": [list(rng.choice(NICE_ROWS[n])) for _ in range(m)],
+    m, n = pins.get("m", m), pins.get("n", n)   # validated before sample() sees them
+    rows = NICE_ROWS.get(n) or _nice_rows(n)
+    return {"m": m, "n": n,
+        "W": [list(rng.choice(rows)) for _ in range(m)],
         "b": [rng.integer(-3, 3) for _ in range(m)],
         "x": [rng.integer(-3, 3) for _ in range(n)],
         "g": [rng.nonzero_integer(-2, 2) for _ in range(m)],
@@ -80,9 +93,9 @@ def _grad_x(p):
 CONSTRAINTS = (
     Constraint("no zero row in W (||w_i|| > 0)", lambda p: all(k > 0 for k in _norms_squared(p))),
     Constraint(f"||w_i||^2 <= {MAX_NORM_SQUARED} for every row (simple radicals)",
-               lambda p: all(k <= MAX_NORM_SQUARED for k in _norms_squared(p))),
-    Constraint("x is not the zero vector", lambda p: any(v != 0 for v in p["x"])),
-    Constraint("dL/dx is not the zero vector", lambda p: any(abs(v) > 1e-9 for v in _grad_x(p))),
+               lambda p: all(k <= MAX_NORM_SQUARED for k in _norms_squared(p)), pedagogical=True),
+    Constraint("x is not the zero vector", lambda p: any(v != 0 for v in p["x"]), pedagogical=True),
+    Constraint("dL/dx is not the zero vector", lambda p: any(abs(v) > 1e-9 for v in _grad_x(p)), pedagogical=True),
 )
 
 ANSWERS = (

@@ -29,13 +29,20 @@ PARTS = (
 
 # N and m first: the lengths of x (N) and g (N - m) are derived from them.
 PARAMS = (
-    Int("N", 5, 8),
-    Choice("m", (1, 2, 3)),
-    Decimal("a", -3, 3, 0.5, nonzero=True),
-    Decimal("b", -3, 3, 0.5, nonzero=True),
-    Vector("x", length="N", low=-5, high=5),
-    Vector("g", length=lambda p: p["N"] - p["m"], low=-5, high=5),
+    Int("N", 5, 8, domain=(3, 20)),
+    Choice("m", (1, 2, 3), domain=(1, 18)),
+    Decimal("a", -3, 3, 0.5, nonzero=True, domain=(-100, 100)),
+    Decimal("b", -3, 3, 0.5, nonzero=True, domain=(-100, 100)),
+    Vector("x", length="N", low=-5, high=5, domain=(-100, 100)),
+    Vector("g", length=lambda p: p["N"] - p["m"], low=-5, high=5, domain=(-100, 100)),
 )
+
+STRUCTURE = ("N", "m")
+
+
+def WORKLOAD(p):
+    """Multiplications of the three gradients and the output: about N - m each."""
+    return 4 * (p["N"] - p["m"])
 
 
 def _pairs(p):
@@ -46,11 +53,11 @@ def _pairs(p):
 
 CONSTRAINTS = (
     Constraint("m <= N - 2", lambda p: p["m"] <= p["N"] - 2),
-    Constraint("g is not all zero", lambda p: any(v != 0 for v in p["g"])),
+    Constraint("g is not all zero", lambda p: any(v != 0 for v in p["g"]), pedagogical=True),
     # The two scalar gradients should not come out as a trivial 0.
-    Constraint("sum of g is not 0", lambda p: sum(p["g"]) != 0),
+    Constraint("sum of g is not 0", lambda p: sum(p["g"]) != 0, pedagogical=True),
     Constraint("sum_i g_i (x_i + x_{i+m}) is not 0",
-               lambda p: sum(gi * si for gi, si in zip(p["g"], _pairs(p), strict=True)) != 0),
+               lambda p: sum(gi * si for gi, si in zip(p["g"], _pairs(p), strict=True)) != 0, pedagogical=True),
 )
 
 ANSWERS = (

@@ -11,6 +11,7 @@ from generator.authoring import (
     Answer,
     Approx,
     Constraint,
+    Int,
     Matrix,
     Mistake,
     Part,
@@ -28,13 +29,26 @@ PARTS = (
     Part("cost", points=3, answers=("costlier_pass", "forward_mults", "backward_mults"), space="4cm"),
 )
 
-# Sizes: W1 is h x d, W2 is o x h; x and y take their lengths from them.
+# Sizes (structure: an exam gives every variant the same network): d inputs, h hidden
+# units, o outputs; W1 is h x d, W2 is o x h. Entries are drawn small; solve and check take
+# any numbers in the domains (a textbook's network).
 PARAMS = (
-    Matrix("W1", rows=(2, 3), cols=(2, 3), low=-1, high=1, step=0.25),
-    Matrix("W2", rows=(1, 2), cols="W1.rows", low=-2, high=2, step=0.5, nonzero=True),
-    Vector("x", length="W1.cols", low=-2, high=2, nonzero=True),
-    Vector("y", length="W2.rows", low=-2, high=2, step=0.5),
+    Int("d", 2, 3, domain=(1, 8)),
+    Int("h", 2, 3, domain=(1, 8)),
+    Int("o", 1, 2, domain=(1, 8)),
+    Matrix("W1", rows="h", cols="d", low=-1, high=1, step=0.25, domain=(-10, 10)),
+    Matrix("W2", rows="o", cols="h", low=-2, high=2, step=0.5, nonzero=True, domain=(-10, 10)),
+    Vector("x", length="d", low=-2, high=2, nonzero=True, domain=(-10, 10)),
+    Vector("y", length="o", low=-2, high=2, step=0.5, domain=(-10, 10)),
 )
+
+STRUCTURE = ("d", "h", "o")
+
+
+def WORKLOAD(p):
+    """Scalar multiplications of both passes, under the statement's convention (see solve)."""
+    d, h, o = p["d"], p["h"], p["o"]
+    return (h * d + o * h + o) + (o + 2 * o * h + 2 * h + h * d)
 
 # Pre-activations beyond this saturate the sigmoid: gradients too small to grade by hand.
 MAX_ABS_Z = 2.5
@@ -66,11 +80,12 @@ def _hidden_signal(p):
 
 CONSTRAINTS = (
     Constraint(f"|z_k| <= {MAX_ABS_Z} (sigmoid not saturated)",
-               lambda p: all(abs(v) <= MAX_ABS_Z for v in _forward(p)[0])),
+               lambda p: all(abs(v) <= MAX_ABS_Z for v in _forward(p)[0]), pedagogical=True),
     Constraint(f"|y_hat_k - y_k| >= {MIN_RESIDUAL} for every output",
-               lambda p: all(abs(a - t) >= MIN_RESIDUAL for a, t in zip(_forward(p)[2], p["y"], strict=True))),
+               lambda p: all(abs(a - t) >= MIN_RESIDUAL for a, t in zip(_forward(p)[2], p["y"], strict=True)),
+               pedagogical=True),
     Constraint(f"|(W2^T dL/dy_hat)_k| >= {MIN_HIDDEN_SIGNAL} for every hidden unit",
-               lambda p: all(abs(v) >= MIN_HIDDEN_SIGNAL for v in _hidden_signal(p))),
+               lambda p: all(abs(v) >= MIN_HIDDEN_SIGNAL for v in _hidden_signal(p)), pedagogical=True),
 )
 
 # Sigmoid values come from a calculator: about four significant digits.

@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from generator.errors import ExamgenError
 from generator.instance import check_instance, draw_instance, make_instance
 from generator.seeds import Sampler
 from generator.testing import check_snapshot, problem_here
@@ -72,9 +71,11 @@ def test_check_catches_a_wrong_answer(field, value):
     assert any(message.startswith(field) for message in check_instance(PROBLEM, wrong))
 
 
-def test_pinned_saturated_unit_is_an_error():
-    with pytest.raises(ExamgenError, match="sigmoid not saturated"):
-        draw_instance(PROBLEM, Sampler(0, PROBLEM.id), {**HALVES, "W1": [[1, 1], [0.5, 0]], "x": [2, 2]})
+def test_pinned_saturated_unit_is_a_warning():
+    # z_1 = 1*2 + 1*2 = 4 > 2.5: the sigmoid saturates, still solvable: taken with a warning.
+    instance = draw_instance(PROBLEM, Sampler(0, PROBLEM.id), {**HALVES, "W1": [[1, 1], [0.5, 0]], "x": [2, 2]})
+    assert instance.answers["z"] == [4, 1]
+    assert any("sigmoid not saturated" in w and "pedagogical" in w for w in instance.warnings)
 
 
 def test_snapshot():

@@ -15,6 +15,7 @@ from generator.authoring import (
     Choice,
     Constraint,
     Decimal,
+    Int,
     Matrix,
     Mistake,
     Part,
@@ -35,12 +36,23 @@ SCHEDULES = ("1/t", "const", "1/n_k")
 MIN_GAP = 1          # nearest center must be closer than the runner-up by this much (squared distance)
 MAX_DENOMINATOR = 16  # centers stay fractions a student can carry by hand
 
+# K centers and T examples are sizes (structure): an exam gives every variant the same.
+# Coordinates are drawn in [0, 6]; solve and check take any integer point in [-100, 100].
 PARAMS = (
-    Matrix("centers0", rows=(2, 3), cols=2, low=0, high=6, step=1),
-    Matrix("points", rows=(3, 4, 5, 6), cols=2, low=0, high=6, step=1),
+    Int("K", 2, 3, domain=(1, 10)),
+    Int("T", 3, 6, domain=(1, 20)),
+    Matrix("centers0", rows="K", cols=2, low=0, high=6, step=1, domain=(-100, 100)),
+    Matrix("points", rows="T", cols=2, low=0, high=6, step=1, domain=(-100, 100)),
     Choice("schedule", SCHEDULES),
-    Decimal("alpha", 0.25, 0.75, 0.25),
+    Decimal("alpha", 0.25, 0.75, 0.25, domain=(0.01, 1)),
 )
+
+STRUCTURE = ("K", "T", "schedule")
+
+
+def WORKLOAD(p):
+    """Squared distances computed by hand: K per example."""
+    return p["K"] * p["T"]
 
 
 def _rate(p, t: int, n_k: int) -> Fraction:
@@ -85,14 +97,16 @@ def _gap(d2) -> Fraction:
 
 
 CONSTRAINTS = (
-    Constraint("the examples are distinct points", lambda p: len({tuple(x) for x in p["points"]}) == len(p["points"])),
+    Constraint("the examples are distinct points", lambda p: len({tuple(x) for x in p["points"]}) == len(p["points"]),
+               pedagogical=True),
     Constraint(f"no distance ties: the nearest center wins by >= {MIN_GAP} in squared distance",
-               lambda p: all(_gap(s["d2"]) >= MIN_GAP for s in _run(p))),
+               lambda p: all(_gap(s["d2"]) >= MIN_GAP for s in _run(p)), pedagogical=True),
     Constraint("no example sits on its nearest center (a zero update)",
-               lambda p: all(min(s["d2"]) > 0 for s in _run(p))),
-    Constraint("at least two centers receive examples", lambda p: len({s["k"] for s in _run(p)}) >= 2),
+               lambda p: all(min(s["d2"]) > 0 for s in _run(p)), pedagogical=True),
+    Constraint("at least two centers receive examples", lambda p: len({s["k"] for s in _run(p)}) >= 2,
+               pedagogical=True),
     Constraint(f"every center coordinate has a denominator <= {MAX_DENOMINATOR}",
-               lambda p: all(v.denominator <= MAX_DENOMINATOR for s in _run(p) for v in s["new"])),
+               lambda p: all(v.denominator <= MAX_DENOMINATOR for s in _run(p) for v in s["new"]), pedagogical=True),
 )
 
 ANSWERS = (

@@ -19,18 +19,23 @@ PARTS = (
 
 # Drawing order matters: k is drawn before the constraints that compare it with H and W.
 PARAMS = (
-    Int("H", 8, 64),
-    Int("W", 8, 64),
-    Int("C_in", 1, 16),
-    Choice("k", (1, 3, 5, 7)),
-    Int("C_out", 2, 64),
-    Choice("stride", (1, 2)),
-    Choice("pad", (0, 1, 2)),
+    Int("H", 8, 64, domain=(1, 4096)),
+    Int("W", 8, 64, domain=(1, 4096)),
+    Int("C_in", 1, 16, domain=(1, 4096)),
+    Choice("k", (1, 3, 5, 7), domain=(1, 64)),
+    Int("C_out", 2, 64, domain=(1, 4096)),
+    Choice("stride", (1, 2), domain=(1, 16)),
+    Choice("pad", (0, 1, 2), domain=(0, 32)),
 )
+
+# The kernel, stride and padding shape the computation (a 1x1 kernel is another exercise);
+# H, W and the channels are numbers put into the same formulas. No WORKLOAD: the work by hand
+# is the same four formulas whatever the sizes.
+STRUCTURE = ("k", "stride", "pad")
 
 CONSTRAINTS = (
     Constraint("k <= min(H, W)", lambda p: p["k"] <= min(p["H"], p["W"])),
-    Constraint("pad < k", lambda p: p["pad"] < p["k"]),
+    Constraint("pad < k", lambda p: p["pad"] < p["k"], pedagogical=True),
     Constraint("stride divides H + 2 pad - k", lambda p: (p["H"] + 2 * p["pad"] - p["k"]) % p["stride"] == 0),
     Constraint("stride divides W + 2 pad - k", lambda p: (p["W"] + 2 * p["pad"] - p["k"]) % p["stride"] == 0),
 )

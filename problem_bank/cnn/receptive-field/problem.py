@@ -51,6 +51,8 @@ PARAMS = (
                        " conv k in {1, 3, 5, 7}, s in {1, 2}; pool k in {2, 3}, s in {2, 3}"),
 )
 
+STRUCTURE = ()   # the layer stack is drawn whole by sample(); no size is pinned alone
+
 
 def sample(rng):
     layers = []
@@ -77,11 +79,11 @@ def _top_size_and_stride(layers) -> tuple[int, int]:
 
 
 CONSTRAINTS = (
-    Constraint("at most two consecutive layers with stride > 1", lambda p: _longest_strided_run(p["layers"]) <= 2),
+    Constraint("at most two consecutive layers with stride > 1", lambda p: _longest_strided_run(p["layers"]) <= 2, pedagogical=True),
     Constraint("some layer has stride > 1 (else every stride T_l is 1)",
-               lambda p: any(layer["s"] > 1 for layer in p["layers"])),
+               lambda p: any(layer["s"] > 1 for layer in p["layers"]), pedagogical=True),
     Constraint(f"S_L + T_L <= {MAX_DRAWN_CELLS} (hand computation and figure stay small)",
-               lambda p: sum(_top_size_and_stride(p["layers"])) <= MAX_DRAWN_CELLS),
+               lambda p: sum(_top_size_and_stride(p["layers"])) <= MAX_DRAWN_CELLS, pedagogical=True),
 )
 
 ANSWERS = (

@@ -60,11 +60,20 @@ def test_check_catches_a_wrong_answer():
     ([conv(3, 1), {"type": "dense", "k": 3, "s": 1}, conv(3, 1)], "layer 2"),
     ([conv(3, 1), conv(3, 1), {"k": 3, "s": 1}], "layer 3"),
     ([conv(3, 1), conv(3, 1)], "3 to 6 layers"),
-    ([conv(3, 2), pool(2, 2), pool(2, 2), conv(3, 1)], "consecutive layers with stride > 1"),
 ])
 def test_pinned_layers_that_are_invalid_are_clear_errors(layers, message):
     with pytest.raises(ExamgenError, match=message):
         draw_instance(PROBLEM, Sampler(1, PROBLEM.id), {"layers": layers})
+
+
+def test_three_strided_layers_in_a_row_are_a_warning():
+    # Pedagogical only: the recurrence handles any stack.
+    layers = [conv(3, 2), pool(2, 2), pool(2, 2), conv(3, 1)]
+    instance = draw_instance(PROBLEM, Sampler(1, PROBLEM.id), {"layers": layers})
+    # S_l = S_{l-1} + (k - 1) T_{l-1}, T_l = T_{l-1} s: S = 1+2, 3+1*2, 5+1*4, 9+2*8 and T = 2, 4, 8, 8.
+    assert instance.answers["rf_size"] == [3, 5, 9, 25]
+    assert instance.answers["rf_stride"] == [2, 4, 8, 8]
+    assert any("consecutive layers with stride > 1" in w for w in instance.warnings)
 
 
 def test_sampled_stacks_respect_the_catalog():

@@ -33,11 +33,13 @@ PARTS = (
 )
 
 PARAMS = (
-    Decimal("lam", 0.1, 1.0, 0.1),
-    Decimal("a", 0.2, 2.0, 0.1),
-    Decimal("alpha", 0.1, 1.0, 0.1),
+    Decimal("lam", 0.1, 1.0, 0.1, domain=(0.001, 100)),
+    Decimal("a", 0.2, 2.0, 0.1, domain=(0.001, 100)),
+    Decimal("alpha", 0.1, 1.0, 0.1, domain=(0.001, 100)),
     Choice("phi", tuple(range(0, 360, 15))),   # direction of w_0 in degrees, for the figure
 )
+
+STRUCTURE = ()   # one neuron, one step: every parameter is a number
 
 
 def _F(x) -> Fraction:
@@ -51,9 +53,9 @@ def _norm_sq(p) -> Fraction:
 
 CONSTRAINTS = (
     Constraint("alpha lam < 1 (the decay part of the step does not overshoot the origin)",
-               lambda p: _F(p["alpha"]) * _F(p["lam"]) < 1),
+               lambda p: _F(p["alpha"]) * _F(p["lam"]) < 1, pedagogical=True),
     Constraint("||w_1|| differs from 1 by at least 0.01 (alpha is clearly off the threshold)",
-               lambda p: abs(float(_norm_sq(p)) ** 0.5 - 1) >= 0.01),
+               lambda p: abs(float(_norm_sq(p)) ** 0.5 - 1) >= 0.01, pedagogical=True),
 )
 
 ANSWERS = (

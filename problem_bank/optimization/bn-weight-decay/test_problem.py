@@ -6,9 +6,9 @@ import math
 import pytest
 
 from generator.answers import expressions_equal
-from generator.errors import ExamgenError
-from generator.instance import check_instance, make_instance
+from generator.instance import check_instance, draw_instance, make_instance
 from generator.params import check_params
+from generator.seeds import Sampler
 from generator.testing import check_snapshot, problem_here
 
 PROBLEM = problem_here(__file__)
@@ -50,11 +50,11 @@ def test_check_catches_a_wrong_answer():
         assert any(field in message for message in check_instance(PROBLEM, wrong)), field
 
 
-def test_step_at_the_threshold_is_rejected():
+def test_step_at_the_threshold_is_a_warning():
     # alpha = 2 lam / (lam^2 + a^2) = 0.8 exactly: ||w_1|| = 1, neither a decrease nor an increase.
-    with pytest.raises(ExamgenError, match="threshold"):
-        check_params(PROBLEM.id, PROBLEM.params, PROBLEM.constraints,
-                     {"lam": 0.5, "a": 1.0, "alpha": 0.8, "phi": 0}, "test")
+    instance = draw_instance(PROBLEM, Sampler(0, PROBLEM.id), {"lam": 0.5, "a": 1.0, "alpha": 0.8, "phi": 0})
+    assert instance.answers["norm_after_step"] == pytest.approx(1.0)
+    assert any("threshold" in w and "pedagogical" in w for w in instance.warnings)
 
 
 def test_snapshot():

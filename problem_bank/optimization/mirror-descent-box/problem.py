@@ -20,6 +20,7 @@ from generator.authoring import (
     Constraint,
     Custom,
     Decimal,
+    Int,
     Mistake,
     Part,
     Vector,
@@ -59,10 +60,19 @@ PARAMS = (
            description="a list of numbers in [-5, 5] when f = 'linear', else null"),
     Custom("target", check=_numbers(0, 1, open_interval=True),
            description="a list of numbers in (0, 1) when f = 'quadratic', else null"),
-    Vector("x0", length=(1, 2), low=0.01, high=0.99, step=0.01),
-    Decimal("eps", 0.05, 2, 0.05, nonzero=True),
-    Choice("T", (1, 2, 3)),
+    Int("n", 1, 2, domain=(1, 10)),          # coordinates of x
+    Vector("x0", length="n", low=0.01, high=0.99, step=0.01),
+    Decimal("eps", 0.05, 2, 0.05, nonzero=True, domain=(0.001, 100)),
+    Choice("T", (1, 2, 3), domain=(1, 10)),
 )
+
+# The function, the dimension and the number of steps are structure.
+STRUCTURE = ("f", "n", "T")
+
+
+def WORKLOAD(p):
+    """Sigmoid evaluations: one per coordinate and step."""
+    return p["n"] * p["T"]
 
 # Iterates are kept inside [X_MIN, 1 - X_MIN]: a student evaluates exp/log by calculator,
 # and the check's accuracy in eta = logit(x) degrades like 1/(x(1 - x)) at the edges.
@@ -115,13 +125,17 @@ ANSWERS = (
 )
 
 
-def sample(rng):
+def sample(rng, pins=None):
+    """Drawn around a pinned f and n (the slot's structure)."""
+    pins = pins or {}
     f = rng.choice(("linear", "quadratic"))
+    f = pins.get("f", f)
     n = rng.choice((1, 2))
+    n = len(pins["x0"]) if isinstance(pins.get("x0"), list) else pins.get("n", n)
     x0 = [rng.decimal(0.1, 0.9, 0.05) for _ in range(n)]
     c = [rng.nonzero_integer(-3, 3) for _ in range(n)] if f == "linear" else None
     target = [rng.decimal(0.1, 0.9, 0.05) for _ in range(n)] if f == "quadratic" else None
-    return {"f": f, "c": c, "target": target, "x0": x0,
+    return {"f": f, "c": c, "target": target, "n": n, "x0": x0,
             "eps": rng.choice((0.1, 0.2, 0.25, 0.5, 1.0)), "T": rng.choice((1, 2, 3))}
 
 

@@ -12,7 +12,17 @@ rational root; pinned parameters may give irrational norms (kept exact) or a cub
 rational root (then l is the numeric root and the solution shows Newton's iteration).
 """
 
-from generator.authoring import Answer, Approx, Choice, Constraint, Decimal, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Approx,
+    Choice,
+    Constraint,
+    Decimal,
+    Int,
+    Mistake,
+    Part,
+    Vector,
+)
 
 TITLE = "Proximal step for a regulariser of the norm"
 SOURCE = "dl-assignments-with-solutions.md, assignment 6"
@@ -26,11 +36,15 @@ PARTS = (
 
 PARAMS = (
     Choice("rho", ("l2sq", "norm", "quartic")),
-    Vector("theta", length=(2, 3), low=-20, high=20, step=0.01),
-    Vector("g", length="theta", low=-20, high=20, step=0.01),
-    Decimal("eps", 0.01, 2, 0.01, nonzero=True),
-    Decimal("lam", 0.01, 20, 0.01, nonzero=True),
+    Int("n", 2, 3, domain=(1, 20)),          # dimension of theta and g
+    Vector("theta", length="n", low=-20, high=20, step=0.01, domain=(-1000, 1000)),
+    Vector("g", length="n", low=-20, high=20, step=0.01, domain=(-1000, 1000)),
+    Decimal("eps", 0.01, 2, 0.01, nonzero=True, domain=(0.0001, 100)),
+    Decimal("lam", 0.01, 20, 0.01, nonzero=True, domain=(0.0001, 1000)),
 )
+
+# The regulariser decides the equation for l (closed form, linear, cubic): structure.
+STRUCTURE = ("rho", "n")
 
 
 def _a(p):
@@ -79,13 +93,16 @@ def _quartic_lams(norm_a, eps):
     return out
 
 
-def sample(rng):
+def sample(rng, pins=None):
+    """Drawn around a pinned rho (the slot's structure): lam and eps suit that rho."""
     import math
     from fractions import Fraction
 
     rho = rng.choice(("l2sq", "norm", "quartic"))
+    rho = (pins or {}).get("rho", rho)
     while True:
         dim = rng.choice((2, 3))
+        dim = (pins or {}).get("n", dim) if (pins or {}).get("n") in BASES else dim
         base = rng.shuffle(rng.choice(BASES[dim]))
         scale = Fraction(rng.choice((1, 2)), 2)
         a = [scale * v * rng.sign() for v in base]
@@ -104,7 +121,7 @@ def sample(rng):
             lams = [lam for lam in LAM_OPTIONS
                     if (rho == "l2sq" and eps * lam <= 4) or (rho == "norm" and eps * lam <= 0.8 * norm_a)]
             lam = rng.choice(lams)
-        return {"rho": rho, "theta": theta, "g": g, "eps": eps, "lam": lam}
+        return {"rho": rho, "n": dim, "theta": theta, "g": g, "eps": eps, "lam": lam}
 
 
 # ------------------------------------------------------------------ reference solution

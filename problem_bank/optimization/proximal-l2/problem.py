@@ -25,11 +25,13 @@ PARTS = (
 PARAMS = (
     Choice("c_r", ("lambda", "lambda/2")),
     Choice("c_p", ("1/eps", "1/(2eps)")),
-    Decimal("lam", 0.5, 2.0, 0.5),
-    Decimal("eps", 0.1, 0.5, 0.1),
-    Vector("theta", length=3, low=-3, high=3),
-    Vector("g", length=3, low=-3, high=3, nonzero=True),
+    Decimal("lam", 0.5, 2.0, 0.5, domain=(0.001, 100)),
+    Decimal("eps", 0.1, 0.5, 0.1, domain=(0.001, 100)),
+    Vector("theta", length=3, low=-3, high=3, domain=(-100, 100)),
+    Vector("g", length=3, low=-3, high=3, nonzero=True, domain=(-100, 100)),
 )
+
+STRUCTURE = ("c_r", "c_p")
 
 # sympy names of the expression answer. `lambda` is a Python keyword that sympify cannot
 # parse, so the regularisation strength is written `lam` (as the parameter is named).
@@ -52,9 +54,9 @@ def _exact_coefficients(p):
 
 CONSTRAINTS = (
     Constraint("theta_t is not the zero vector (else the shrinkage is invisible)",
-               lambda p: any(t != 0 for t in p["theta"])),
+               lambda p: any(t != 0 for t in p["theta"]), pedagogical=True),
     Constraint("no component of theta_{t+1} is 0: 2 c_p theta_i != g_i",
-               lambda p: all(2 * _exact_coefficients(p)[1] * t != gi for t, gi in zip(p["theta"], p["g"], strict=True))),
+               lambda p: all(2 * _exact_coefficients(p)[1] * t != gi for t, gi in zip(p["theta"], p["g"], strict=True)), pedagogical=True),
 )
 
 ANSWERS = (

@@ -16,7 +16,17 @@ reproduces the explicit one.
 
 from fractions import Fraction
 
-from generator.authoring import Answer, Approx, Constraint, Decimal, Matrix, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Approx,
+    Constraint,
+    Decimal,
+    Int,
+    Matrix,
+    Mistake,
+    Part,
+    Vector,
+)
 
 TITLE = "SGD with gradient smoothing: explicit and proximal weight decay"
 SOURCE = "dl-assignments-with-solutions.md, assignment 3 (a) and (b)"
@@ -29,12 +39,20 @@ PARTS = (
 )
 
 PARAMS = (
-    Decimal("q", 0.1, 0.9, 0.1),
-    Decimal("eps", 0.1, 0.4, 0.1),
-    Decimal("lam", 0.5, 2.0, 0.5),
-    Vector("theta0", length=2, low=-3, high=3, nonzero=True),
-    Matrix("grads", rows=(2, 3), cols=2, low=-4, high=4, nonzero=True),
+    Decimal("q", 0.1, 0.9, 0.1, domain=(0.001, 1)),
+    Decimal("eps", 0.1, 0.4, 0.1, domain=(0.001, 100)),
+    Decimal("lam", 0.5, 2.0, 0.5, domain=(0.001, 100)),
+    Int("T", 2, 3, domain=(1, 10)),          # steps: one stochastic gradient each
+    Vector("theta0", length=2, low=-3, high=3, nonzero=True, domain=(-100, 100)),
+    Matrix("grads", rows="T", cols=2, low=-4, high=4, nonzero=True, domain=(-100, 100)),
 )
+
+STRUCTURE = ("T",)
+
+
+def WORKLOAD(p):
+    """Steps computed, each for the two updates."""
+    return 2 * p["T"]
 
 
 def _rational(x) -> Fraction:
@@ -54,7 +72,7 @@ CONSTRAINTS = (
                lambda p: _rational(p["lam"]) * _rational(p["eps"]) < 1),
     Constraint("the first regularised gradient g~^1 + lambda theta^0 is not 0 (the first step moves)",
                lambda p: any(_rational(p["q"]) * gi + _rational(p["lam"]) * ti != 0
-                             for gi, ti in zip(p["grads"][0], p["theta0"], strict=True))),
+                             for gi, ti in zip(p["grads"][0], p["theta0"], strict=True)), pedagogical=True),
 )
 
 ANSWERS = (

@@ -16,6 +16,7 @@ from generator.authoring import (
     Choice,
     Constraint,
     Decimal,
+    Int,
     Mistake,
     Part,
     Vector,
@@ -33,10 +34,13 @@ PARTS = (
 
 
 @cache
-def _integer_norm_magnitudes() -> tuple[tuple[int, ...], ...]:
-    """|g_i| in 1..9, not all equal, with an integer Euclidean norm: (2, 3, 6) -> 7, (1, 2, 2, 4) -> 5, ..."""
+def _integer_norm_magnitudes(n: int) -> tuple[tuple[int, ...], ...]:
+    """n values |g_i| in 1..9, not all equal, with an integer Euclidean norm: (2, 3, 6) -> 7,
+    (1, 2, 2, 4) -> 5, ... (none for n = 1 or n > 6: those sizes are drawn as for the box)."""
+    if not 2 <= n <= 6:
+        return ()
     return tuple(
-        v for n in (3, 4) for v in combinations_with_replacement(range(1, 10), n)
+        v for v in combinations_with_replacement(range(1, 10), n)
         if len(set(v)) > 1 and isqrt(sum(x * x for x in v)) ** 2 == sum(x * x for x in v)
     )
 
@@ -52,19 +56,22 @@ class Gradient(Vector):
     """
 
     def draw(self, rng, params):
-        if params["norm"] == "linf":
-            length = rng.choice((3, 4))
+        length = params["n"]
+        options = _integer_norm_magnitudes(length)
+        if params["norm"] == "linf" or not options:
             return [rng.sign() * rng.decimal(0.5, 4.0, 0.5) for _ in range(length)]
-        magnitudes = rng.choice(_integer_norm_magnitudes())
-        return [rng.sign() * m for m in rng.shuffle(magnitudes)]
+        return [rng.sign() * m for m in rng.shuffle(rng.choice(options))]
 
 
 PARAMS = (
     Choice("norm", ("l2", "linf")),
-    Gradient("g", length=(3, 4), low=-10, high=10, step=0.5),
-    Vector("theta", length="g", low=-3, high=3, step=0.5),
-    Decimal("eps", 0.1, 1.0, 0.1),
+    Int("n", 3, 4, domain=(1, 20)),          # dimension of theta and g
+    Gradient("g", length="n", low=-10, high=10, step=0.5, domain=(-1000, 1000)),
+    Vector("theta", length="g", low=-3, high=3, step=0.5, domain=(-1000, 1000)),
+    Decimal("eps", 0.1, 1.0, 0.1, domain=(0.0001, 1000)),
 )
+
+STRUCTURE = ("norm", "n")
 
 CONSTRAINTS = (
     Constraint("g is not the zero vector", lambda p: any(x != 0 for x in p["g"])),

@@ -8,7 +8,7 @@ H(Y|X) of the data, which does not depend on the model.
 
 import math
 
-from generator.authoring import Answer, Constraint, Custom, Mistake, Part
+from generator.authoring import Answer, Choice, Constraint, Custom, Mistake, Part
 
 TITLE = "KL divergence and cross-entropy of a conditional model"
 SOURCE = "dl-assignments-with-solutions.md, assignment 5"
@@ -68,6 +68,8 @@ def _conditional_check(name: str):
 
 
 PARAMS = (
+    Choice("m", (2, 3), implied=lambda pins: len(pins["p_x"]) if "p_x" in pins else None),        # inputs
+    Choice("K", (2, 3), implied=lambda pins: len(pins["p_true"][0]) if "p_true" in pins else None),  # classes
     Custom("p_x", _check_p_x, "a probability vector with 2 or 3 positive entries"),
     Custom("p_true", _conditional_check("p_true"),
            "an m x K matrix (K in {2, 3}) of positive rows summing to 1"),
@@ -75,11 +77,16 @@ PARAMS = (
     Custom("p_model2", _conditional_check("p_model2"), "an m x K matrix of positive rows summing to 1"),
 )
 
+STRUCTURE = ("m", "K")
 
-def sample(rng):
+
+def sample(rng, pins=None):
+    """Sizes first (pinned, or implied by pinned distributions), then the distributions."""
+    pins = pins or {}
     m = rng.choice((2, 3))
     K = rng.choice((2, 3))
-    return {
+    m, K = pins.get("m", m), pins.get("K", K)   # pinned, or implied by pinned distributions
+    return {"m": m, "K": K,
         "p_x": rng.probability_vector(m, GRID, 2),
         "p_true": [rng.probability_vector(K, GRID, 1) for _ in range(m)],
         "p_model1": [rng.probability_vector(K, GRID, 1) for _ in range(m)],
@@ -95,11 +102,13 @@ def _kl(p) -> list[float]:
 
 
 CONSTRAINTS = (
+    Constraint("m is the number of inputs and K of classes (p_x, p_true)",
+               lambda p: p["m"] == len(p["p_x"]) and p["K"] == len(p["p_true"][0])),
     # A model equal to the generator would give a trivial 0.
-    Constraint("each model differs from p* (expected KL >= 0.01)", lambda p: min(_kl(p)) >= 0.01),
+    Constraint("each model differs from p* (expected KL >= 0.01)", lambda p: min(_kl(p)) >= 0.01, pedagogical=True),
     # Hand computation with 3-4 digit logs must still tell the models apart.
     Constraint("the two models are not near a tie (expected KLs differ by >= 0.03)",
-               lambda p: abs(_kl(p)[0] - _kl(p)[1]) >= 0.03),
+               lambda p: abs(_kl(p)[0] - _kl(p)[1]) >= 0.03, pedagogical=True),
 )
 
 ANSWERS = (

@@ -26,17 +26,19 @@ VAR_X_OPTIONS = (0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4)
 VAR_W_OPTIONS = (0.001, 0.002, 0.004, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.125, 0.2, 0.25, 0.5)
 
 PARAMS = (
-    Choice("n", (16, 32, 64, 100, 128, 256, 512)),
-    Choice("var_x", VAR_X_OPTIONS),
-    Choice("var_w", VAR_W_OPTIONS),
+    Choice("n", (16, 32, 64, 100, 128, 256, 512), domain=(1, 100_000)),
+    Choice("var_x", VAR_X_OPTIONS, domain=(1e-6, 1e6)),
+    Choice("var_w", VAR_W_OPTIONS, domain=(1e-9, 1e6)),
 )
+
+STRUCTURE = ()   # n, var_x and var_w enter one product: numbers, the same work for every value
 
 CONSTRAINTS = (
     # n var_w is the factor by which the layer scales the variance: keep it within a
     # plausible range of initialisations (neither ~0 nor exploding).
-    Constraint("1/10 <= n var_w <= 10", lambda p: 0.1 <= p["n"] * p["var_w"] <= 10),
+    Constraint("1/10 <= n var_w <= 10", lambda p: 0.1 <= p["n"] * p["var_w"] <= 10, pedagogical=True),
     # Otherwise the last part would be answered by the statement itself.
-    Constraint("var_w differs from 1/n", lambda p: abs(p["n"] * p["var_w"] - 1) > 1e-12),
+    Constraint("var_w differs from 1/n", lambda p: abs(p["n"] * p["var_w"] - 1) > 1e-12, pedagogical=True),
 )
 
 ANSWERS = (

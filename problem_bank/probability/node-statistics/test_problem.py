@@ -4,7 +4,6 @@ import dataclasses
 
 import pytest
 
-from generator.errors import ExamgenError
 from generator.instance import check_instance, draw_instance, make_instance
 from generator.seeds import Sampler
 from generator.testing import check_snapshot, problem_here
@@ -54,8 +53,10 @@ def test_monte_carlo_tolerance_is_five_standard_errors():
 
 def test_preserving_initialisation_is_rejected():
     # var_w = 1/n would answer the last part in the statement.
-    with pytest.raises(ExamgenError, match="1/n"):
-        draw_instance(PROBLEM, Sampler(0, PROBLEM.id), pins={"n": 100, "var_x": 1, "var_w": 0.01})
+    # A pin may ask for it (the sheet's own instance): taken, with the constraint named.
+    instance = draw_instance(PROBLEM, Sampler(0, PROBLEM.id), pins={"n": 100, "var_x": 1, "var_w": 0.01})
+    assert instance.answers["var_y"] == pytest.approx(1.0)          # n var_w var_x = 100 * 0.01 * 1
+    assert any("pedagogical constraint 'var_w differs from 1/n'" in w for w in instance.warnings)
 
 
 def test_snapshot():

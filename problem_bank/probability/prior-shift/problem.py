@@ -6,7 +6,7 @@ gives p*(y|x) proportional to p*(y)/p(y) p(y|x): reweight the softmax outputs, r
 and decide for the largest (the Bayes decision under the 0/1 loss).
 """
 
-from generator.authoring import Answer, Constraint, Custom, Mistake, Part
+from generator.authoring import Answer, Choice, Constraint, Custom, Mistake, Part
 
 TITLE = "Shift of the class prior"
 SOURCE = "dl-assignments-with-solutions.md, assignment 7"
@@ -59,15 +59,21 @@ def _check_outputs(value, params):
 
 
 PARAMS = (
+    Choice("K", (2, 3), implied=lambda pins: len(pins["prior_train"]) if "prior_train" in pins else None),
     Custom("prior_train", _check_prior("prior_train"), "a list of 2 or 3 positive class priors summing to 1"),
     Custom("prior_deploy", _check_prior("prior_deploy"), "a list of positive class priors summing to 1"),
     Custom("outputs", _check_outputs, f"{INPUTS} rows of positive softmax outputs, each summing to 1"),
 )
 
+STRUCTURE = ("K",)
 
-def sample(rng):
+
+def sample(rng, pins=None):
+    """K first (pinned, or implied by pinned priors: see PARAMS), then the distributions."""
+    pins = pins or {}
     K = rng.choice((2, 3))
-    return {
+    K = pins.get("K", K)
+    return {"K": K,
         "prior_train": rng.probability_vector(K, GRID, 2),
         "prior_deploy": rng.probability_vector(K, GRID, 2),
         "outputs": [rng.probability_vector(K, GRID, 1) for _ in range(INPUTS)],
@@ -93,13 +99,14 @@ def _argmax(row) -> int:
 
 
 CONSTRAINTS = (
+    Constraint("K is the number of classes of prior_train", lambda p: p["K"] == len(p["prior_train"])),
     Constraint("the three inputs have different outputs",
-               lambda p: len({tuple(row) for row in p["outputs"]}) == INPUTS),
+               lambda p: len({tuple(row) for row in p["outputs"]}) == INPUTS, pedagogical=True),
     Constraint("every output row has a unique largest entry", lambda p: min(map(_margin, p["outputs"])) > 1e-9),
     Constraint(f"after reweighting, every input's top class beats the runner-up by >= {MARGIN}",
-               lambda p: min(map(_margin, _shifted(p))) >= MARGIN),
+               lambda p: min(map(_margin, _shifted(p))) >= MARGIN, pedagogical=True),
     Constraint("at least one decision changes",
-               lambda p: any(_argmax(a) != _argmax(b) for a, b in zip(p["outputs"], _shifted(p), strict=True))),
+               lambda p: any(_argmax(a) != _argmax(b) for a, b in zip(p["outputs"], _shifted(p), strict=True)), pedagogical=True),
 )
 
 ANSWERS = (

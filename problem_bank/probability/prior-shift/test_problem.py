@@ -2,9 +2,9 @@
 
 import pytest
 
-from generator.errors import ExamgenError
-from generator.instance import check_instance, make_instance
+from generator.instance import check_instance, draw_instance, make_instance
 from generator.params import check_params
+from generator.seeds import Sampler
 from generator.testing import check_snapshot, problem_here
 
 PROBLEM = problem_here(__file__)
@@ -46,8 +46,9 @@ def test_an_unchanged_instance_is_refused():
     # A milder shift, weights (7/8, 3/2), moves no decision: x_1 (0.6125, 0.45) stays class 1,
     # x_2 (0.7875, 0.15) class 1, x_3 (0.35, 0.9) class 2.
     mild = {**PARAMS, "prior_deploy": [0.7, 0.3]}
-    with pytest.raises(ExamgenError, match="at least one decision changes"):
-        check_params(PROBLEM.id, PROBLEM.params, PROBLEM.constraints, mild, "test")
+    instance = draw_instance(PROBLEM, Sampler(0, PROBLEM.id), mild)
+    assert instance.answers["decisions_after"] == [1, 1, 2]
+    assert any("at least one decision changes" in w and "pedagogical" in w for w in instance.warnings)
 
 
 def test_snapshot():

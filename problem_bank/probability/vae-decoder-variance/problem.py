@@ -9,7 +9,7 @@ average over N given pairs (x_i, mu_i = mu(z_i)), z_i drawn from the encoder.
 from fractions import Fraction
 from functools import cache
 
-from generator.authoring import Answer, Approx, Constraint, Matrix, Mistake, Part, rational
+from generator.authoring import Answer, Approx, Constraint, Int, Matrix, Mistake, Part, rational
 
 TITLE = "Optimal decoder variance of a Gaussian VAE"
 SOURCE = "dl-assignments-with-solutions.md, assignment 10"
@@ -22,9 +22,18 @@ PARTS = (
 )
 
 PARAMS = (
-    Matrix("x", rows=(3, 4, 5), cols=(2, 3), low=-2, high=2, step=0.5),
-    Matrix("mu", rows="x.rows", cols="x.cols", low=-2, high=2, step=0.5),
+    Int("N", 3, 5, domain=(1, 50)),          # samples
+    Int("d", 2, 3, domain=(1, 20)),          # dimensions of x
+    Matrix("x", rows="N", cols="d", low=-2, high=2, step=0.5, domain=(-100, 100)),
+    Matrix("mu", rows="N", cols="d", low=-2, high=2, step=0.5, domain=(-100, 100)),
 )
+
+STRUCTURE = ("N", "d")
+
+
+def WORKLOAD(p):
+    """Squared differences summed by hand."""
+    return p["N"] * p["d"]
 
 
 def _squared_errors(p) -> list[float]:
@@ -35,7 +44,7 @@ CONSTRAINTS = (
     # Every sample contributes to the sum (and sigma^2 = 0, a degenerate decoder, is excluded).
     Constraint("no sample is reconstructed exactly (||x_i - mu_i|| > 0)", lambda p: min(_squared_errors(p)) > 0),
     Constraint("squared errors small enough to sum by hand (each ||x - mu||^2 <= 12)",
-               lambda p: max(_squared_errors(p)) <= 12),
+               lambda p: max(_squared_errors(p)) <= 12, pedagogical=True),
 )
 
 ANSWERS = (

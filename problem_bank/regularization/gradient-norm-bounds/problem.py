@@ -11,6 +11,7 @@ from generator.authoring import (
     Answer,
     Constraint,
     Decimal,
+    Int,
     Matrix,
     Mistake,
     Part,
@@ -34,11 +35,20 @@ PARTS = (
 )
 
 PARAMS = (
-    Matrix("W", rows=(2, 3, 4), cols=(2, 3, 4), low=-3, high=3, nonzero=True),
-    Vector("b", length="W.cols", low=-3, high=3),
-    Vector("x", length="W.rows", low=-2, high=2),
-    Decimal("gamma", 0.01, 0.1, 0.01),
+    Int("d", 2, 4, domain=(1, 10)),          # inputs: W is d x h
+    Int("h", 2, 4, domain=(1, 10)),          # hidden units
+    Matrix("W", rows="d", cols="h", low=-3, high=3, nonzero=True, domain=(-100, 100)),
+    Vector("b", length="h", low=-3, high=3, domain=(-100, 100)),
+    Vector("x", length="d", low=-2, high=2, domain=(-100, 100)),
+    Decimal("gamma", 0.01, 0.1, 0.01, domain=(0.0001, 1)),
 )
+
+STRUCTURE = ("d", "h")
+
+
+def WORKLOAD(p):
+    """Products W_ij x_i of the forward pass."""
+    return p["d"] * p["h"]
 
 
 def _pre_activations(p) -> list[int]:
@@ -56,8 +66,8 @@ CONSTRAINTS = (
     Constraint("no pre-activation within 0.5 of 0 (x is far from every ReLU kink)",
                lambda p: all(abs(z) >= 0.5 for z in _pre_activations(p))),
     Constraint("at least one unit is active and one inactive (the ReLU matters)",
-               lambda p: 0 < sum(z > 0 for z in _pre_activations(p)) < len(p["b"])),
-    Constraint("the gradient df/dx is not the zero vector", lambda p: any(g != 0 for g in _grad_x(p))),
+               lambda p: 0 < sum(z > 0 for z in _pre_activations(p)) < len(p["b"]), pedagogical=True),
+    Constraint("the gradient df/dx is not the zero vector", lambda p: any(g != 0 for g in _grad_x(p)), pedagogical=True),
 )
 
 ANSWERS = (

@@ -13,6 +13,7 @@ from generator.authoring import (
     Choice,
     Constraint,
     Decimal,
+    Int,
     Matrix,
     Mistake,
     Part,
@@ -35,12 +36,16 @@ PARTS = (
 # w is drawn first: its length n fixes the columns of X, and X's rows fix the length of t.
 PARAMS = (
     Choice("c", (1, 0.5)),
-    Decimal("lam", 0.1, 0.5, 0.05),
-    Choice("alpha", (0.05, 0.1, 0.2, 0.25)),
-    Vector("w", length=(2, 3), low=-2, high=2, nonzero=True),
-    Matrix("X", rows=(2, 3), cols="w", low=-2, high=2),
-    Vector("t", length="X.rows", low=-3, high=3),
+    Decimal("lam", 0.1, 0.5, 0.05, domain=(0.001, 10)),
+    Choice("alpha", (0.05, 0.1, 0.2, 0.25), domain=(0.0001, 10)),
+    Int("n", 2, 3, domain=(1, 10)),          # features: w has n components
+    Int("m", 2, 3, domain=(1, 10)),          # data points: X is m x n
+    Vector("w", length="n", low=-2, high=2, nonzero=True, domain=(-100, 100)),
+    Matrix("X", rows="m", cols="n", low=-2, high=2, domain=(-100, 100)),
+    Vector("t", length="m", low=-3, high=3, domain=(-100, 100)),
 )
+
+STRUCTURE = ("c", "n", "m")
 
 
 def _F(x) -> Fraction:
@@ -85,12 +90,12 @@ CONSTRAINTS = (
     # m = n = 3 would need the roots of a cubic for mu_max: not a hand computation.
     Constraint("at most one of m, n is 3 (mu_max from a 2 x 2 matrix)",
                lambda p: min(len(p["X"]), len(p["w"])) == 2),
-    Constraint("every data point x_i is non-zero", lambda p: all(any(v != 0 for v in row) for row in p["X"])),
+    Constraint("every data point x_i is non-zero", lambda p: all(any(v != 0 for v in row) for row in p["X"]), pedagogical=True),
     Constraint("grad d(w_t) is not the zero vector (w_t is not a least-squares solution)",
-               lambda p: any(g != 0 for g in _grad_d(p))),
+               lambda p: any(g != 0 for g in _grad_d(p)), pedagogical=True),
     Constraint("alpha is not within 5% of alpha_max_stable (a clear stable/unstable verdict)",
-               lambda p: abs(p["alpha"] / _alpha_max_float(p) - 1) > 0.05),
-    Constraint("mu_max <= 12 (hand-sized numbers)", lambda p: _mu_max_float(p) <= 12),
+               lambda p: abs(p["alpha"] / _alpha_max_float(p) - 1) > 0.05, pedagogical=True),
+    Constraint("mu_max <= 12 (hand-sized numbers)", lambda p: _mu_max_float(p) <= 12, pedagogical=True),
 )
 
 ANSWERS = (
