@@ -8,7 +8,8 @@
  *   "whole" (int and shape): exactly equal (46 and 46.0 are equal numbers);
  *   "word" (choice, bool, each entry of bools): equal ignoring case and surrounding spaces;
  *   "formula" (expr): both formulas evaluated at RULES.points pseudo-random points of their
- *     names (in [0.1, 2.1]); equal when they agree there to 1e-6 relative, as the grader does.
+ *     names (either sign, generator.answers.reading.comparison_points); equal when they agree
+ *     there to 1e-6 relative (O(f) and O(g) up to a constant factor), as the grader does.
  * A field's key may list alternatives (another convention, accepted in full): the verdict names it;
  * an answer equal to a declared mistake's value is wrong, and the verdict names the likely mistake.
  * Numbers follow the grader's rule (generator.answers.reading): 0.75, 3/4, sqrt(2)/2, 1e-3, 2^10,
@@ -201,22 +202,49 @@
     return function () { state = (Math.imul(state, 1664525) + 1013904223) >>> 0; return state / 4294967296; };
   }
 
+  // The comparison points of generator.answers.reading.comparison_points: the same generator,
+  // the same draws, so the page and `grade` agree on every formula.
+  function comparisonPoints(order) {
+    var random = pseudoRandom(RULES.seed);
+    return function () {
+      var env = {};
+      order.forEach(function (n) {
+        var size = RULES.low + (RULES.high - RULES.low) * random();
+        env[n] = random() < RULES.negative ? -size : size;
+      });
+      return env;
+    };
+  }
+
+  function orderArgument(tree) {   // f of O(f), an order of growth (equal up to a constant factor)
+    return tree[0] === "call" && RULES.orders.indexOf(tree[1]) >= 0 && tree[2].length === 1 ? tree[2][0] : null;
+  }
+
+  function agree(x, y) { return Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y)); }
+
   function sameExpression(expected, given, symbols) {
     if (expected.replace(/\s+/g, "") === given.replace(/\s+/g, "")) { return true; }
     var a = parse(expected), b = parse(given);
     var allowed = names(a, {});
     symbols.forEach(function (s) { allowed[s] = true; });
-    Object.keys(names(b, {})).forEach(function (n) {
-      if (!allowed[n] && !has(CONSTANTS, n)) { throw new Error("unknown name " + n); }
-    });
     var order = Object.keys(allowed).sort();
-    var random = pseudoRandom(RULES.seed), agreed = 0;
+    Object.keys(names(b, {})).forEach(function (n) {
+      if (!allowed[n] && !has(CONSTANTS, n)) {
+        throw new Error("uses the unknown name '" + n + "' (use " + (order.join(", ") || "numbers only") + ")");
+      }
+    });
+    var fa = orderArgument(a), fb = orderArgument(b), growth = fa !== null && fb !== null;
+    if (growth) { a = fa; b = fb; }
+    var point = comparisonPoints(order), agreed = 0, ratio = null;
     for (var k = 0; k < 60 && agreed < RULES.points; k++) {
-      var env = {};
-      order.forEach(function (n) { env[n] = 0.1 + 2 * random(); });
+      var env = point();
       var x = evaluate(a, env), y = evaluate(b, env);
       if (!isFinite(x)) { continue; }
-      if (!(Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y)))) { return false; }
+      if (growth) {
+        if (x === 0 || !isFinite(y) || y / x <= 0) { return false; }
+        if (ratio === null) { ratio = y / x; }
+        if (!agree(ratio, y / x)) { return false; }
+      } else if (!agree(x, y)) { return false; }
       agreed += 1;
     }
     return agreed > 0;

@@ -72,6 +72,79 @@ _UPRIGHT_RE = re.compile(r'<mstyle mathvariant="normal">(.*?)</mstyle>', re.S)
 _RAW_MATH_RE = re.compile(r'<span class="math (?:inline|display)">(.*?)</span>', re.S)
 
 
+_MATH_ENVIRONMENTS = ("equation", "equation*", "align", "align*", "gather", "gather*", "multline", "multline*",
+                      "eqnarray", "eqnarray*", "displaymath", "math", "alignat", "alignat*", "flalign", "flalign*")
+_BEGIN_RE = re.compile(r"\\begin\{([A-Za-z*]+)\}")
+_TEXT_BOX_RE = re.compile(r"\\boxed\s*\{")
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """The index of the brace closing the one at `start` (-1 when unbalanced)."""
+    depth = 0
+    at = start
+    while at < len(text):
+        char = text[at]
+        if char == "\\":
+            at += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return at
+        at += 1
+    return -1
+
+
+def box_text_mode(text: str) -> str:
+    """`\\boxed{...}` written in running text (amsmath allows it there, in the PDF) put inside
+    `$...$`: pandoc reads \\boxed only in maths and drops it, words and all, elsewhere."""
+    out: list[str] = []
+    at, closer = 0, None          # closer: what ends the maths we are in (None: text mode)
+    while at < len(text):
+        if closer is not None:
+            if text.startswith(closer, at) and not (closer == "$" and text.startswith("$$", at)):
+                out.append(closer)
+                at += len(closer)
+                closer = None
+                continue
+            if text[at] == "\\":
+                out.append(text[at: at + 2])
+                at += 2
+                continue
+            out.append(text[at])
+            at += 1
+            continue
+        if text.startswith("\\$", at):
+            out.append("\\$")
+            at += 2
+            continue
+        for opener, close in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+            if text.startswith(opener, at):
+                out.append(opener)
+                at += len(opener)
+                closer = close
+                break
+        else:
+            begin = _BEGIN_RE.match(text, at)
+            box = _TEXT_BOX_RE.match(text, at)
+            if begin and begin.group(1) in _MATH_ENVIRONMENTS:
+                out.append(begin.group(0))
+                at = begin.end()
+                closer = f"\\end{{{begin.group(1)}}}"
+            elif box and (end := _closing_brace(text, box.end() - 1)) > 0:
+                out.append("$" + text[at: end + 1] + "$")
+                at = end + 1
+            elif text[at] == "\\":
+                out.append(text[at: at + 2])
+                at += 2
+            else:
+                out.append(text[at])
+                at += 1
+    return "".join(out)
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -231,7 +304,7 @@ class Converter:
                 # A plain word pandoc keeps; alone in its paragraph it later becomes a block figure.
                 return _FIGURE_TOKEN.format(key)
 
-            text = _TIKZ_RE.sub(token, fragment.strip())
+            text = box_text_mode(_TIKZ_RE.sub(token, fragment.strip()))
             if self.math == "mathml":
                 for pattern, replacement in _MATHML_REWRITES:
                     text = pattern.sub(replacement, text)
