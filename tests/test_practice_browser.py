@@ -247,7 +247,7 @@ def test_show_hint_and_solution_per_part(page, built):
     hint, solution = part.locator(".hint").inner_text(), part.locator(".solution").text_content()
     assert part.locator(".hint").is_visible() and not part.locator(".solution").is_visible()
     words = hint.split("\n", 1)[1].replace("\u2026", "").split()     # the first step: the solution's first words
-    assert 0 < len(words) and " ".join(words[:3]) in " ".join(solution.split())
+    assert len(words) > 0 and " ".join(words[:3]) in " ".join(solution.split())
     assert len(" ".join(words)) < len(" ".join(solution.split()))
 
 
