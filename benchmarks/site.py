@@ -31,7 +31,7 @@ def main() -> int:
                                check=True)
         seconds, kilobytes = timed.stderr.strip().splitlines()[-1].split()
         pages = sorted((p.stat().st_size, p.name) for p in (out / "problems").glob("*.html"))
-        scripts = list((out / "problems" / "variants").glob("*.js"))
+        scripts = [p.stat().st_size for p in (out / "problems" / "variants").glob("*.js")]
         total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         index = (out / "index.html").stat().st_size
         problems = len(pages)
@@ -45,7 +45,7 @@ def main() -> int:
         f"| problem page before its extra variants load: median / largest ({name}) | "
         f"{median / 1024:.0f} KB / {largest / 1024:.0f} KB | goal < 300 KB: {met} |",
         f"| one loadable variant script (mean) | "
-        f"{sum(s.stat().st_size for s in scripts) / max(1, len(scripts)) / 1024:.0f} KB | {len(scripts)} files |",
+        f"{sum(scripts) / max(1, len(scripts)) / 1024:.0f} KB | {len(scripts)} files |",
         f"| whole site | {total / 1024 / 1024:.1f} MB | |",
     ]
     text = ("\n## Practice site (benchmarks/site.py)\n\n"

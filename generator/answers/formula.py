@@ -23,6 +23,7 @@ class Expr(AnswerType):
     exact = True
     how_to_write = "write an expression such as 2*x + sqrt(y)"
     page_numeric = False
+    page_preview = True
 
     def to_key(self, answer: Answer, value: Any) -> tuple[Any, Any]:
         value = plain(value)
