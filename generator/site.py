@@ -18,8 +18,10 @@ so variant 1 of a problem is `examgen show ID --seed S`.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shlex
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ DEFAULT_VARIANTS = 50
 MAX_VARIANTS = 500
 EMBEDDED = 2           # variants in the page itself: a page stays under 300 KB (benchmarks/site.py)
 DEFAULT_SEED = 1
+WORKERS = os.cpu_count() or 1
 Progress = Callable[[str, int, int], None]
 
 
@@ -145,13 +148,16 @@ def build_site(out: Path, bank: Bank | None = None, variants: int = DEFAULT_VARI
             (staging / name).write_text(text, encoding="utf-8")
             written.append(name)
 
-        for done, problem_id in enumerate(ids):
-            progress("problems", done, len(ids))
-            page, scripts, notes = problem_page(problem_id, seed, variants, bank, command)
-            warnings += notes
-            write(f"problems/{page_name(problem_id)}.html", page)
-            for name, script in scripts.items():
-                write(f"problems/{name}", script)
+        # Pages in parallel threads: most of a page's time is pandoc and pdflatex, which run as
+        # processes of their own.
+        with ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(ids)))) as pool:
+            pages = pool.map(lambda problem_id: problem_page(problem_id, seed, variants, bank, command), ids)
+            for done, (problem_id, (page, scripts, notes)) in enumerate(zip(ids, pages, strict=True)):
+                progress("problems", done, len(ids))
+                warnings += notes
+                write(f"problems/{page_name(problem_id)}.html", page)
+                for name, script in scripts.items():
+                    write(f"problems/{name}", script)
         progress("problems", len(ids), len(ids))
         write("index.html", render_index(index_context(bank, ids, variants, seed, command)))
     return SiteResult(Path(out), tuple(ids), variants, tuple(written), tuple(dict.fromkeys(warnings)))

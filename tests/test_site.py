@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from generator.exports.key import key_document
 from generator.instance import mistake_answers
 from generator.practice import build_practice, page_checks, practice_variants
 from generator.site import build_site, page_name, site_plan
+from tests.conftest import ROOT
 from tests.test_practice_browser import CHROMIUM, FLAGS, _missing
 from tests.test_round_trip import _box_text, graded_fields
 
@@ -219,3 +221,29 @@ def test_html_and_pdf_solutions_have_the_same_words(tmp_path, browser):
         assert (boxed in pdf_words) == (boxed in page_words)
     assert Path(result.out / "practice.pdf").stat().st_size > 0
     page.context.close()
+
+
+def test_a_course_bank_is_on_the_site_beside_the_built_in_problems(tmp_path):
+    from generator.bank import builtin
+
+    course = tmp_path / "bank"
+    shutil.copytree(Path(bank.folder("cnn/conv-layer-cost")), course / "course" / "conv-layer-cost")
+    result = build_site(tmp_path / "site", bank=builtin().adding([course]), variants=3, seed=2,
+                        problems=["course/conv-layer-cost", "cnn/conv-layer-cost"])
+    index = (result.out / "index.html").read_text(encoding="utf-8")
+    assert result.problems == ("course/conv-layer-cost", "cnn/conv-layer-cost")
+    assert '<h2 id="topic-1">cnn</h2>' in index and '<h2 id="topic-2">course</h2>' in index
+    assert index.count("(course bank)") == 1
+    page = (result.out / "problems" / "course-conv-layer-cost.html").read_text(encoding="utf-8")
+    assert "examgen show course/conv-layer-cost --seed 2" in page      # variant 1 is show's instance
+    assert (result.out / "problems" / "variants" / "course-conv-layer-cost-3.js").is_file()
+    assert not (result.out / "problems" / "variants" / "course-conv-layer-cost-2.js").exists()  # embedded
+
+
+def test_bad_variant_counts_are_one_line_errors(tmp_path):
+    for count in ("0", "501"):
+        done = subprocess.run([sys.executable, "-m", "generator", "site", "--variants", count, "--out",
+                               str(tmp_path / "site")], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode in (1, 2) and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "Traceback" not in done.stderr and "variants" in done.stderr
+        assert not (tmp_path / "site").exists()

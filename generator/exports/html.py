@@ -100,6 +100,8 @@ def _closing_brace(text: str, start: int) -> int:
 def box_text_mode(text: str) -> str:
     """`\\boxed{...}` written in running text (amsmath allows it there, in the PDF) put inside
     `$...$`: pandoc reads \\boxed only in maths and drops it, words and all, elsewhere."""
+    if "\\boxed" not in text:
+        return text
     out: list[str] = []
     at, closer = 0, None          # closer: what ends the maths we are in (None: text mode)
     while at < len(text):
