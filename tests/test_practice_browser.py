@@ -221,6 +221,19 @@ def test_numbers_and_formulas_the_page_reads(page):
         window.examgen.sameExpression("O(n*m*K)", "O(n*m)", ["n", "m", "K"]),
         window.examgen.sameExpression("-d/sigma + r**2/sigma**3", "(r^2 - d*sigma^2)/sigma^3", ["sigma", "d", "r"])]""")
     assert same == [True, False, True, True, False, True]
+    # The page and grade agree on every pair (the same points, either sign; O(f) up to a factor).
+    from generator.answers.reading import formulas_equal
+
+    pairs = [("lam*w", "lam*abs(w)", ["lam", "w"]), ("lam*w", "max(lam*w, 0)", ["lam", "w"]),
+             ("lam*w", "w*lambda", ["lam", "w"]), ("O(n*m*K)", "O(2*n*m*K)", ["n", "m", "K"]),
+             ("O(n*m*K)", "O(n*m*K^2)", ["n", "m", "K"]), ("sqrt(d)", "d^(1/2)", ["d"]),
+             ("sigmoid(z)", "1/(1 + exp(-z))", ["z"]), ("abs(x)", "sqrt(x^2)", ["x"]), ("x", "sqrt(x^2)", ["x"])]
+    page_says = page.evaluate("""pairs => pairs.map(([a, b, s]) => window.examgen.sameExpression(a, b, s))""", pairs)
+    assert page_says == [formulas_equal(a, b, s) for a, b, s in pairs]
+    assert page_says == [False, False, True, True, False, True, True, True, False]
+    unknown = page.evaluate("""() => { try { window.examgen.sameExpression("lam*w", "lamda*w", ["lam", "w"]); }
+                                       catch (error) { return error.message; } }""")
+    assert unknown == "uses the unknown name 'lamda' (use lam, w)"
 
 
 def test_show_hint_and_solution_per_part(page, built):
