@@ -182,7 +182,7 @@ def test_the_index_shows_progress(site, browser):
     page.goto((site / "index.html").as_uri())
     page.wait_for_selector("html.js")
     text = page.locator(f'[data-problem="{PROBLEMS[1]}"] .progress').inner_text()
-    assert text.startswith("your best so far: 0 of ") and "1 variant" in text
+    assert text.startswith("your checked answers: 0 of ") and "over 1 variant" in text
     assert page.locator(f'[data-problem="{PROBLEMS[0]}"] .progress').inner_text() == "not started"
     context.close()
 
