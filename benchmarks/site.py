@@ -10,6 +10,7 @@ Appends its table to benchmarks/results.md.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -48,8 +49,10 @@ def main() -> int:
         f"{sum(scripts) / max(1, len(scripts)) / 1024:.0f} KB | {len(scripts)} files |",
         f"| whole site | {total / 1024 / 1024:.1f} MB | |",
     ]
+    load = os.getloadavg()[0]
     text = ("\n## Practice site (benchmarks/site.py)\n\n"
-            f"Command: `examgen site --variants {args.variants} --out DIR` (the built-in bank), timed by /usr/bin/time.\n\n"
+            f"Command: `examgen site --variants {args.variants} --out DIR` (the built-in bank), timed by /usr/bin/time; "
+            f"pages built by {os.cpu_count()} threads; load average {load:.1f} at the end (a shared machine).\n\n"
             "| what | measured | note |\n| --- | --- | --- |\n" + "\n".join(rows) + "\n")
     results = ROOT / "benchmarks" / "results.md"
     old = results.read_text(encoding="utf-8")
