@@ -12,6 +12,12 @@
  *     there to 1e-6 relative (O(f) and O(g) up to a constant factor), as the grader does.
  * A field's key may list alternatives (another convention, accepted in full): the verdict names it;
  * an answer equal to a declared mistake's value is wrong, and the verdict names the likely mistake.
+ * Each variant's checks (key values, tolerances, mistakes, points) are JSON obfuscated by
+ * generator.practice.obfuscate (XOR with the page's key, base64): not readable at a glance in the
+ * source, not a secret. Points are grade's: a field right as a whole gets its share of the part.
+ * Answers and verdicts are kept in localStorage (per page and seed); a site page also records
+ * its progress for the site's index. Variants not in the page are loaded from script files
+ * (window.examgenVariant), which works from file:// too.
  * Numbers follow the grader's rule (generator.answers.reading): 0.75, 3/4, sqrt(2)/2, 1e-3, 2^10,
  * 5,133,600 and 1 234; 1,5 and 2 3 are refused. Plain JavaScript, nothing from the network.
  */

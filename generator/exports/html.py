@@ -7,7 +7,8 @@ Two maths modes:
 Problems arrive as data (`RenderedProblem`: the statement's intro, each part's text and
 solution, the outro, the general solution), so no exam-class markup reaches pandoc: each piece
 is converted on its own, and `slot_htmls` is the one way every export turns a build's slots
-into HTML. `\\boxed` is left to the maths converter (MathML's box, MathJax's `\\boxed`). Each `tikzpicture` becomes a standalone page compiled by pdflatex
+into HTML. `\\boxed` is left to the maths converter (MathML's box, MathJax's `\\boxed`); one
+written in running text is put in `$...$` first (`box_text_mode`), since pandoc drops it there. Each `tikzpicture` becomes a standalone page compiled by pdflatex
 (the sheets' flags: no shell escape, paranoid file access; the sheet's packages and TikZ
 libraries) and an SVG by `pdftocairo -svg`; the SVG takes the picture's place. texmath,
 pandoc's maths converter, misses a few commands (\\Bigl, \\operatorname*{arg\\,min}): they are
