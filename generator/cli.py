@@ -143,6 +143,11 @@ def make_parser() -> Parser:
     preview.add_argument("--port", type=int, default=8765,
                          help="port of the page on 127.0.0.1 (default 8765; 0 takes any free one)")
 
+    site = commands.add_parser("site", help="a static practice site of the whole bank (index and a page per problem)")
+    site.add_argument("--out", type=Path, required=True, help="output folder of the site")
+    site.add_argument("--variants", type=_positive, default=50, help="variants per problem (default 50)")
+    site.add_argument("--seed", type=_seed, default=1, help="site seed (default 1): variant 1 is show ID --seed S")
+
     for name, sub in commands.choices.items():  # --bank is accepted before or after the command
         sub.add_argument("--bank", action="append", dest="banks_after", default=argparse.SUPPRESS, metavar="DIR",
                          help=NEW_BANK_HELP if name == "new" else BANK_HELP)
@@ -438,6 +443,19 @@ def cmd_practice(args) -> int:
     return 0
 
 
+def cmd_site(args) -> int:
+    from generator.site import build_site
+
+    with _progress() as progress:
+        result = build_site(args.out, bank=_bank(args), variants=args.variants, seed=args.seed,
+                            banks=tuple(_bank_folders(args)), progress=progress)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"practice site of {len(result.problems)} problems, {result.variants} variants each: "
+          f"{result.out}/index.html")
+    return 0
+
+
 def cmd_init(args) -> int:
     from generator.scaffold.write import init_course
 
@@ -500,7 +518,7 @@ def cmd_preview(args) -> int:
 
 
 COMMANDS = {"list": cmd_list, "show": cmd_show, "build": cmd_build, "verify": cmd_verify, "grade": cmd_grade,
-            "practice": cmd_practice, "init": cmd_init, "new": cmd_new, "preview": cmd_preview,
+            "practice": cmd_practice, "site": cmd_site, "init": cmd_init, "new": cmd_new, "preview": cmd_preview,
             "lookup": cmd_lookup}
 
 

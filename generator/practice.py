@@ -12,11 +12,18 @@ variants 2, 3, ... use `variant_seed(seed, "practice-<j>")` in place of the seed
 
 The self-check page `index.html` is one self-contained file (inline CSS, JS and SVG; maths as
 MathML): per problem the statement, one input per answer entry, Check (the tolerance rule
-of `generator.answers.matches`, in JS), Show solution, and a switch between the page variants.
+of `generator.answers.matches`, in JS; the points `grade` gives), per part Show hint and Show
+solution, and a switch between the page variants. The checks (key and mistake values) are
+obfuscated (`obfuscate`), not encrypted. `examgen site` (generator.site) builds one such page
+per problem, with variants beyond the first few in script files loaded when asked.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import re
 import secrets
 import shlex
 import shutil
@@ -177,17 +184,70 @@ def mistake_values(problem: Problem, params: Mapping[str, Any]) -> dict[str, lis
     return out
 
 
-def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Sequence[ProblemHtml]],
-                 command: str) -> dict[str, Any]:
+_PARAGRAPH_RE = re.compile(r"<p>.*?</p>", re.S)
+_MATH_RE = re.compile(r"<math\b.*?</math>", re.S)
+
+
+def first_step(solution: str) -> str:
+    """The hint of a part: the first step of its worked solution (its first paragraph; the first
+    sentence when the solution is one paragraph); "" when that would be the whole solution."""
+    match = _PARAGRAPH_RE.search(solution)
+    if match is None:
+        return ""
+    paragraph = match.group(0)
+    if paragraph.strip() != solution.strip():
+        return paragraph
+    # One paragraph: cut after the first sentence, never inside a formula.
+    masked = _MATH_RE.sub(lambda m: "#" * len(m.group(0)), paragraph)
+    stop = re.search(r"[.:;](\s)", masked[3:-4])
+    if stop is None or stop.start() + 3 > len(paragraph) - 12:
+        return ""
+    return paragraph[: stop.start() + 4] + " &hellip;</p>"
+
+
+def page_key(page_id: str, seed: int) -> bytes:
+    """The per-page key of the checks' obfuscation (from the page's id and seed, so a rebuild
+    with the same seed gives the same page)."""
+    return hashlib.sha256(f"examgen-page|{page_id}|{seed}".encode()).digest()[:16]
+
+
+def obfuscate(data: Any, key: bytes) -> str:
+    """JSON, XOR-ed with `key` and base64-coded: the page's answers are not readable in its
+    source at a glance. An obfuscation, not security: the page holds the key."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(bytes(b ^ key[i % len(key)] for i, b in enumerate(raw))).decode("ascii")
+
+
+def reveal(text: str, key: bytes) -> Any:
+    """The inverse of `obfuscate` (for tests and tools)."""
+    raw = base64.b64decode(text)
+    return json.loads(bytes(b ^ key[i % len(key)] for i, b in enumerate(raw)).decode("utf-8"))
+
+
+def page_checks(html: str) -> dict[str, Any]:
+    """Every field check of a page's embedded variants, revealed (for tests and tools)."""
+    page = json.loads(re.search(r'<script type="application/json" id="examgen-page">(.*?)</script>', html,
+                                re.S).group(1))
+    key = bytes.fromhex(page["key"])
     checks: dict[str, Any] = {}
+    for blob in re.findall(r'<script type="application/octet-stream" class="examgen-checks">(.*?)</script>', html):
+        checks.update(reveal(blob, key))
+    return checks
+
+
+def variant_views(plan: Plan, variants: Sequence[Variant], problems: Sequence[Sequence[ProblemHtml]],
+                  key: bytes) -> list[dict[str, Any]]:
+    """What the variant template shows of each variant, its checks obfuscated with `key`."""
     out_variants = []
     for variant, htmls in zip(variants, problems, strict=True):
+        checks: dict[str, Any] = {}
         out_problems = []
         for (slot, instance), html in zip(variant.slots, htmls, strict=True):
             problem = plan.bank.load(slot.problem_id)
             qdom = f"v{variant.key}-q{slot.number}"
             mistakes = mistake_values(problem, instance.params)
             tolerances = instance.key_entry(problem, plan.precision)["tolerances"]   # the key's, as grade uses them
+            shares = slot.field_points(lambda part, p=problem: p.part(part).answers)  # grade's points per field
             parts = []
             for part in html.parts:
                 fields = []
@@ -196,12 +256,16 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
                     view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}",
                                              instance.alternatives.get(name, ()), mistakes.get(name, ()),
                                              tolerances.get(name))
+                    view["points"] = num(float(shares[name]))
                     fields.append(view)
                     if check is not None:
+                        check["points"] = float(shares[name])
+                        check["problem"] = qdom
                         checks[view["dom"]] = check
+                solution = part.solution.inline()
                 parts.append({"name": part.name, "label": part.label, "points": num(part.points),
-                              "text": Markup(part.text.inline()), "solution": Markup(part.solution.inline()),
-                              "fields": fields, "dom": f"{qdom}-{part.name}"})
+                              "text": Markup(part.text.inline()), "solution": Markup(solution),
+                              "hint": Markup(first_step(solution)), "fields": fields, "dom": f"{qdom}-{part.name}"})
             show = (f"examgen show {slot.problem_id} --seed {variant.seed}"
                     if slot.key == slot.problem_id and not slot.pins else None)
             out_problems.append({
@@ -209,10 +273,40 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
                 "dom": qdom, "show": show, "intro": Markup(html.intro.inline()),
                 "outro": Markup(html.outro.inline()), "general": Markup(html.general.inline()), "parts": parts,
             })
-        out_variants.append({"key": variant.key, "seed": variant.seed, "problems": out_problems})
-    return {"title": plan.title, "seed": plan.seed, "command": command, "variants": out_variants,
-            "checks": checks, "generator": f"examgen {__version__}",
+        out_variants.append({"key": variant.key, "seed": variant.seed, "problems": out_problems,
+                             "checks": obfuscate(checks, key)})
+    return out_variants
+
+
+def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Sequence[ProblemHtml]],
+                 command: str, page_id: str | None = None, embedded: int | None = None,
+                 lazy: Mapping[str, str] | None = None, more: str = "", home: str = "",
+                 progress_id: str = "") -> dict[str, Any]:
+    """The page's context. `embedded` variants are in the page (all by default); the others'
+    keys map to their script files in `lazy`; `more` says how to get variants beyond the last;
+    `progress_id` is the problem id under which a site page reports progress to its index."""
+    page_id = page_id or plan.spec_name
+    key = page_key(page_id, plan.seed)
+    embedded = len(variants) if embedded is None else embedded
+    views = variant_views(plan, variants[:embedded], problems[:embedded], key)
+    page = {"id": page_id, "seed": plan.seed, "key": key.hex(), "keys": [v.key for v in variants],
+            "lazy": dict(lazy or {}), "more": more or f"Rebuild with another seed for more: {command}",
+            "progress": progress_id}
+    return {"title": plan.title, "seed": plan.seed, "command": command, "variants": views, "page": page,
+            "home": home, "generator": f"examgen {__version__}",
             "style": Markup(_asset("practice.css")), "script": Markup(_asset("practice.js"))}
+
+
+def variant_script(plan: Plan, variant: Variant, problems: Sequence[ProblemHtml], page_id: str) -> str:
+    """A variant the page loads when asked: `window.examgenVariant(key, html)` in a .js file."""
+    [view] = variant_views(plan, [variant], [problems], page_key(page_id, plan.seed))
+    environment = html_environment()
+    try:
+        html = environment.get_template("practice-variant.html.j2").render(v=view, hidden=True)
+        return environment.get_template("practice-variant.js.j2").render(key=variant.key, html=Markup(html))
+    except jinja2.TemplateError as error:
+        raise ExamgenError(f"template error: {error}", "templates/practice-variant.html.j2",
+                           "fix the template") from error
 
 
 def _asset(name: str) -> str:

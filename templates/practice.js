@@ -8,16 +8,24 @@
  *   "whole" (int and shape): exactly equal (46 and 46.0 are equal numbers);
  *   "word" (choice, bool, each entry of bools): equal ignoring case and surrounding spaces;
  *   "formula" (expr): both formulas evaluated at RULES.points pseudo-random points of their
- *     names (in [0.1, 2.1]); equal when they agree there to 1e-6 relative, as the grader does.
+ *     names (either sign, generator.answers.reading.comparison_points); equal when they agree
+ *     there to 1e-6 relative (O(f) and O(g) up to a constant factor), as the grader does.
  * A field's key may list alternatives (another convention, accepted in full): the verdict names it;
  * an answer equal to a declared mistake's value is wrong, and the verdict names the likely mistake.
+ * Each variant's checks (key values, tolerances, mistakes, points) are JSON obfuscated by
+ * generator.practice.obfuscate (XOR with the page's key, base64): not readable at a glance in the
+ * source, not a secret. Points are grade's: a field right as a whole gets its share of the part.
+ * Answers and verdicts are kept in localStorage (per page and seed); a site page also records
+ * its progress for the site's index. Variants not in the page are loaded from script files
+ * (window.examgenVariant), which works from file:// too.
  * Numbers follow the grader's rule (generator.answers.reading): 0.75, 3/4, sqrt(2)/2, 1e-3, 2^10,
  * 5,133,600 and 1 234; 1,5 and 2 3 are refused. Plain JavaScript, nothing from the network.
  */
 (function () {
   "use strict";
 
-  var CHECKS = JSON.parse(document.getElementById("examgen-checks").textContent);
+  var PAGE = JSON.parse(document.getElementById("examgen-page").textContent);
+  var CHECKS = {};
   var RULES = JSON.parse(document.getElementById("examgen-rules").textContent);
   var EDGE_SLACK = RULES.slack;
 
@@ -201,22 +209,49 @@
     return function () { state = (Math.imul(state, 1664525) + 1013904223) >>> 0; return state / 4294967296; };
   }
 
+  // The comparison points of generator.answers.reading.comparison_points: the same generator,
+  // the same draws, so the page and `grade` agree on every formula.
+  function comparisonPoints(order) {
+    var random = pseudoRandom(RULES.seed);
+    return function () {
+      var env = {};
+      order.forEach(function (n) {
+        var size = RULES.low + (RULES.high - RULES.low) * random();
+        env[n] = random() < RULES.negative ? -size : size;
+      });
+      return env;
+    };
+  }
+
+  function orderArgument(tree) {   // f of O(f), an order of growth (equal up to a constant factor)
+    return tree[0] === "call" && RULES.orders.indexOf(tree[1]) >= 0 && tree[2].length === 1 ? tree[2][0] : null;
+  }
+
+  function agree(x, y) { return Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y)); }
+
   function sameExpression(expected, given, symbols) {
     if (expected.replace(/\s+/g, "") === given.replace(/\s+/g, "")) { return true; }
     var a = parse(expected), b = parse(given);
     var allowed = names(a, {});
     symbols.forEach(function (s) { allowed[s] = true; });
-    Object.keys(names(b, {})).forEach(function (n) {
-      if (!allowed[n] && !has(CONSTANTS, n)) { throw new Error("unknown name " + n); }
-    });
     var order = Object.keys(allowed).sort();
-    var random = pseudoRandom(RULES.seed), agreed = 0;
+    Object.keys(names(b, {})).forEach(function (n) {
+      if (!allowed[n] && !has(CONSTANTS, n)) {
+        throw new Error("uses the unknown name '" + n + "' (use " + (order.join(", ") || "numbers only") + ")");
+      }
+    });
+    var fa = orderArgument(a), fb = orderArgument(b), growth = fa !== null && fb !== null;
+    if (growth) { a = fa; b = fb; }
+    var point = comparisonPoints(order), agreed = 0, ratio = null;
     for (var k = 0; k < 60 && agreed < RULES.points; k++) {
-      var env = {};
-      order.forEach(function (n) { env[n] = 0.1 + 2 * random(); });
+      var env = point();
       var x = evaluate(a, env), y = evaluate(b, env);
       if (!isFinite(x)) { continue; }
-      if (!(Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y)))) { return false; }
+      if (growth) {
+        if (x === 0 || !isFinite(y) || y / x <= 0) { return false; }
+        if (ratio === null) { ratio = y / x; }
+        if (!agree(ratio, y / x)) { return false; }
+      } else if (!agree(x, y)) { return false; }
       agreed += 1;
     }
     return agreed > 0;
@@ -269,6 +304,7 @@
         });
       }
     }
+    var many = check.entries.length > 1;
     var likely = [];
     if (wrong.length > 0 && convention === null && empty < check.entries.length) {  // declared mistakes?
       var typed = check.entries.map(function (id) { return document.getElementById(id).value; });
@@ -277,62 +313,270 @@
             && likely.indexOf(mistake.description) < 0) { likely.push(mistake.description); }
       });
     }
+    var far = [];
+    if (wrong.length > 0 && convention === null && likely.length === 0 && check.compare === "close") {
+      check.entries.forEach(function (id, k) {   // how far off, and the tolerance, as grade states it
+        var value;
+        try { value = readNumber(document.getElementById(id).value, false); } catch (error) { return; }
+        var expected = check.expected[k];
+        if (value === null || close(expected, value, check.atol, check.rtol)) { return; }
+        var bound = check.atol + check.rtol * Math.abs(expected);
+        var off = expected !== 0 ? Math.abs(value - expected) / Math.abs(expected) : Math.abs(value - expected);
+        far.push((many ? "entry " + (k + 1) + " " : "") + (value > expected ? "too high" : "too low") + " by "
+                 + (expected !== 0 ? (100 * off).toPrecision(2) + "%" : off.toPrecision(2))
+                 + ", allowed \u00b1" + bound.toPrecision(2));
+      });
+    }
     var verdict = document.getElementById(dom + "-verdict");
     var field = verdict.closest(".field");
-    var many = check.entries.length > 1;
     var message;
     if (wrong.length === 0) { message = "\u2713 right" + (convention ? " (accepted convention: " + convention + ")" : ""); }
     else if (empty === check.entries.length) { message = "\u2717 no answer yet"; }
     else if (many) { message = "\u2717 wrong: entr" + (wrong.length > 1 ? "ies " : "y ") + wrong.join(", "); }
     else { message = "\u2717 wrong"; }
     likely.forEach(function (description) { message += " (likely mistake: " + description + ")"; });
+    if (far.length) { message += " (" + far.join("; ") + ")"; }
+    if (wrong.length > 0 && many && wrong.length < check.entries.length) {
+      message += " \u2014 " + (check.entries.length - wrong.length) + " of " + check.entries.length
+                 + " entries right; grade gives a field's points only when all are";
+    }
+    message += " [" + pointsText(wrong.length === 0 ? check.points : 0) + " of " + pointsText(check.points) + " pt]";
     if (unread.length) { message += " (could not read " + (many ? "entry " + unread.join(", ") : "the answer") + ": " + reason + ")"; }
     verdict.textContent = message;
     field.classList.remove("is-right", "is-wrong");
     field.classList.add(wrong.length === 0 ? "is-right" : "is-wrong");
-    return wrong.length === 0;
+    return wrong.length === 0 ? check.points : 0;
+  }
+
+  function pointsText(value) { return String(Math.round(value * 100) / 100); }
+
+  // ------------------------------------------------------------ formula preview (MathML)
+
+  var GREEK = { alpha: "\u03b1", beta: "\u03b2", gamma: "\u03b3", delta: "\u03b4", eps: "\u03b5", epsilon: "\u03b5",
+                eta: "\u03b7", theta: "\u03b8", lam: "\u03bb", mu: "\u03bc", nu: "\u03bd", pi: "\u03c0", rho: "\u03c1",
+                sigma: "\u03c3", tau: "\u03c4", phi: "\u03c6", omega: "\u03c9" };
+  function esc(text) { return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
+  function ident(name) {
+    var match = /^([A-Za-z]+?)_?(\d+)$/.exec(name);
+    if (match) { return "<msub>" + ident(match[1]) + "<mn>" + match[2] + "</mn></msub>"; }
+    return "<mi>" + esc(has(GREEK, name) ? GREEK[name] : name) + "</mi>";
+  }
+  var PRECEDENCE = { "+": 1, "-": 1, "*": 2, "/": 2, neg: 3, "**": 4 };
+  function mathml(node, outer) {
+    var inner, level = PRECEDENCE[node[0]] || 5;
+    switch (node[0]) {
+      case "num": inner = "<mn>" + esc(node[1]) + "</mn>"; break;
+      case "name": inner = ident(node[1]); break;
+      case "neg": inner = "<mo>\u2212</mo>" + mathml(node[1], 3); break;
+      case "+": case "-":
+        inner = mathml(node[1], 1) + "<mo>" + (node[0] === "-" ? "\u2212" : "+") + "</mo>" + mathml(node[2], 2); break;
+      case "*": inner = mathml(node[1], 2) + "<mo>\u22c5</mo>" + mathml(node[2], 3); break;
+      case "/": return "<mfrac><mrow>" + mathml(node[1], 0) + "</mrow><mrow>" + mathml(node[2], 0) + "</mrow></mfrac>";
+      case "**": inner = "<msup><mrow>" + mathml(node[1], 5) + "</mrow><mrow>" + mathml(node[2], 0) + "</mrow></msup>"; break;
+      case "call":
+        if (node[1] === "sqrt" && node[2].length === 1) { return "<msqrt>" + mathml(node[2][0], 0) + "</msqrt>"; }
+        if ((node[1] === "abs" || node[1] === "Abs") && node[2].length === 1) {
+          return "<mrow><mo>|</mo>" + mathml(node[2][0], 0) + "<mo>|</mo></mrow>";
+        }
+        inner = (has(GREEK, node[1]) ? ident(node[1]) : "<mi>" + esc(node[1]) + "</mi>") + "<mo>(</mo>"
+          + node[2].map(function (a) { return mathml(a, 0); }).join("<mo>,</mo>") + "<mo>)</mo>";
+        return "<mrow>" + inner + "</mrow>";
+    }
+    return level < outer ? "<mrow><mo>(</mo>" + inner + "<mo>)</mo></mrow>" : "<mrow>" + inner + "</mrow>";
+  }
+
+  function preview(input) {
+    var field = input.closest("[data-field]");
+    var box = field && document.getElementById(field.getAttribute("data-field") + "-preview");
+    if (!box) { return; }
+    var text = input.value.trim();
+    if (text === "") { box.textContent = ""; return; }
+    try {
+      var check = CHECKS[field.getAttribute("data-field")] || { symbols: [] };
+      var tree = parse(text);
+      var unknown = Object.keys(names(tree, {})).filter(function (n) {
+        return check.symbols.indexOf(n) < 0 && names(parse(String(check.expected[0])), {})[n] === undefined;
+      });
+      box.innerHTML = "Read as <math>" + mathml(tree, 0) + "</math>"
+        + (unknown.length ? " <span class=\"warn\">(unknown name " + esc(unknown.join(", ")) + "; use "
+           + esc(check.symbols.join(", ")) + ")</span>" : "");
+    } catch (error) { box.textContent = "Not yet a formula: " + error.message; }
+  }
+
+  // ------------------------------------------------------------ checks of each variant
+
+  function hexBytes(hex) {
+    var out = [];
+    for (var k = 0; k < hex.length; k += 2) { out.push(parseInt(hex.slice(k, k + 2), 16)); }
+    return out;
+  }
+  var KEY = hexBytes(PAGE.key);
+  function reveal(text) {   // generator.practice.obfuscate, undone
+    var binary = atob(text.trim()), bytes = new Uint8Array(binary.length);
+    for (var k = 0; k < binary.length; k++) { bytes[k] = binary.charCodeAt(k) ^ KEY[k % KEY.length]; }
+    return JSON.parse(new TextDecoder("utf-8").decode(bytes));
+  }
+  function adopt(section) {
+    Array.prototype.forEach.call(section.querySelectorAll("script.examgen-checks"), function (script) {
+      var checks = reveal(script.textContent);
+      Object.keys(checks).forEach(function (dom) { CHECKS[dom] = checks[dom]; });
+    });
+    restore(section);
+    markWide(section);
+  }
+
+  // ------------------------------------------------------------ progress (localStorage)
+
+  var STORE = "examgen:" + PAGE.id + ":" + PAGE.seed;
+  function load() {
+    try { return JSON.parse(window.localStorage.getItem(STORE)) || { answers: {}, checked: {} }; }
+    catch (error) { return { answers: {}, checked: {} }; }
+  }
+  var state = load();
+  function save() {
+    try {
+      window.localStorage.setItem(STORE, JSON.stringify(state));
+      if (PAGE.progress) {   // for the site's index: points of the checked fields, over all variants tried
+        var got = 0, max = 0, tried = {};
+        Object.keys(state.checked).forEach(function (dom) {
+          got += state.checked[dom].points; max += state.checked[dom].max; tried[dom.split("-")[0]] = true;
+        });
+        window.localStorage.setItem("examgen-progress:" + PAGE.progress,
+          JSON.stringify({ points: got, max: max, variants: Object.keys(tried).length }));
+      }
+    } catch (error) { /* storage off: the page still works, it only forgets */ }
+  }
+  function restore(section) {
+    Array.prototype.forEach.call(section.querySelectorAll("input, select"), function (input) {
+      if (input.id && has(state.answers, input.id)) { input.value = state.answers[input.id]; preview(input); }
+    });
+    Array.prototype.forEach.call(section.querySelectorAll("form.answers"), function (form) {
+      var any = Array.prototype.some.call(form.querySelectorAll("[data-field]"), function (field) {
+        return has(state.checked, field.getAttribute("data-field"));
+      });
+      if (any) { checkProblem(form, true); }
+    });
+  }
+  function clearVerdict(input) {
+    var field = input.closest("[data-field]");
+    if (!field) { return; }
+    var dom = field.getAttribute("data-field"), verdict = document.getElementById(dom + "-verdict");
+    if (verdict) { verdict.textContent = ""; }
+    field.classList.remove("is-right", "is-wrong");
+    Array.prototype.forEach.call(field.querySelectorAll("input, select"), function (box) {
+      box.classList.remove("right", "wrong"); box.removeAttribute("aria-invalid");
+    });
+    delete state.checked[dom];
+    var form = input.closest("form");
+    if (form) { form.querySelector(".score").textContent = ""; }
+    updateTotal(input.closest(".variant"));
+  }
+
+  // ------------------------------------------------------------ wide formulas
+
+  // A block too wide for the screen scrolls sideways inside itself; this marks it and adds a
+  // visible cue, since phones hide scroll bars.
+  function markWide(root) {
+    Array.prototype.forEach.call(root.querySelectorAll(".statement, .part-text, .solution, .hint"), function (box) {
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      box.classList.toggle("scrolls", wide);
+      var cue = box.previousElementSibling;
+      var has = cue && cue.classList.contains("scroll-cue");
+      if (wide && !has) {
+        cue = document.createElement("p");
+        cue.className = "scroll-cue";
+        cue.setAttribute("aria-hidden", "true");
+        cue.textContent = "\u2194 wide formula: scroll sideways";
+        box.parentNode.insertBefore(cue, box);
+      } else if (!wide && has) { cue.parentNode.removeChild(cue); }
+    });
   }
 
   // ------------------------------------------------------------ page wiring
 
-  function checkProblem(form) {
-    var fields = form.querySelectorAll("[data-field]"), right = 0, total = 0;
+  function checkProblem(form, quiet) {
+    var fields = form.querySelectorAll("[data-field]"), got = 0, total = 0, right = 0, count = 0;
     Array.prototype.forEach.call(fields, function (field) {
       var dom = field.getAttribute("data-field");
       if (!CHECKS[dom]) { return; }
-      total += 1;
-      if (checkField(dom)) { right += 1; }
+      var points = checkField(dom);
+      total += CHECKS[dom].points; count += 1;
+      got += points; right += field.classList.contains("is-right") ? 1 : 0;
+      state.checked[dom] = { points: points, max: CHECKS[dom].points };
     });
-    form.querySelector(".score").textContent = right + " of " + total + " answer" + (total === 1 ? "" : "s") + " right";
+    form.querySelector(".score").textContent = pointsText(got) + " of " + pointsText(total) + " points ("
+      + right + " of " + count + " answer" + (count === 1 ? "" : "s") + " right)";
+    if (!quiet) { save(); }
+    updateTotal(form.closest(".variant"));
   }
 
-  function toggleSolution(button) {
+  function updateTotal(section) {
+    if (!section) { return; }
+    var got = 0, total = 0, checked = 0;
+    Array.prototype.forEach.call(section.querySelectorAll("[data-field]"), function (field) {
+      var dom = field.getAttribute("data-field");
+      if (!CHECKS[dom]) { return; }
+      total += CHECKS[dom].points;
+      if (has(state.checked, dom)) { got += state.checked[dom].points; checked += 1; }
+    });
+    section.querySelector(".variant-total").textContent = checked ? "\u2014 total " + pointsText(got) + " of "
+      + pointsText(total) + " points" : "";
+  }
+
+  function toggle(button) {
     var open = button.getAttribute("aria-expanded") !== "true";
     button.getAttribute("aria-controls").split(/\s+/).forEach(function (id) {
       var element = document.getElementById(id);
-      if (element) { element.hidden = !open; }
+      if (element) { element.hidden = !open; if (open) { markWide(element.parentNode); } }
     });
     button.setAttribute("aria-expanded", open ? "true" : "false");
-    button.textContent = open ? "Hide solution" : "Show solution";
+    var what = button.classList.contains("reveal-hint") ? "hint" : "solution";
+    button.textContent = (open ? "Hide " : "Show ") + what;
   }
 
   var select = document.getElementById("variant-select");
   var status = document.getElementById("variant-status");
+  var notice = document.getElementById("variant-notice");
+  var pending = null;
+
+  function say(text) { notice.textContent = text; notice.hidden = !text; }
 
   function showVariant(key, announce) {
-    var found = false;
-    Array.prototype.forEach.call(document.querySelectorAll(".variant"), function (section) {
-      var visible = section.getAttribute("data-variant") === key;
-      section.hidden = !visible;
-      found = found || visible;
-    });
-    if (!found) { return; }
+    var section = document.getElementById("variant-" + key);
+    if (!section && has(PAGE.lazy, key)) {   // not in the page yet: load its script (works from file:// too)
+      pending = { key: key, announce: announce };
+      var script = document.createElement("script");
+      script.src = PAGE.lazy[key];
+      script.onerror = function () { say("Variant " + key + " could not be loaded (" + PAGE.lazy[key] + " is missing)."); };
+      document.body.appendChild(script);
+      say("Loading variant " + key + "\u2026");
+      return;
+    }
+    if (!section) {
+      say("There is no variant " + key + " on this page: it has variants " + PAGE.keys[0] + " to "
+          + PAGE.keys[PAGE.keys.length - 1] + ". Showing variant " + select.value + ".");
+      return;
+    }
+    Array.prototype.forEach.call(document.querySelectorAll(".variant"), function (other) { other.hidden = other !== section; });
+    say("");
     select.value = key;
+    markWide(section);
+    state.variant = key; save();
     if (window.history && window.history.replaceState) {
       try { window.history.replaceState(null, "", "#variant-" + key); } catch (error) { /* file: URLs in some browsers */ }
     }
-    if (announce) { status.textContent = "Showing variant " + key + " of " + select.options.length; }
+    if (announce) { status.textContent = "Showing variant " + key + " of " + PAGE.keys.length; }
   }
+
+  window.examgenVariant = function (key, html) {
+    if (document.getElementById("variant-" + key)) { return; }
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var section = holder.firstElementChild;
+    notice.parentNode.insertBefore(section, notice);
+    adopt(section);
+    if (pending && pending.key === key) { var p = pending; pending = null; showVariant(key, p.announce); }
+  };
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -340,17 +584,37 @@
   });
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("button.reveal") : null;
-    if (button) { toggleSolution(button); }
+    if (button) { toggle(button); }
   });
+  function edited(event) {
+    var input = event.target;
+    if (!input.id || !input.closest || !input.closest(".variant")) { return; }
+    state.answers[input.id] = input.value;
+    clearVerdict(input);
+    preview(input);
+    save();
+  }
+  document.addEventListener("input", edited);
+  document.addEventListener("change", function (event) { if (event.target.tagName === "SELECT" && event.target !== select) { edited(event); } });
   select.addEventListener("change", function () { showVariant(select.value, true); });
   document.getElementById("next-variant").addEventListener("click", function () {
-    var next = (select.selectedIndex + 1) % select.options.length;
+    var next = select.selectedIndex + 1;
+    if (next >= select.options.length) { say("That was the last of the " + PAGE.keys.length + " variants. " + PAGE.more); return; }
     showVariant(select.options[next].value, true);
   });
+  document.getElementById("forget").addEventListener("click", function () {
+    state = { answers: {}, checked: {} }; save();
+    Array.prototype.forEach.call(document.querySelectorAll(".variant input, .variant select"), function (input) {
+      input.value = ""; clearVerdict(input); preview(input);
+    });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll(".variant"), adopt);
   var initial = /^#variant-(.+)$/.exec(window.location.hash);
   if (initial) { showVariant(decodeURIComponent(initial[1]), false); }
+  else if (state.variant && state.variant !== "1") { showVariant(state.variant, false); }
+  window.addEventListener("resize", function () { markWide(document); });
   document.documentElement.classList.add("js");
 
   window.examgen = { readNumber: readNumber, close: close, sameExpression: sameExpression, checkField: checkField,
-                     entryRight: entryRight };
+                     entryRight: entryRight, checks: CHECKS, showVariant: showVariant };
 }());

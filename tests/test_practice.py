@@ -133,3 +133,51 @@ def test_the_page_is_self_contained_and_escapes_spec_text(tmp_path):
     assert page.count('<section class="variant"') == 2
     # One input per entry of every graded field (a shape of 3 entries: three inputs).
     assert len(re.findall(r'id="v1-q1-out_shape-\d+"', page)) == 3
+
+
+def test_boxed_text_in_running_text_reaches_pandoc_as_maths():
+    from generator.exports.html import box_text_mode
+
+    assert box_text_mode(r"so \boxed{\text{the norm increases}} (it") == r"so $\boxed{\text{the norm increases}}$ (it"
+    # Inside maths, escaped dollars and unbalanced braces: left as they are.
+    for text in (r"$\boxed{b}$", r"\[\boxed{c}\]", r"\begin{align*}\boxed{d}\end{align*}", r"\$5 \boxed{e",
+                 r"$$\boxed{x^{2}}$$"):
+        assert box_text_mode(text) == text
+    assert box_text_mode(r"\$ \boxed{a} $x$") == r"\$ $\boxed{a}$ $x$"
+
+
+def test_the_checks_are_obfuscated_and_come_back():
+    from generator.practice import obfuscate, page_key, reveal
+
+    key = page_key("backprop", 7)
+    data = {"v1-q1-z": {"expected": [0.25, -1.5], "mistakes": [{"description": "forgot the bias"}]}}
+    blob = obfuscate(data, key)
+    assert "0.25" not in blob and "expected" not in blob and "bias" not in blob
+    assert reveal(blob, key) == data
+    assert page_key("backprop", 7) == key != page_key("backprop", 8)
+
+
+def test_the_hint_is_the_first_step_of_the_solution():
+    from generator.practice import first_step
+
+    two = "<p>First expand the square.</p>\n<p>Then differentiate.</p>"
+    assert first_step(two) == "<p>First expand the square.</p>"
+    one = "<p>The chain rule gives <math><mi>a</mi><mo>.</mo> <mi>b</mi></math> here. So the gradient is 3.</p>"
+    assert first_step(one) == "<p>The chain rule gives <math><mi>a</mi><mo>.</mo> <mi>b</mi></math> here. &hellip;</p>"
+    assert first_step("<p>Just 3.</p>") == ""
+
+
+def test_formulas_are_compared_at_points_of_either_sign():
+    from generator.answers.reading import comparison_points, formulas_equal
+
+    points = comparison_points(["lam", "w"])
+    drawn = [points() for _ in range(12)]
+    assert any(p["w"] < 0 for p in drawn) and any(p["w"] > 0 for p in drawn)
+    assert all(0.1 <= abs(v) <= 2.1 for p in drawn for v in p.values())
+    assert not formulas_equal("lam*w", "lam*abs(w)", ["lam", "w"])
+    assert not formulas_equal("lam*w", "max(lam*w, 0)", ["lam", "w"])
+    assert formulas_equal("lam*w", "w*lambda", ["lam", "w"])
+    assert formulas_equal("O(n*m*K)", "O(2*n*m*K)", ["n", "m", "K"])
+    assert not formulas_equal("O(n*m*K)", "O(n*m*K^2)", ["n", "m", "K"])
+    assert not formulas_equal("O(n*m*K)", "O(-n*m*K)", ["n", "m", "K"])
+    assert formulas_equal("sqrt(d)", "d^(1/2)", ["d"])            # equal where the key is defined

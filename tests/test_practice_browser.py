@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator.answers import close
+from generator.grade import points_text
 from tests.conftest import ROOT
 
 CHROMIUM = os.environ.get("EXAMGEN_CHROMIUM", "/usr/bin/chromium")
@@ -136,7 +137,8 @@ def test_right_answers_are_marked_right(page, built):
         for field in fields:
             assert verdict(page, "1", entry, field).startswith("\u2713 right"), (entry["id"], field)
         score = page.locator(f"#v1-q{entry['slot']} .score").inner_text()
-        assert score == f"{len(fields)} of {len(fields)} answer{'s' if len(fields) != 1 else ''} right"
+        points = points_text(entry["points"])   # the key's points of the slot: all right, all of them
+        assert score == f"{points} of {points} points ({len(fields)} of {len(fields)} answer{'s' if len(fields) != 1 else ''} right)"
     assert page.locator("#variant-1 input.wrong").count() == 0
     assert page.locator("#variant-1 input.right").count() > 0
     SCREENSHOT.parent.mkdir(exist_ok=True)
@@ -219,23 +221,47 @@ def test_numbers_and_formulas_the_page_reads(page):
         window.examgen.sameExpression("O(n*m*K)", "O(n*m)", ["n", "m", "K"]),
         window.examgen.sameExpression("-d/sigma + r**2/sigma**3", "(r^2 - d*sigma^2)/sigma^3", ["sigma", "d", "r"])]""")
     assert same == [True, False, True, True, False, True]
+    # The page and grade agree on every pair (the same points, either sign; O(f) up to a factor).
+    from generator.answers.reading import formulas_equal
+
+    pairs = [("lam*w", "lam*abs(w)", ["lam", "w"]), ("lam*w", "max(lam*w, 0)", ["lam", "w"]),
+             ("lam*w", "w*lambda", ["lam", "w"]), ("O(n*m*K)", "O(2*n*m*K)", ["n", "m", "K"]),
+             ("O(n*m*K)", "O(n*m*K^2)", ["n", "m", "K"]), ("sqrt(d)", "d^(1/2)", ["d"]),
+             ("sigmoid(z)", "1/(1 + exp(-z))", ["z"]), ("abs(x)", "sqrt(x^2)", ["x"]), ("x", "sqrt(x^2)", ["x"])]
+    page_says = page.evaluate("""pairs => pairs.map(([a, b, s]) => window.examgen.sameExpression(a, b, s))""", pairs)
+    assert page_says == [formulas_equal(a, b, s) for a, b, s in pairs]
+    assert page_says == [False, False, True, True, False, True, True, True, False]
+    unknown = page.evaluate("""() => { try { window.examgen.sameExpression("lam*w", "lamda*w", ["lam", "w"]); }
+                                       catch (error) { return error.message; } }""")
+    assert unknown == "uses the unknown name 'lamda' (use lam, w)"
 
 
-def test_show_solution_reveals_the_worked_solution(page, built):
+def test_show_hint_and_solution_per_part(page, built):
     _, key = built
     entry = problems(key)[0]
     dom = f"v1-q{entry['slot']}"
-    solutions = page.locator(f"#{dom} .solution")
-    assert solutions.count() >= len(entry["parts"])
+    parts = [part["name"] if isinstance(part, dict) else part for part in entry["parts"]]
+    solutions = page.locator(f"#{dom} .part .solution")
+    assert solutions.count() == len(parts)
     assert all(not solutions.nth(i).is_visible() for i in range(solutions.count()))
-    button = page.locator(f"#{dom} button.reveal")
+    first, second = (page.locator(f"#{dom}-{name}") for name in parts[:2])
+    button = first.locator("button.reveal-solution")
     assert button.get_attribute("aria-expanded") == "false"
     button.click()
     assert button.get_attribute("aria-expanded") == "true" and button.inner_text() == "Hide solution"
-    assert all(solutions.nth(i).is_visible() for i in range(solutions.count()))
-    assert page.locator(f"#{dom} .solution math").count() > 0
+    assert first.locator(".solution").is_visible() and not second.locator(".solution").is_visible()
+    assert first.locator(".solution math").count() > 0
     button.click()
-    assert not solutions.first.is_visible()
+    assert not first.locator(".solution").is_visible()
+    hints = page.locator(f"#{dom} button.reveal-hint")
+    assert hints.count() >= 1
+    part = page.locator(f"#{dom} .part").filter(has=page.locator("button.reveal-hint")).first
+    part.locator("button.reveal-hint").click()
+    hint, solution = part.locator(".hint").inner_text(), part.locator(".solution").text_content()
+    assert part.locator(".hint").is_visible() and not part.locator(".solution").is_visible()
+    words = hint.split("\n", 1)[1].replace("\u2026", "").split()     # the first step: the solution's first words
+    assert len(words) > 0 and " ".join(words[:3]) in " ".join(solution.split())
+    assert len(" ".join(words)) < len(" ".join(solution.split()))
 
 
 def test_switching_variants(page, built):
@@ -249,8 +275,9 @@ def test_switching_variants(page, built):
     assert page.locator("#variant-status").inner_text() == "Showing variant 2 of 3"
     page.click("#next-variant")
     assert page.locator("#variant-3").is_visible()
-    page.click("#next-variant")
-    assert page.locator("#variant-1").is_visible() and page.input_value("#variant-select") == "1"
+    page.click("#next-variant")                      # no silent wrap-around: the end is said
+    assert page.locator("#variant-3").is_visible() and page.input_value("#variant-select") == "3"
+    assert "last of the 3 variants" in page.locator("#variant-notice").inner_text()
     # Variant 2's checks use variant 2's key.
     page.select_option("#variant-select", "2")
     entry = problems(key, 1)[0]
@@ -294,14 +321,21 @@ def test_keyboard_and_labels(page, built):
     page.keyboard.type(str(value))
     page.keyboard.press("Enter")                      # Enter checks the problem
     assert page.locator(f"#{dom}-{field}-1").get_attribute("aria-invalid") == "false"
-    page.locator(f"#{dom} button.check").focus()
-    page.keyboard.press("Tab")                        # to Show solution
-    assert page.evaluate("document.activeElement.className") == "reveal"
+    page.locator(f"#{dom} .part-actions button").first.focus()
     page.keyboard.press("Enter")
-    assert page.locator(f"#{dom} button.reveal").get_attribute("aria-expanded") == "true"
+    assert page.locator(f"#{dom} .part-actions button").first.get_attribute("aria-expanded") == "true"
     page.locator("#variant-select").focus()
     page.keyboard.press("ArrowDown")
     assert page.locator("#variant-2").is_visible()
+
+
+def test_a_stale_variant_link_says_so(browser, built):
+    page = browser.new_page()
+    page.goto((built[0] / "index.html").as_uri() + "#variant-5")
+    page.wait_for_selector("html.js")
+    assert page.locator("#variant-1").is_visible()
+    assert "no variant 5" in page.locator("#variant-notice").inner_text()
+    page.close()
 
 
 def test_readable_on_a_phone(browser, built):

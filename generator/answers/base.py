@@ -308,6 +308,7 @@ class AnswerType:
     page_layout: ClassVar[str] = "scalar"    # "scalar", "vector" or "matrix" boxes
     page_options: ClassVar[tuple[str, ...]] = ()
     page_numeric: ClassVar[bool] = True      # boxes styled as number inputs
+    page_preview: ClassVar[bool] = False     # the page previews the typed text as maths
 
     # -- the key
     def to_key(self, answer: Answer, value: Any) -> tuple[Any, Any]:
@@ -398,7 +399,8 @@ class AnswerType:
         """(what the page template shows for the field, what practice.js checks it with)."""
         view: dict[str, Any] = {"name": answer.name, "type": self.name, "label": answer.label or answer.name,
                                 "dom": dom, "grids": [], "options": [], "graded": self.graded,
-                                "numeric": self.page_numeric, "layout": self.page_layout}
+                                "numeric": self.page_numeric, "layout": self.page_layout,
+                                "preview": self.page_preview}
         if not self.graded:
             return view, None
         first = 1

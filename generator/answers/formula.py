@@ -24,6 +24,7 @@ class Expr(AnswerType):
     exact = True
     how_to_write = "write an expression such as 2*x + sqrt(y)"
     page_numeric = False
+    page_preview = True
 
     def to_key(self, answer: Answer, value: Any) -> tuple[Any, Any]:
         value = plain(value)
@@ -35,7 +36,7 @@ class Expr(AnswerType):
         tree = reading.parse_formula(text)
         unknown = sorted(reading.names(tree) - set(answer.symbols))
         if unknown:
-            raise reading.Unreadable(f"uses the unknown name '{unknown[0]}'")
+            raise reading.Unreadable(f"uses the unknown name '{unknown[0]}' (use {', '.join(answer.symbols) or 'numbers only'})")
         if not reading.finite_somewhere(tree, answer.symbols):
             raise reading.Unreadable("has no finite value (a power too large?)")
         return reading.normalise(text).replace("^", "**")

@@ -21,8 +21,11 @@ without `*` between a factor and a name or a parenthesis (`2 lam`, `2(x+1)`), ne
 two numbers. Student text is never run: it is tokenised and evaluated in floating point by
 the small interpreter below, bounded in length (`MAX_LENGTH`) and nesting (`MAX_DEPTH`), so
 `exp(exp(exp(...)))` or `9^9^9` cost microseconds (they overflow to infinity). Two formulas
-are equal when they agree at `POINTS` pseudo-random points of their names in [0.1, 2.1] to
-1e-6 relative: a numerical test, not a symbolic proof.
+are equal when they agree to 1e-6 relative at `POINTS` pseudo-random points where the key's
+formula is finite; each name is drawn from [0.1, 2.1] or, with chance `NEGATIVE`, from
+[-2.1, -0.1], so that `lam*abs(w)` or `max(lam*w, 0)` differ from `lam*w`. An order of growth
+`O(f)` against `O(g)` is compared up to a constant factor (f/g the same positive number at
+every point), so `O(2*n*m*K)` is `O(n*m*K)`. A numerical test, not a symbolic proof.
 """
 
 from __future__ import annotations
@@ -36,8 +39,10 @@ from generator.answers.base import Unreadable
 
 MAX_LENGTH = 300          # characters of one formula
 MAX_DEPTH = 12            # nested parentheses
-POINTS = 6
+POINTS = 12
 SEED = 20261214
+NEGATIVE = 0.4            # the chance that a name's value at a comparison point is negative
+LOW, HIGH = 0.1, 2.1      # |value| of a name at a comparison point
 
 
 def _sigmoid(x: float) -> float:
@@ -61,6 +66,8 @@ FUNCTIONS: dict[str, Callable[..., float]] = {
 # Functions with no formula (O(n m K), a cost's order): an arbitrary but fixed function of
 # its arguments, so that O(a) and O(b) agree only when a and b do.
 OPAQUE = ("O",)
+# Orders of growth: `O(f)` equals `O(c f)` for a constant c > 0 (compared at the top level).
+ORDERS = ("O",)
 CONSTANTS = {"pi": math.pi, "E": math.e, "e": math.e}
 # `lambda` is a Python keyword, so the bank's parameters call it `lam`; students write either.
 ALIASES = {"lambda": "lam"}
@@ -71,7 +78,8 @@ def page_rules() -> dict[str, Any]:
     from generator.answers.base import EDGE_SLACK
 
     return {"slack": EDGE_SLACK, "functions": sorted(FUNCTIONS), "opaque": list(OPAQUE), "constants": dict(CONSTANTS),
-            "aliases": dict(ALIASES), "points": POINTS, "seed": SEED, "max_length": MAX_LENGTH,
+            "aliases": dict(ALIASES), "points": POINTS, "seed": SEED, "negative": NEGATIVE, "low": LOW,
+            "high": HIGH, "orders": list(ORDERS), "max_length": MAX_LENGTH,
             "max_depth": MAX_DEPTH}
 
 
@@ -275,18 +283,40 @@ def _random(seed: int) -> Callable[[], float]:
     return draw
 
 
+def comparison_points(order: Sequence[str]) -> Callable[[], dict[str, float]]:
+    """A generator of comparison points for the names `order` (sorted): each call gives the
+    next point. practice.js draws the same points (the same generator, `page_rules`)."""
+    draw = _random(SEED)
+
+    def point() -> dict[str, float]:
+        out = {}
+        for name in order:
+            size = LOW + (HIGH - LOW) * draw()
+            out[name] = -size if draw() < NEGATIVE else size
+        return out
+
+    return point
+
+
 def finite_somewhere(tree: Node, symbols: Sequence[str] = ()) -> bool:
     """Whether a formula has a finite value at one of the comparison points."""
-    order = sorted(names(tree) | set(symbols))
-    draw = _random(SEED)
-    for _ in range(60):
-        if math.isfinite(evaluate(tree, {name: 0.1 + 2 * draw() for name in order})):
-            return True
-    return False
+    point = comparison_points(sorted(names(tree) | set(symbols)))
+    return any(math.isfinite(evaluate(tree, point())) for _ in range(60))
+
+
+def _order_argument(tree: Node) -> Node | None:
+    """f of a formula `O(f)` (an order of growth), else None."""
+    if tree[0] == "call" and tree[1] in ORDERS and len(tree[2]) == 1:
+        return tree[2][0]
+    return None
+
+
+def _agree(x: float, y: float) -> bool:
+    return abs(x - y) <= 1e-6 * max(1.0, abs(x), abs(y))
 
 
 def formulas_equal(expected: str, given: str, symbols: Sequence[str] = ()) -> bool:
-    """Whether two formulas agree at `POINTS` pseudo-random points (see the module docstring).
+    """Whether two formulas agree at `POINTS` comparison points (see the module docstring).
 
     The given formula may use the expected one's names and `symbols`; another name makes it
     `Unreadable`.
@@ -297,17 +327,27 @@ def formulas_equal(expected: str, given: str, symbols: Sequence[str] = ()) -> bo
     allowed = names(a) | set(symbols)
     unknown = sorted(names(b) - allowed)
     if unknown:
-        raise Unreadable(f"uses the unknown name '{unknown[0]}'")
-    order = sorted(allowed)
-    draw, agreed = _random(SEED), 0
+        raise Unreadable(f"uses the unknown name '{unknown[0]}' (use {', '.join(sorted(allowed)) or 'numbers only'})")
+    orders = _order_argument(a), _order_argument(b)
+    if orders[0] is not None and orders[1] is not None:
+        a, b = orders
+    ratio = None
+    point, agreed = comparison_points(sorted(allowed)), 0
     for _ in range(60):
         if agreed >= POINTS:
             break
-        env = {name: 0.1 + 2 * draw() for name in order}
+        env = point()
         x, y = evaluate(a, env), evaluate(b, env)
         if not math.isfinite(x):
             continue
-        if not abs(x - y) <= 1e-6 * max(1.0, abs(x), abs(y)):
+        if orders[0] is not None and orders[1] is not None:
+            # Up to a constant factor: y / x is the same positive number at every point.
+            if x == 0 or not math.isfinite(y) or y / x <= 0:
+                return False
+            ratio = y / x if ratio is None else ratio
+            if not _agree(ratio, y / x):
+                return False
+        elif not _agree(x, y):
             return False
         agreed += 1
     return agreed > 0

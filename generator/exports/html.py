@@ -7,7 +7,8 @@ Two maths modes:
 Problems arrive as data (`RenderedProblem`: the statement's intro, each part's text and
 solution, the outro, the general solution), so no exam-class markup reaches pandoc: each piece
 is converted on its own, and `slot_htmls` is the one way every export turns a build's slots
-into HTML. `\\boxed` is left to the maths converter (MathML's box, MathJax's `\\boxed`). Each `tikzpicture` becomes a standalone page compiled by pdflatex
+into HTML. `\\boxed` is left to the maths converter (MathML's box, MathJax's `\\boxed`); one
+written in running text is put in `$...$` first (`box_text_mode`), since pandoc drops it there. Each `tikzpicture` becomes a standalone page compiled by pdflatex
 (the sheets' flags: no shell escape, paranoid file access; the sheet's packages and TikZ
 libraries) and an SVG by `pdftocairo -svg`; the SVG takes the picture's place. texmath,
 pandoc's maths converter, misses a few commands (\\Bigl, \\operatorname*{arg\\,min}): they are
@@ -70,6 +71,81 @@ _MATHML_REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
 _UPRIGHT_RE = re.compile(r'<mstyle mathvariant="normal">(.*?)</mstyle>', re.S)
 # Where pandoc could not turn a formula into MathML it leaves the TeX in a span.
 _RAW_MATH_RE = re.compile(r'<span class="math (?:inline|display)">(.*?)</span>', re.S)
+
+
+_MATH_ENVIRONMENTS = ("equation", "equation*", "align", "align*", "gather", "gather*", "multline", "multline*",
+                      "eqnarray", "eqnarray*", "displaymath", "math", "alignat", "alignat*", "flalign", "flalign*")
+_BEGIN_RE = re.compile(r"\\begin\{([A-Za-z*]+)\}")
+_TEXT_BOX_RE = re.compile(r"\\boxed\s*\{")
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """The index of the brace closing the one at `start` (-1 when unbalanced)."""
+    depth = 0
+    at = start
+    while at < len(text):
+        char = text[at]
+        if char == "\\":
+            at += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return at
+        at += 1
+    return -1
+
+
+def box_text_mode(text: str) -> str:
+    """`\\boxed{...}` written in running text (amsmath allows it there, in the PDF) put inside
+    `$...$`: pandoc reads \\boxed only in maths and drops it, words and all, elsewhere."""
+    if "\\boxed" not in text:
+        return text
+    out: list[str] = []
+    at, closer = 0, None          # closer: what ends the maths we are in (None: text mode)
+    while at < len(text):
+        if closer is not None:
+            if text.startswith(closer, at) and not (closer == "$" and text.startswith("$$", at)):
+                out.append(closer)
+                at += len(closer)
+                closer = None
+                continue
+            if text[at] == "\\":
+                out.append(text[at: at + 2])
+                at += 2
+                continue
+            out.append(text[at])
+            at += 1
+            continue
+        if text.startswith("\\$", at):
+            out.append("\\$")
+            at += 2
+            continue
+        for opener, close in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+            if text.startswith(opener, at):
+                out.append(opener)
+                at += len(opener)
+                closer = close
+                break
+        else:
+            begin = _BEGIN_RE.match(text, at)
+            box = _TEXT_BOX_RE.match(text, at)
+            if begin and begin.group(1) in _MATH_ENVIRONMENTS:
+                out.append(begin.group(0))
+                at = begin.end()
+                closer = f"\\end{{{begin.group(1)}}}"
+            elif box and (end := _closing_brace(text, box.end() - 1)) > 0:
+                out.append("$" + text[at: end + 1] + "$")
+                at = end + 1
+            elif text[at] == "\\":
+                out.append(text[at: at + 2])
+                at += 2
+            else:
+                out.append(text[at])
+                at += 1
+    return "".join(out)
 
 
 def _digest(text: str) -> str:
@@ -231,7 +307,7 @@ class Converter:
                 # A plain word pandoc keeps; alone in its paragraph it later becomes a block figure.
                 return _FIGURE_TOKEN.format(key)
 
-            text = _TIKZ_RE.sub(token, fragment.strip())
+            text = box_text_mode(_TIKZ_RE.sub(token, fragment.strip()))
             if self.math == "mathml":
                 for pattern, replacement in _MATHML_REWRITES:
                     text = pattern.sub(replacement, text)

@@ -96,7 +96,7 @@ ANSWERS = (
     Answer("u", "vector", "hidden activation u = sigma(z)", **CALC),
     Answer("y_hat", "vector", "network output y_hat = W2 u", **CALC),
     Answer("loss", "real", "L = ||y_hat - y||^2", **CALC),
-    Answer("dL_dyhat", "vector", "dL/dy_hat = 2 (y_hat - y)", **CALC),
+    Answer("dL_dyhat", "vector", "dL/dy_hat", **CALC),
     Answer("dL_dW2", "matrix", "dL/dW2", **CALC),
     Answer("dL_dz", "vector", "dL/dz", **CALC),
     Answer("dL_dW1", "matrix", "dL/dW1", **CALC),
