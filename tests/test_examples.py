@@ -16,7 +16,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import BUILTIN, ROOT, run_cli
 
 WORKFLOW = ROOT / "examples" / "github-actions" / "build-exams.yml"
 
@@ -90,7 +90,16 @@ def keys(tmp_path_factory) -> dict[str, dict]:
 
 
 def test_every_spec_is_accounted_for(keys):
-    assert set(keys) == set(EXPECTED) | {"demo"}
+    assert set(keys) == set(EXPECTED) | {"demo", "dl-course-final"}
+
+
+def test_the_course_final_draws_one_problem_per_topic(keys):
+    # exams/dl-course-final.yaml: a 120-minute final, one problem from each topic of the bank.
+    key = keys["dl-course-final"]
+    topics = sorted({problem_id.split("/")[0] for problem_id in BUILTIN})
+    assert key["exam"]["total_points"] == 120
+    for variant in key["variants"]:
+        assert sorted(problem_id.split("/")[0] for problem_id in problem_ids(variant)) == topics
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
