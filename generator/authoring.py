@@ -11,11 +11,22 @@ nothing else from the engine, so the engine's modules can move without touching 
 from generator.answers import Alternative, Answer, Approx, Exact
 from generator.checks import central_gradient
 from generator.exact import rational, sqrt_rational, square_free, surd, terminates
-from generator.params import Choice, Constraint, Custom, Decimal, Int, Matrix, Param, Vector
+from generator.params import (
+    Choice,
+    Constraint,
+    Custom,
+    Decimal,
+    Int,
+    Matrix,
+    Param,
+    SizedMatrix,
+    SizedVector,
+    Vector,
+)
 from generator.problem import Mistake, Part
 
 __all__ = [
     "Alternative", "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Exact", "Int", "Matrix", "Mistake",
-    "Param", "Part", "Vector", "central_gradient", "rational", "sqrt_rational", "square_free", "surd",
+    "Param", "Part", "SizedMatrix", "SizedVector", "Vector", "central_gradient", "rational", "sqrt_rational", "square_free", "surd",
     "terminates",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.errors import ExamgenError, closest, shown
@@ -270,6 +270,30 @@ class Matrix(Vector):
     def describe(self):
         low, high = self.domain or (self.low, self.high)
         return f"a matrix (list of rows) of numbers in [{low}, {high}]"
+
+
+@dataclass(frozen=True)
+class SizedVector(Vector):
+    """A vector whose length an earlier (structure) parameter sets, that can be pinned without
+    that parameter: a pinned value may have any of `lengths` entries; a constraint tying the
+    length to the size parameter (or the size the pin implies) makes the two agree."""
+
+    lengths: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Vector.problem_with(replace(self, length=self.lengths), value, params)
+
+
+@dataclass(frozen=True)
+class SizedMatrix(Matrix):
+    """As SizedVector, for a matrix: a pinned value may have any of `row_sizes` rows and any
+    of `col_sizes` columns."""
+
+    row_sizes: tuple[int, ...] = ()
+    col_sizes: tuple[int, ...] = ()
+
+    def problem_with(self, value, params):
+        return Matrix.problem_with(replace(self, rows=self.row_sizes, cols=self.col_sizes), value, params)
 
 
 @dataclass(frozen=True)

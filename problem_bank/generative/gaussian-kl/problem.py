@@ -10,7 +10,6 @@ dKL/dmu_j = (mu_j - mu2_j) / exp(logvar2_j), dKL/dlogvar_j = 1/2 (exp(logvar_j -
 """
 
 import math
-from dataclasses import dataclass, replace
 
 from generator.authoring import (
     Answer,
@@ -19,7 +18,7 @@ from generator.authoring import (
     Constraint,
     Mistake,
     Part,
-    Vector,
+    SizedVector,
     central_gradient,
 )
 
@@ -36,17 +35,6 @@ DIMS = (2, 3)
 PRIORS = ("standard", "gaussian")
 
 
-@dataclass(frozen=True)
-class SizedVector(Vector):
-    """A vector whose length is the structure parameter D. A pinned value may have any of
-    `lengths`; the constraint tying it to D then makes the sampler draw a matching D."""
-
-    lengths: tuple[int, ...] = DIMS
-
-    def problem_with(self, value, params):
-        return Vector.problem_with(replace(self, length=self.lengths), value, params)
-
-
 # The dimension and the kind of second Gaussian are structure: every variant of a slot has
 # the same number of coordinates and the same prior.
 STRUCTURE = ("D", "prior")
@@ -54,10 +42,10 @@ STRUCTURE = ("D", "prior")
 PARAMS = (
     Choice("D", DIMS),
     Choice("prior", PRIORS),
-    SizedVector("mu", length="D", low=-2, high=2, step=0.5),
-    SizedVector("logvar", length="D", low=-2, high=2, step=0.5),
-    SizedVector("mu2", length="D", low=-2, high=2, step=0.5),
-    SizedVector("logvar2", length="D", low=-2, high=2, step=0.5),
+    SizedVector("mu", length="D", low=-2, high=2, step=0.5, lengths=DIMS),
+    SizedVector("logvar", length="D", low=-2, high=2, step=0.5, lengths=DIMS),
+    SizedVector("mu2", length="D", low=-2, high=2, step=0.5, lengths=DIMS),
+    SizedVector("logvar2", length="D", low=-2, high=2, step=0.5, lengths=DIMS),
 )
 
 

@@ -7,7 +7,6 @@ mu, through the variance); the common mistakes drop one of them.
 """
 
 import math
-from dataclasses import dataclass, replace
 
 from generator.authoring import (
     Answer,
@@ -17,7 +16,7 @@ from generator.authoring import (
     Decimal,
     Mistake,
     Part,
-    Vector,
+    SizedVector,
     central_gradient,
 )
 
@@ -29,18 +28,6 @@ PARTS = (
     Part("param_grads", points=2, answers=("dL_dgamma", "dL_dbeta"), space="3cm"),
     Part("input_grad", points=4, answers=("dL_dx",), space="7cm"),
 )
-
-@dataclass(frozen=True)
-class SizedVector(Vector):
-    """A vector drawn with the length an earlier structure parameter sets. A pinned value may
-    have any of `lengths`: the constraint tying it to that parameter then makes the sampler
-    draw a matching size, so the vector can be pinned without its size."""
-
-    lengths: tuple[int, ...] = ()
-
-    def problem_with(self, value, params):
-        return Vector.problem_with(replace(self, length=self.lengths), value, params)
-
 
 # N (the batch size) and eps (with or without the stabiliser) are structure.
 STRUCTURE = ("N", "eps")

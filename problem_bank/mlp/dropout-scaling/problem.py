@@ -5,10 +5,19 @@ All values are exact rationals (a_i and q short decimals); the key holds their e
 (5/3 for 1/0.6) beside the decimals.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
-from generator.authoring import Answer, Choice, Constraint, Mistake, Param, Part, Vector, rational
+from generator.authoring import (
+    Answer,
+    Choice,
+    Constraint,
+    Mistake,
+    Param,
+    Part,
+    SizedVector,
+    rational,
+)
 
 TITLE = "Inverted dropout: scaling, output, mean and variance"
 SOURCE = "problem catalog, part 2 (mlp/dropout-scaling)"
@@ -40,18 +49,6 @@ class UnitIndex(Param):
 
     def describe(self):
         return f"a unit index from 1 to {self.size} (1-based)"
-
-
-@dataclass(frozen=True)
-class SizedVector(Vector):
-    """A vector drawn with the length an earlier structure parameter sets. A pinned value may
-    have any of `lengths`: the constraint tying it to that parameter then makes the sampler
-    draw a matching size, so the vector can be pinned without its size."""
-
-    lengths: tuple[int, ...] = ()
-
-    def problem_with(self, value, params):
-        return Vector.problem_with(replace(self, length=self.lengths), value, params)
 
 
 # n (the number of units) is structure; q is a number of the instance.

@@ -6,7 +6,6 @@ instance has at least one active and one inactive hidden unit, so that the ReLU'
 derivative matters, and no pre-activation on the kink at 0.
 """
 
-from dataclasses import dataclass, replace
 
 from generator.authoring import (
     Answer,
@@ -14,10 +13,10 @@ from generator.authoring import (
     Choice,
     Constraint,
     Decimal,
-    Matrix,
     Mistake,
     Part,
-    Vector,
+    SizedMatrix,
+    SizedVector,
     central_gradient,
 )
 
@@ -30,30 +29,6 @@ PARTS = (
     Part("hidden_layer", points=4, answers=("dL_db1", "dL_dW1"), space="5cm"),
     Part("input", points=2, answers=("dL_dx",), space="3cm"),
 )
-
-@dataclass(frozen=True)
-class SizedVector(Vector):
-    """A vector drawn with the length an earlier structure parameter sets. A pinned value may
-    have any of `lengths`: the constraint tying it to that parameter then makes the sampler
-    draw a matching size, so the vector can be pinned without its size."""
-
-    lengths: tuple[int, ...] = ()
-
-    def problem_with(self, value, params):
-        return Vector.problem_with(replace(self, length=self.lengths), value, params)
-
-
-@dataclass(frozen=True)
-class SizedMatrix(Matrix):
-    """A matrix drawn with the shape earlier structure parameters set; a pinned value may have
-    any of the listed shapes (see SizedVector)."""
-
-    row_sizes: tuple[int, ...] = ()
-    col_sizes: tuple[int, ...] = ()
-
-    def problem_with(self, value, params):
-        return Matrix.problem_with(replace(self, rows=self.row_sizes, cols=self.col_sizes), value, params)
-
 
 # d (input size) and m (hidden size) are structure: they set every shape of the problem.
 STRUCTURE = ("d", "m")

@@ -6,7 +6,7 @@ is a few additions and one division per class.
 """
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from generator.authoring import (
     Answer,
@@ -16,7 +16,7 @@ from generator.authoring import (
     Mistake,
     Param,
     Part,
-    Vector,
+    SizedVector,
     central_gradient,
 )
 
@@ -50,18 +50,6 @@ class ClassIndex(Param):
 
     def describe(self):
         return f"a class label from 1 to {self.size} (1-based)"
-
-
-@dataclass(frozen=True)
-class SizedVector(Vector):
-    """A vector drawn with the length an earlier structure parameter sets. A pinned value may
-    have any of `lengths`: the constraint tying it to that parameter then makes the sampler
-    draw a matching size, so the vector can be pinned without its size."""
-
-    lengths: tuple[int, ...] = ()
-
-    def problem_with(self, value, params):
-        return Vector.problem_with(replace(self, length=self.lengths), value, params)
 
 
 # K (the number of classes) is structure: it sets the length of z and of every answer.

@@ -9,10 +9,18 @@ n - 1. loglik is the log-likelihood at the MLE.
 """
 
 import math
-from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from generator.authoring import Answer, Approx, Choice, Constraint, Mistake, Part, Vector, rational
+from generator.authoring import (
+    Answer,
+    Approx,
+    Choice,
+    Constraint,
+    Mistake,
+    Part,
+    SizedVector,
+    rational,
+)
 
 TITLE = "Maximum likelihood for a Bernoulli or a Gaussian sample"
 SOURCE = "problem catalog, part 2 (probability/mle-gaussian-bernoulli)"
@@ -27,17 +35,6 @@ SIZES = (4, 5, 6)
 MODELS = ("bernoulli", "gaussian")
 
 
-@dataclass(frozen=True)
-class SizedVector(Vector):
-    """A vector whose length is the structure parameter n. A pinned value may have any of
-    `lengths`; the constraint tying it to n then makes the sampler draw a matching n."""
-
-    lengths: tuple[int, ...] = SIZES
-
-    def problem_with(self, value, params):
-        return Vector.problem_with(replace(self, length=self.lengths), value, params)
-
-
 # The model and the sample size are structure: every variant of a slot fits the same family
 # to as many values.
 STRUCTURE = ("model", "n")
@@ -45,7 +42,7 @@ STRUCTURE = ("model", "n")
 PARAMS = (
     Choice("model", MODELS),
     Choice("n", SIZES),
-    SizedVector("x", length="n", low=-2, high=8),
+    SizedVector("x", length="n", low=-2, high=8, lengths=SIZES),
 )
 
 

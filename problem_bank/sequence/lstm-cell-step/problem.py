@@ -7,9 +7,16 @@ calculator: the tolerances (CALC) allow for its rounding in each step.
 """
 
 import math
-from dataclasses import dataclass, replace
 
-from generator.authoring import Answer, Choice, Constraint, Matrix, Mistake, Part, Vector
+from generator.authoring import (
+    Answer,
+    Choice,
+    Constraint,
+    Mistake,
+    Part,
+    SizedMatrix,
+    SizedVector,
+)
 
 TITLE = "One step of an LSTM cell"
 SOURCE = "problem catalog, part 2 (sequence/lstm-cell-step)"
@@ -28,28 +35,6 @@ STRUCTURE = ("n_h", "n_x")
 SIZES = (1, 2)
 
 
-@dataclass(frozen=True)
-class SizedVector(Vector):
-    """Drawn with the length of the structure; a pinned value may have any of `lengths`
-    entries, so that pinning the vectors alone works (the size constraint redraws n_h, n_x)."""
-
-    lengths: tuple[int, ...] = ()
-
-    def problem_with(self, value, params):
-        return Vector.problem_with(replace(self, length=self.lengths), value, params)
-
-
-@dataclass(frozen=True)
-class SizedMatrix(Matrix):
-    """As SizedVector, for W: any of `row_counts` rows and `col_counts` columns when pinned."""
-
-    row_counts: tuple[int, ...] = ()
-    col_counts: tuple[int, ...] = ()
-
-    def problem_with(self, value, params):
-        return Matrix.problem_with(replace(self, rows=self.row_counts, cols=self.col_counts), value, params)
-
-
 PARAMS = (
     Choice("n_h", SIZES),
     Choice("n_x", SIZES),
@@ -57,7 +42,7 @@ PARAMS = (
     SizedVector("h_prev", length="n_h", low=-0.5, high=0.5, step=0.25, nonzero=True, lengths=SIZES),
     SizedVector("c_prev", length="n_h", low=-1, high=1, step=0.5, nonzero=True, lengths=SIZES),
     SizedMatrix("W", rows=lambda p: 4 * p["n_h"], cols=lambda p: p["n_h"] + p["n_x"], low=-1, high=1, step=0.5,
-                row_counts=(4, 8), col_counts=(2, 3, 4)),
+                row_sizes=(4, 8), col_sizes=(2, 3, 4)),
     SizedVector("b", length=lambda p: 4 * p["n_h"], low=-0.5, high=0.5, step=0.5, lengths=(4, 8)),
 )
 
