@@ -101,6 +101,9 @@ def _m(tag: str) -> str:
 
 
 _LENGTHS = {"minsize", "maxsize", "lspace", "rspace", "width", "height", "depth"}
+# Operator attributes that MathML 2 allows on `mo` only (pandoc may put them on an `mi`).
+_MO_ONLY = {"minsize", "maxsize", "lspace", "rspace", "stretchy", "symmetric", "fence", "separator",
+            "largeop", "movablelimits", "form"}
 _BARE_NUMBER = re.compile(r"-?[0-9]*\.?[0-9]+")
 # Scripts that take exactly (base, script...) children in MathML 2.
 _SCRIPTS = {"msub": 2, "msup": 2, "munder": 2, "mover": 2, "msubsup": 3, "munderover": 3, "mfrac": 2, "mroot": 2}
@@ -121,6 +124,9 @@ def _mathml2(math: etree._Element) -> None:
     for node in list(math.iter()):
         if not isinstance(node.tag, str):
             continue
+        if etree.QName(node).localname != "mo":
+            for attribute in _MO_ONLY & set(node.attrib):
+                del node.attrib[attribute]         # MathML 3 allows these on any token; MathML 2 on mo only
         for attribute in _LENGTHS & set(node.attrib):
             if _BARE_NUMBER.fullmatch(node.attrib[attribute]):
                 node.attrib[attribute] += "em"     # MathML 3's unitless size; MathML 2 wants a unit
