@@ -193,7 +193,7 @@ def shared_instances(plan: Plan, variants: Sequence[Variant], shown: int = 3) ->
             continue
         groups: dict[str, list[str]] = {}
         for variant in variants:
-            instance = variant.slots[index][1]
+            instance = variant.instance_for(slot)
             blob = json.dumps([instance.problem_id, instance.params], sort_keys=True)
             groups.setdefault(blob, []).append(variant.key)
         shared = [keys for keys in groups.values() if len(keys) > 1]
