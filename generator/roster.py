@@ -187,7 +187,7 @@ def shared_instances(plan: Plan, variants: Sequence[Variant], shown: int = 3) ->
     """
     warnings = []
     noun = "students" if plan.students else "variants"
-    for index, slot in enumerate(plan.slots):
+    for slot in plan.slots:
         declared = {p.name for p in plan.bank.load(slot.problem_id).params}
         if declared <= set(slot.pins):
             continue
