@@ -34,9 +34,18 @@ class Variant:
         """A short digest of the variant's instances: equal fingerprints, equal exams."""
         return fingerprint([[i.problem_id, i.params] for _, i in self.slots])
 
+    def position(self, slot: Slot) -> int:
+        """Where the plan's `slot` is printed in this variant (0-based; `shuffle: problems` moves it)."""
+        return next(i for i, (own, _) in enumerate(self.slots) if own.key == slot.key)
+
     def instance_for(self, slot: Slot) -> Instance:
         """The instance of the plan's `slot` in this variant, wherever `shuffle: problems` printed it."""
-        return next(instance for own, instance in self.slots if own.key == slot.key)
+        return self.slots[self.position(slot)][1]
+
+    def slot_for(self, slot: Slot) -> Slot:
+        """The plan's `slot` as this variant has it (a pool's drawn problem, the parts' drawn
+        order), numbered as in the plan: for exports that group the variants by slot."""
+        return replace(self.slots[self.position(slot)][0], number=slot.number)
 
 
 def slot_instance(slot: Slot, seed: int, bank: Bank | None = None,

@@ -223,3 +223,19 @@ def test_bad_shuffle_is_one_line(write_spec):
         load_spec(path)
     line = str(caught.value)
     assert "spec.yaml:3: shuffle" in line and "shuffle: problems" in line and "\n" not in line, line
+
+
+def test_moodle_groups_a_shuffled_pool_by_slot_with_each_variants_drawn_problem(write_spec, tmp_path):
+    path = write_spec(SPEC.replace("problems:\n", "shuffle: problems\nproblems:\n"))
+    out = tmp_path / "out"
+    result = run_cli("build", str(path), "--no-pdf", "--out", str(out), "--variants", "4", "--format", "moodle")
+    assert result.returncode == 0, result.stderr
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    xml = (out / "moodle.xml").read_text(encoding="utf-8")
+    named = set(re.findall(r"<text>\S+ slot (\d) (\S+) variant (\d+)", xml))
+    assert any(v["problems"][1]["slot_key"].startswith("pool:") for v in key["variants"])   # printed second somewhere
+    assert len({v["problems"][0]["id"] for v in key["variants"]} | {v["problems"][1]["id"] for v in key["variants"]}) >= 3
+    # the spec's slot 1 is the pool, wherever each variant printed it
+    expected = {("1" if p["slot_key"].startswith("pool:") else "2", p["id"], v["key"])
+                for v in key["variants"] for p in v["problems"]}
+    assert named == expected
