@@ -9,6 +9,7 @@ Problems reach the templates as data (`RenderedProblem`); the `layout` macro of
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from generator import markers
@@ -28,8 +29,11 @@ def render_slot(plan: Plan, slot: Slot, instance: Instance) -> RenderedProblem:
     the plan resolved them."""
     problem = plan.bank.load(slot.problem_id)
     spaces = {p.name: p.space for p in problem.parts} | dict(slot.space)   # the plan's, where it set them
-    return render_problem(slot.problem_id, instance.params, instance.values, dict(slot.parts),
-                          spaces, plan.bank, precision=plan.precision)
+    rendered = render_problem(slot.problem_id, instance.params, instance.values, dict(slot.parts),
+                              spaces, plan.bank, precision=plan.precision)
+    # the parts as the slot asks them (its order is drawn under `shuffle: parts`), labels (a), (b) in that order
+    order = [name for name, _ in slot.parts]
+    return replace(rendered, parts=tuple(sorted(rendered.parts, key=lambda part: order.index(part.name))))
 
 
 def points_rows(slots: Sequence[Mapping[str, Any]], total: float) -> list[dict[str, Any]]:

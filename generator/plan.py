@@ -36,6 +36,9 @@ class Slot:
     space: tuple[tuple[str, str], ...] = ()   # answer space per part (TeX lengths); the bank's where absent
     newpage: bool = False                     # the problem starts on a new page
     vary: str = "numbers"                     # "numbers": one structure for the slot; "all": per variant
+    pool: tuple[str, ...] = ()                # `one_of`: the problems drawn from per variant (empty: none)
+    options: tuple[Slot, ...] = ()            # the slot as each pool problem would fill it, in pool order
+    shuffle_parts: bool = False               # the parts' order is drawn per variant (spec and problem allow it)
 
     @property
     def points(self) -> float:
@@ -77,6 +80,7 @@ class Plan:
     rules: tuple[str, ...] = ()
     declaration: str = ""
     pad_to: int = 1                               # each variant's pages are padded to a multiple of this
+    shuffle_problems: bool = False                # the slots' order is drawn per variant
 
     @property
     def total_points(self) -> float:
@@ -133,8 +137,19 @@ def answer_spaces(slots: Sequence[Slot], bank: Bank) -> list[Slot]:
         space = tuple((name, set_in_spec.get(name) or scaled_space(
             problem.part(name).space, points / declared[(s.number, name)] / usual if declared[(s.number, name)] > 0 else 1.0))
             for name, points in s.parts)
-        out.append(replace(s, space=space))
+        options = tuple(answer_spaces_scaled(o, bank, usual) for o in s.options)
+        out.append(replace(s, space=space, options=options))
     return out
+
+
+def answer_spaces_scaled(s: Slot, bank: Bank, usual: float) -> Slot:
+    """One pool option's answer spaces, at the exam's usual points per bank point (see `answer_spaces`)."""
+    problem = bank.load(s.problem_id)
+    set_in_spec = dict(s.space)
+    space = tuple((name, set_in_spec.get(name) or scaled_space(
+        problem.part(name).space, points / problem.part(name).points / usual if problem.part(name).points > 0 else 1.0))
+        for name, points in s.parts)
+    return replace(s, space=space)
 
 
 def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
@@ -148,6 +163,18 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
     seen: Counter[str] = Counter()
     for i, entry in enumerate(spec.problems):
         at = where.get(str(i), f"problems[{i}]")
+        if entry.one_of is not None:
+            options = [_pool_option(bank, entry, name, f"{at}.one_of[{j}]") for j, name in enumerate(entry.one_of)]
+            pool = tuple(o.problem_id for o in options)
+            if len(set(pool)) != len(pool):
+                raise ExamgenError("one_of names a problem twice", f"{at}.one_of", "list each problem once")
+            base = entry.slot or "pool:" + "+".join(pool)
+            seen[base] += 1
+            key = base if seen[base] == 1 else f"{base}#{seen[base]}"
+            options = [replace(o, number=i + 1, key=key, where=at, newpage=entry.newpage, vary=entry.vary,
+                               shuffle_parts=o.shuffle_parts and "parts" in spec.shuffle) for o in options]
+            slots.append(replace(options[0], pool=pool, options=tuple(options)))
+            continue
         problem_id = bank.resolve_id(entry.id, f"{at}.id")
         problem = bank.load(problem_id, f"{at}.id")
         validate_pins(problem_id, problem.params, entry.params, at)
@@ -181,7 +208,8 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         key = base if seen[base] == 1 else f"{base}#{seen[base]}"
         slots.append(Slot(i + 1, key, problem_id, tuple(zip(chosen, part_points, strict=True)),
                           dict(entry.params), at, space=tuple((entry.space or {}).items()),
-                          newpage=entry.newpage, vary=entry.vary))
+                          newpage=entry.newpage, vary=entry.vary,
+                          shuffle_parts="parts" in spec.shuffle and problem.shuffle_parts))
     slots = answer_spaces(slots, bank)
     keys = tuple(students) if students else numbered_keys(variants or spec.variants)
     return Plan(
@@ -190,5 +218,21 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         slots=tuple(slots), variant_keys=keys, students=dict(students or {}),
         precision=parse_precision(spec.precision), bank=bank,
         cover=spec.cover, duration=spec.duration, rules=tuple(spec.rules), declaration=spec.declaration,
-        pad_to=spec.print.pad_to,
+        pad_to=spec.print.pad_to, shuffle_problems="problems" in spec.shuffle,
     )
+
+
+def _pool_option(bank: Bank, entry: Any, name: str, at: str) -> Slot:
+    """One problem of a `one_of` pool as a slot (number and key set by the caller): all its parts,
+    the entry's points (if given) over them, spaces and pins as the entry has none of its own."""
+    problem_id = bank.resolve_id(name, at)
+    problem = bank.load(problem_id, at)
+    names = [p.name for p in problem.parts]
+    weights = [problem.part(n).points for n in names]
+    points = distribute(entry.points if entry.points is not None else sum(weights), weights)
+    for part in entry.space or {}:
+        if part not in names:
+            raise ExamgenError(f"space is set for part '{part}', which {problem_id} of the pool does not have",
+                               f"{at}", "set space only for parts every problem of the pool has, or leave it out")
+    return Slot(0, "", problem_id, tuple(zip(names, points, strict=True)), {}, at,
+                space=tuple((entry.space or {}).items()), shuffle_parts=problem.shuffle_parts)

@@ -12,6 +12,7 @@ A problem module defines, at module level:
     STRUCTURE   = ("h", "K", ...)            optional: the parameters that are structure (sizes, norm,
                                              schedule, number of steps): an exam draws them once per slot
     WORKLOAD    = lambda params: number      optional: the work an instance asks (e.g. multiplications)
+    SHUFFLE_PARTS = True                     optional: the parts are independent, so `shuffle: parts` may reorder them
     def sample(rng) -> params                optional: constructive drawing when declarations do not suffice
     def solve(params) -> dict                the reference solver: every answer field, plus what the solution shows
     def check(params, answers) -> dict       an independent second method: field -> independently computed value
@@ -76,6 +77,7 @@ class Problem:
     sample: Callable[..., dict[str, Any]] | None
     structure: tuple[str, ...] = ()
     workload: Callable[[Mapping[str, Any]], float] | None = None
+    shuffle_parts: bool = False     # SHUFFLE_PARTS: no part depends on another, any order is fair
 
     def answer(self, name: str) -> Answer:
         for answer in self.answers:
@@ -164,4 +166,5 @@ def load_module(module: ModuleType, problem_id: str, folder: Path) -> Problem:
         sample=getattr(module, "sample", None),
         structure=tuple(structure),
         workload=workload,
+        shuffle_parts=getattr(module, "SHUFFLE_PARTS", False) is True,
     )

@@ -187,13 +187,13 @@ def shared_instances(plan: Plan, variants: Sequence[Variant], shown: int = 3) ->
     """
     warnings = []
     noun = "students" if plan.students else "variants"
-    for index, slot in enumerate(plan.slots):
+    for slot in plan.slots:
         declared = {p.name for p in plan.bank.load(slot.problem_id).params}
         if declared <= set(slot.pins):
             continue
         groups: dict[str, list[str]] = {}
         for variant in variants:
-            instance = variant.slots[index][1]
+            instance = variant.instance_for(slot)
             blob = json.dumps([instance.problem_id, instance.params], sort_keys=True)
             groups.setdefault(blob, []).append(variant.key)
         shared = [keys for keys in groups.values() if len(keys) > 1]

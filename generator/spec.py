@@ -9,8 +9,11 @@
     seed: 2026                            # required: the exam seed
     variants: 4                           # numbered variants 001, 002, ...
     banks: [../problems]                  # bank folders besides the built-in one, relative to the spec
+    shuffle: [problems, parts]            # optional: per-variant order of the slots, and of the
+                                          # parts of problems that allow it (SHUFFLE_PARTS)
     problems:
       - id: cnn/conv-layer-cost           # or the bare name: conv-layer-cost
+                                          # or a pool: one_of: [conv-layer-cost, ...] drawn per variant
         points: 10                        # default: the problem's own part points
         params: {stride: 1}               # optional pins, by the catalog's names
         parts: [shape, counts]            # optional: a subset, or {shape: 4, counts: 6}
@@ -44,7 +47,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from generator import usertext
 from generator.errors import ExamgenError, closest, shown
@@ -89,7 +100,8 @@ TEX_LENGTH = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|bp|em|ex)")   # an answer spac
 class ProblemSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1, max_length=200)
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    one_of: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = None   # a pool, drawn per variant
     points: Points | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     parts: list[str] | dict[str, float] | None = None
@@ -105,6 +117,23 @@ class ProblemSpec(BaseModel):
                 raise ValueError(f"space of part '{part}' must be a length such as 5cm (got {length!r})")
         return {part: length.strip() for part, length in value.items()} if value else value
     vary: Literal["numbers", "all"] = "numbers"
+
+    @field_validator("one_of", mode="before")
+    @classmethod
+    def _one_of(cls, value):
+        if isinstance(value, list) and not value:
+            raise ValueError("must list at least one problem id")
+        if isinstance(value, list) and len(set(map(repr, value))) != len(value):
+            raise ValueError("names a problem twice")
+        return value
+
+    @model_validator(mode="after")
+    def _id_or_pool(self):
+        if (self.id is None) == (self.one_of is None):
+            raise ValueError("give exactly one of 'id' (one problem) and 'one_of' (a pool drawn per variant)")
+        if self.one_of is not None and (self.params or self.parts is not None):
+            raise ValueError("'params' and 'parts' cannot be given with 'one_of' (its problems differ in them)")
+        return self
 
     @field_validator("parts", mode="before")
     @classmethod
@@ -148,6 +177,12 @@ class ExamSpec(BaseModel):
     rules: list[str] = Field(default_factory=list)
     declaration: str = ""
     print: PrintSpec = Field(default_factory=PrintSpec)
+    shuffle: list[Literal["parts", "problems"]] = Field(default_factory=list)   # per-variant order
+
+    @field_validator("shuffle", mode="before")
+    @classmethod
+    def _shuffle(cls, value):
+        return [value] if isinstance(value, str) else value
 
     @field_validator("date", mode="before")
     @classmethod
@@ -313,6 +348,8 @@ FIELD_HINTS = {
     "space": "give a map of part names to lengths, e.g. space: {ops: 5cm}",
     "pad_to": "write print: {pad_to: 2} or print: {pad_to: 4} (1: no padding)",
     "rules": "give a list of lines, e.g. rules: [No notes., No phones.]",
+    "one_of": "give a list of problem ids, e.g. one_of: [conv-layer-cost, receptive-field]",
+    "shuffle": "write shuffle: problems, shuffle: parts, or shuffle: [problems, parts]",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.bank import Bank
@@ -33,6 +33,19 @@ class Variant:
     def fingerprint(self) -> str:
         """A short digest of the variant's instances: equal fingerprints, equal exams."""
         return fingerprint([[i.problem_id, i.params] for _, i in self.slots])
+
+    def position(self, slot: Slot) -> int:
+        """Where the plan's `slot` is printed in this variant (0-based; `shuffle: problems` moves it)."""
+        return next(i for i, (own, _) in enumerate(self.slots) if own.key == slot.key)
+
+    def instance_for(self, slot: Slot) -> Instance:
+        """The instance of the plan's `slot` in this variant, wherever `shuffle: problems` printed it."""
+        return self.slots[self.position(slot)][1]
+
+    def slot_for(self, slot: Slot) -> Slot:
+        """The plan's `slot` as this variant has it (a pool's drawn problem, the parts' drawn
+        order), numbered as in the plan: for exports that group the variants by slot."""
+        return replace(self.slots[self.position(slot)][0], number=slot.number)
 
 
 def slot_instance(slot: Slot, seed: int, bank: Bank | None = None,
@@ -61,17 +74,46 @@ def slot_structure(plan: Plan, slot: Slot) -> dict[str, Any]:
     return {name: instance.params[name] for name in free}
 
 
+def structure_key(slot: Slot) -> str:
+    """Where `structures` files a slot's structure: its key, and for a pool the drawn problem too."""
+    return f"{slot.key}|{slot.problem_id}" if slot.pool else slot.key
+
+
 def structures(plan: Plan) -> dict[str, dict[str, Any]]:
-    """Every slot's shared structure, by slot key."""
-    return {slot.key: slot_structure(plan, slot) for slot in plan.slots}
+    """Every slot's shared structure, by `structure_key` (each problem of a pool has its own)."""
+    return {structure_key(replace(option, pool=slot.pool)): slot_structure(plan, option)
+            for slot in plan.slots for option in (slot.options or (slot,))}
+
+
+def variant_slot(plan_slot: Slot, seed: int) -> Slot:
+    """The slot as one variant sees it: a pool's problem drawn, the parts' order drawn where
+    the spec and the problem allow it. Each draw has its own stream from (variant seed, slot
+    key), so adding variants or slots changes no other draw."""
+    slot = plan_slot
+    if plan_slot.pool:
+        slot = Sampler(seed, f"{plan_slot.key}|pool").choice(plan_slot.options)
+        slot = replace(slot, pool=plan_slot.pool, options=())
+    if slot.shuffle_parts:
+        order = Sampler(seed, f"{slot.key}|parts").shuffle(range(len(slot.parts)))
+        space = dict(slot.space)
+        parts = tuple(slot.parts[i] for i in order)
+        slot = replace(slot, parts=parts, space=tuple((name, space[name]) for name, _ in parts if name in space))
+    return slot
 
 
 def make_variant(plan: Plan, key: str, shared: Structures | None = None) -> Variant:
-    """One variant; `shared` is `structures(plan)` when the caller has it (else drawn here)."""
+    """One variant; `shared` is `structures(plan)` when the caller has it (else drawn here).
+    Under `shuffle: problems` the slots come in the variant's printed order, each numbered as
+    printed (its `key` stays the plan's)."""
     shared = structures(plan) if shared is None else shared
     seed = variant_seed(plan.seed, key)
-    return Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank, plan.precision, shared.get(slot.key)))
-                                    for slot in plan.slots))
+    slots = [variant_slot(slot, seed) for slot in plan.slots]
+    if plan.shuffle_problems:
+        slots = [replace(slots[i], number=n + 1)
+                 for n, i in enumerate(Sampler(seed, "|order").shuffle(range(len(slots))))]
+    return Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank, plan.precision,
+                                                         shared.get(structure_key(slot))))
+                                    for slot in slots))
 
 
 @dataclass(frozen=True)
@@ -91,21 +133,26 @@ class SlotReport:
 def slot_reports(plan: Plan, variants: Sequence[Variant]) -> list[SlotReport]:
     """One report per slot, in sheet order."""
     reports = []
-    for index, slot in enumerate(plan.slots):
+    for slot in plan.slots:
         problem = plan.bank.load(slot.problem_id)
-        instances = [variant.slots[index][1] for variant in variants]
-        kinds = {json.dumps({n: i.params[n] for n in problem.structure}, sort_keys=True) for i in instances}
+        instances = [variant.instance_for(slot) for variant in variants]
+        # a pool's variants hold different problems: each instance's structure by its own problem
+        own = {i.problem_id: plan.bank.load(i.problem_id) for i in instances}
+        kinds = {json.dumps([i.problem_id, {n: i.params[n] for n in own[i.problem_id].structure}], sort_keys=True)
+                 for i in instances}
         workload = None
-        if problem.workload is not None and instances:
+        if not slot.pool and problem.workload is not None and instances:
             work = [float(problem.workload(i.params)) for i in instances]
             workload = (min(work), max(work))
         groups: dict[str, int] = {}
         for instance in instances:
             blob = json.dumps(instance.params, sort_keys=True)
             groups[blob] = groups.get(blob, 0) + 1
-        first = {n: instances[0].params[n] for n in problem.structure} if instances and len(kinds) == 1 else {}
+        first = {n: instances[0].params[n] for n in own[instances[0].problem_id].structure} \
+            if instances and len(kinds) == 1 else {}
         reports.append(SlotReport(
-            number=slot.number, problem_id=slot.problem_id, vary=slot.vary, structure=first,
+            number=slot.number, problem_id=" or ".join(slot.pool) or slot.problem_id, vary=slot.vary,
+            structure=first,
             structures=len(kinds), workload=workload,
             duplicates=sum(count for count in groups.values() if count > 1),
             warnings=tuple(dict.fromkeys(w for i in instances for w in i.warnings)),

@@ -2,10 +2,13 @@
 
     {"exam": {"title", "course", "date", "seed", "spec", "precision", "generator", "total_points"},
      "variants": [{"key": "001", "code": "K7Q2M4XA", "seed": ..., "fingerprint": ..., "student": {...}?,
-                   "problems": [{"slot", "slot_key", "id", "points", "parts",
+                   "problems": [{"slot", "slot_key", "id", "points", "parts", "pool"?,
                                  "params", "answers", "tolerances", "exact"?, "bank"}]}]}
 
-`bank` is "built-in" or the folder of the added bank the problem came from.
+`bank` is "built-in" or the folder of the added bank the problem came from. `problems` is in
+the variant's printed order and `slot` the printed number (under `shuffle: problems` they differ
+between variants; `slot_key` is the slot's stable name). `parts` is in printed order, the first
+part labelled (a). `pool` lists a `one_of` slot's problems, `id` being the one drawn.
 
 Values follow the catalog's JSON conventions (see `generator.answers`); each field's tolerance
 accepts every value rounded correctly at the exam's `precision` (see `generator.precision`).
@@ -38,8 +41,11 @@ def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
             source = plan.bank.entry(slot.problem_id)
             entry["bank"] = "built-in" if source.builtin else str(source.root)
             parts = {name: {"points": pts, "fields": list(problem.part(name).answers)} for name, pts in slot.parts}
-            problems.append({"slot": slot.number, "slot_key": slot.key, "id": entry.pop("id"),
-                             "points": slot.points, "parts": parts, **entry})
+            record = {"slot": slot.number, "slot_key": slot.key, "id": entry.pop("id"),
+                      "points": slot.points, "parts": parts}
+            if slot.pool:
+                record["pool"] = list(slot.pool)      # the `one_of` problems; `id` is the one drawn
+            problems.append({**record, **entry})
         record: dict[str, Any] = {"key": variant.key, "code": codes[variant.key], "seed": variant.seed,
                                   "fingerprint": variant.fingerprint}
         student = plan.students.get(variant.key)

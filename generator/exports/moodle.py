@@ -191,26 +191,28 @@ def moodle_xml(plan: Plan, variants: Sequence[Variant],
     root = ET.Element("quiz")
     base = f"$course$/top/{_category_name(plan.title)}"
     width = max(2, len(str(len(plan.slots))))
-    for index, slot in enumerate(plan.slots):
+    for slot in plan.slots:
         problem = plan.bank.load(slot.problem_id)
-        asked = [name for name, _ in slot.parts]
-        written = any(not problem.answer(f).graded for name in asked for f in problem.part(name).answers)
+        written = any(not plan.bank.load(o.problem_id).answer(f).graded
+                      for o in (slot.options or (slot,)) for name, _ in o.parts for f in plan.bank.load(o.problem_id).part(name).answers)
         title = f"{str(slot.number).zfill(width)} {problem.title}"
         info = (f"examgen slot {slot.number} ({html.escape(slot.key)}): problem {html.escape(slot.problem_id)}, "
                 f"{len(variants)} variants of exam seed {plan.seed}; draw one random question per quiz slot."
                 + (" Graded by hand: the essay holds the whole problem." if written else ""))
         _category(root, f"{base}/{_category_name(title)}", info)
-        pairs = [(variant, variant.slots[index][1], htmls[index])
+        # each variant's own slot (a pool's drawn problem, the parts' drawn order) at its printed position
+        pairs = [(variant, variant.slot_for(slot), variant.instance_for(slot), htmls[variant.position(slot)])
                  for variant, htmls in zip(variants, problems, strict=True)]
         if written:
-            for variant, instance, problem_html in pairs:
-                _essay(root, plan, slot, variant, problem, instance, problem_html)
+            for variant, own, instance, problem_html in pairs:
+                _essay(root, plan, own, variant, plan.bank.load(own.problem_id), instance, problem_html)
         else:
-            fields = [_fields_html(slot, problem, instance, plan.precision) for _, instance, _ in pairs]
+            fields = [_fields_html(own, plan.bank.load(own.problem_id), instance, plan.precision)
+                      for _, own, instance, _ in pairs]
             blank = max([BLANK_WIDTH] + [_longest_answer(text) for f in fields for text in f.values()])
-            for (variant, _, problem_html), field_html in zip(pairs, fields, strict=True):
+            for (variant, own, _, problem_html), field_html in zip(pairs, fields, strict=True):
                 padded = {part: _pad_blanks(text, blank) for part, text in field_html.items()}
-                _cloze(root, plan, slot, variant, problem, problem_html, padded)
+                _cloze(root, plan, own, variant, plan.bank.load(own.problem_id), problem_html, padded)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

@@ -111,8 +111,10 @@ def slot_items(export: Export, mode: str) -> list[list[Item]]:
     """Every slot's items with the statements in maths mode `mode` ("mathjax", "mathml")."""
     plan, variants = export.plan, export.variants
     problems = export.slot_html(mode)
-    return [[_item(plan, slot, index, variant, htmls[index]) for variant, htmls in zip(variants, problems, strict=True)]
-            for index, slot in enumerate(plan.slots)]
+    # each variant's own slot (drawn pool problem, parts' order) at its printed position
+    return [[_item(plan, variant.slot_for(slot), variant.position(slot), variant, htmls[variant.position(slot)])
+             for variant, htmls in zip(variants, problems, strict=True)]
+            for slot in plan.slots]
 
 
 def _item(plan: Plan, slot: Slot, index: int, variant: Variant, problem_html: ProblemHtml) -> Item:

@@ -25,6 +25,7 @@ PARTS = (
 # Whether the layers have biases changes the formulas the solution shows: structure. The sizes
 # are numbers in those formulas and vary between variants.
 STRUCTURE = ("bias",)
+SHUFFLE_PARTS = True   # each part is answerable from the statement alone
 
 PARAMS = (
     Choice("d", (64, 128, 256, 512, 768, 1024)),

@@ -32,6 +32,7 @@ PARAMS = (
 # H, W and the channels are numbers put into the same formulas. No WORKLOAD: the work by hand
 # is the same four formulas whatever the sizes.
 STRUCTURE = ("k", "stride", "pad")
+SHUFFLE_PARTS = True   # each part is answerable from the statement alone
 
 CONSTRAINTS = (
     Constraint("k <= min(H, W)", lambda p: p["k"] <= min(p["H"], p["W"])),
