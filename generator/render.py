@@ -162,12 +162,16 @@ def tup(values: Iterable[Any], digits: Digits = None, precision: Precision | Non
     return r"\left(" + ", ".join(_cell(v, digits, precision) for v in values) + r"\right)"
 
 
-def upto(n: int, first: int = 1) -> str:
+def upto(n: int, first: int = 1, symbol: str = "") -> str:
     """The range first, ..., n for LaTeX maths: short ranges listed in full (1, 2, 3), so a
-    sheet never prints "1, \\dots, 2"; longer ones as first, dots, last."""
+    sheet never prints "1, \\dots, 2"; longer ones as first, dots, last. With a `symbol`
+    such as "x_" or "w^", the indexed terms: x_{1}, x_{2}, x_{3}."""
+    def term(k: int) -> str:
+        return f"{symbol}{{{k}}}" if symbol else str(k)
+
     if n - first + 1 <= 4:
-        return ", ".join(str(k) for k in range(first, n + 1))
-    return rf"{first}, \dots, {n}"
+        return ", ".join(term(k) for k in range(first, n + 1))
+    return rf"{term(first)}, \dots, {term(n)}"
 
 
 def mat(rows: Iterable[Iterable[Any]], digits: Digits = None, precision: Precision | None = None) -> str:

@@ -19,10 +19,13 @@ def test_upto_lists_short_ranges_and_elides_long_ones():
     assert upto(5) == r"1, \dots, 5"
     assert upto(100) == r"1, \dots, 100"
     assert upto(3, first=0) == "0, 1, 2, 3"
+    assert upto(3, symbol="x_") == "x_{1}, x_{2}, x_{3}"
+    assert upto(6, symbol="w^") == r"w^{1}, \dots, w^{6}"
 
 
-# "1, \dots, 3" (or "\{1, \dots, 2\}") where a full list is shorter ((1, \dots, 1) is a vector of ones); x_1, \dots, x_{2} is out of scope.
-SHORT_ELIDED = re.compile(r"(?<![_^\w])1, \\dots, [2-4](?!\d)")
+# "1, \dots, 3", "\{1, \dots, 2\}" or "x_1, \dots, x_{3}" where a full list is shorter
+# ((1, \dots, 1) is a vector of ones).
+SHORT_ELIDED = re.compile(r"(?<![_^\w])1, \\dots, [2-4](?!\d)|[A-Za-z][_^]\{?1\}?, \\dots, [A-Za-z][_^]\{?[2-4]\}?(?!\d)")
 
 
 @pytest.mark.parametrize("problem_id", builtin().ids())
