@@ -162,6 +162,18 @@ def tup(values: Iterable[Any], digits: Digits = None, precision: Precision | Non
     return r"\left(" + ", ".join(_cell(v, digits, precision) for v in values) + r"\right)"
 
 
+def upto(n: int, first: int = 1, symbol: str = "") -> str:
+    """The range first, ..., n for LaTeX maths: short ranges listed in full (1, 2, 3), so a
+    sheet never prints "1, \\dots, 2"; longer ones as first, dots, last. With a `symbol`
+    such as "x_" or "w^", the indexed terms: x_{1}, x_{2}, x_{3}."""
+    def term(k: int) -> str:
+        return f"{symbol}{{{k}}}" if symbol else str(k)
+
+    if n - first + 1 <= 4:
+        return ", ".join(term(k) for k in range(first, n + 1))
+    return rf"{term(first)}, \dots, {term(n)}"
+
+
 def mat(rows: Iterable[Iterable[Any]], digits: Digits = None, precision: Precision | None = None) -> str:
     """A matrix (list of rows) as a bmatrix."""
     body = r" \\ ".join(" & ".join(_cell(v, digits, precision) for v in row) for row in rows)
@@ -223,7 +235,7 @@ def join_tex(values: Iterable[Any], sep: str = ", ") -> str:
 FILTERS = {
     "num": num, "approx": approx, "frac": frac, "exact": exact, "exact_approx": exact_approx,
     "vec": vec, "tup": tup, "mat": mat, "sym": sym, "signed": signed, "paren": paren,
-    "points": points, "text": text, "join_tex": join_tex,
+    "points": points, "text": text, "join_tex": join_tex, "upto": upto,
 }
 # Filters that round: in a template they take the exam's precision from the context (a
 # problem's templates get `precision`), so `num(4)` prints at least 4 decimals and at least

@@ -79,6 +79,9 @@ def _hidden_signal(p):
 
 
 CONSTRAINTS = (
+    # dL/dW1 = (hidden signal) x^T: equal entries of x give identical columns, half the work.
+    Constraint("the entries of x differ (no two identical columns of dL/dW1)",
+               lambda p: len(set(p["x"])) == len(p["x"]), pedagogical=True),
     Constraint(f"|z_k| <= {MAX_ABS_Z} (sigmoid not saturated)",
                lambda p: all(abs(v) <= MAX_ABS_Z for v in _forward(p)[0]), pedagogical=True),
     Constraint(f"|y_hat_k - y_k| >= {MIN_RESIDUAL} for every output",

@@ -81,3 +81,13 @@ def test_pinned_saturated_unit_is_a_warning():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def test_drawn_inputs_give_distinct_gradient_columns():
+    # dL/dW1 = delta x^T: x = (2, 2) would make its two columns identical.
+    for seed in range(300):
+        instance = draw_instance(PROBLEM, Sampler(seed, PROBLEM.id))
+        x = instance.params["x"]
+        assert len(set(x)) == len(x), x
+        columns = list(zip(*instance.answers["dL_dW1"], strict=True))
+        assert len(set(columns)) == len(columns)

@@ -37,6 +37,9 @@ SHUFFLE_PARTS = True   # each part is answerable from the statement alone
 CONSTRAINTS = (
     Constraint("k <= min(H, W)", lambda p: p["k"] <= min(p["H"], p["W"])),
     Constraint("pad < k", lambda p: p["pad"] < p["k"], pedagogical=True),
+    # An 8 x 59 image is no image a network sees: sides within a factor 2 of each other.
+    Constraint("max(H, W) <= 2 min(H, W) (an image-like aspect ratio)",
+               lambda p: max(p["H"], p["W"]) <= 2 * min(p["H"], p["W"]), pedagogical=True),
     Constraint("stride divides H + 2 pad - k", lambda p: (p["H"] + 2 * p["pad"] - p["k"]) % p["stride"] == 0),
     Constraint("stride divides W + 2 pad - k", lambda p: (p["W"] + 2 * p["pad"] - p["k"]) % p["stride"] == 0),
 )

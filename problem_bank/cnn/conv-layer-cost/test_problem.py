@@ -80,3 +80,15 @@ def test_solution_names_the_accepted_conventions():
     for value in ("5133620", "5076580", "5133600"):
         assert value in text
     assert "any stated convention" not in text
+
+
+def test_drawn_images_have_an_image_like_aspect_ratio():
+    from generator.instance import draw_instance
+    from generator.seeds import Sampler
+
+    shapes = set()
+    for seed in range(300):
+        params = draw_instance(PROBLEM, Sampler(seed, PROBLEM.id)).params
+        assert max(params["H"], params["W"]) <= 2 * min(params["H"], params["W"]), params
+        shapes.add((params["H"], params["W"]))
+    assert len(shapes) > 50          # the sizes still vary

@@ -56,6 +56,10 @@ CONSTRAINTS = (
                lambda p: _F(p["alpha"]) * _F(p["lam"]) < 1, pedagogical=True),
     Constraint("||w_1|| differs from 1 by at least 0.01 (alpha is clearly off the threshold)",
                lambda p: abs(float(_norm_sq(p)) ** 0.5 - 1) >= 0.01, pedagogical=True),
+    # With alpha = a, a solution that swaps the step length and the gradient's norm gets the
+    # right answers: the grader could not tell the mistake.
+    Constraint("alpha != a (a swap of step length and gradient norm stays visible)",
+               lambda p: _F(p["alpha"]) != _F(p["a"]), pedagogical=True),
 )
 
 ANSWERS = (
@@ -115,7 +119,10 @@ def solve(p):
                  point(u[0] - corner * u[0] + corner * t[0], u[1] - corner * u[1] + corner * t[1]),
                  point(u[0] + corner * t[0], u[1] + corner * t[1])],
     }
+    # On an axis the sheet prints w_0 as (0, -1), not as (cos 270 deg, sin 270 deg).
+    axis = {0: (1, 0), 90: (0, 1), 180: (-1, 0), 270: (0, -1)}.get(p["phi"] % 360)
     return {
+        "w0_axis": list(axis) if axis else None,
         "grad_R": "lam*w",
         "norm_after_step": sqrt_rational(norm_sq),
         "norm_decreases": norm_sq < 1,

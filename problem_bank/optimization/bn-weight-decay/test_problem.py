@@ -60,3 +60,40 @@ def test_step_at_the_threshold_is_a_warning():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def question_tex(params):
+    """The exam sheet's text of the instance (no solutions): what a student reads on paper."""
+    from generator.documents import problem_tex
+    from generator.render import render_problem
+
+    instance = make_instance(PROBLEM, params)
+    rendered = render_problem(PROBLEM.id, instance.params, instance.values,
+                              {p.name: p.points for p in PROBLEM.parts}, {p.name: p.space for p in PROBLEM.parts})
+    return problem_tex(rendered, False)
+
+
+@pytest.mark.parametrize("phi, w0", [(0, r"(1, 0)"), (90, r"(0, 1)"), (180, r"(-1, 0)"), (270, r"(0, -1)")])
+def test_w0_on_an_axis_is_printed_exactly(phi, w0):
+    text = question_tex({"lam": 0.5, "a": 1.0, "alpha": 0.4, "phi": phi})
+    assert rf"$w_0 = \left{w0[0]}{w0[1:-1]}\right{w0[-1]}$" in text
+    assert r"\cos" not in text
+
+
+def test_w0_off_the_axes_keeps_cos_and_sin():
+    assert r"(\cos 135^\circ, \sin 135^\circ)" in question_tex({"lam": 0.5, "a": 1.0, "alpha": 0.4, "phi": 135})
+
+
+def test_alpha_and_a_differ_in_every_draw():
+    # alpha = a hides a swap of step length and gradient norm from the grader.
+    for seed in range(300):
+        params = draw_instance(PROBLEM, Sampler(seed, PROBLEM.id)).params
+        assert params["alpha"] != params["a"]
+
+
+def test_alpha_equal_to_a_can_still_be_pinned():
+    # The constraint is pedagogical: a sheet's instance with alpha = a stays valid.
+    params = check_params(PROBLEM.id, PROBLEM.params, PROBLEM.constraints,
+                          {"lam": 0.5, "a": 0.7, "alpha": 0.7, "phi": 0}, "test")
+    assert params["alpha"] == params["a"] == 0.7
+    assert any(c.pedagogical and "alpha != a" in c.text for c in PROBLEM.constraints)

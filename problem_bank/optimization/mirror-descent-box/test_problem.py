@@ -88,3 +88,27 @@ def test_saturating_iterates_are_rejected():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def question_tex(params):
+    """The exam sheet's text of the instance (no solutions): what a student reads on paper."""
+    from generator.documents import problem_tex
+    from generator.render import render_problem
+
+    instance = make_instance(PROBLEM, params)
+    rendered = render_problem(PROBLEM.id, instance.params, instance.values,
+                              {p.name: p.points for p in PROBLEM.parts}, {p.name: p.space for p in PROBLEM.parts})
+    return problem_tex(rendered, False)
+
+
+@pytest.mark.parametrize("params", [
+    {"f": "linear", "c": [1], "target": None, "x0": [0.5], "eps": 1, "T": 2},
+    {"f": "quadratic", "c": None, "target": [0.3, 0.6], "x0": [0.5, 0.5], "eps": 0.5, "T": 1},
+])
+def test_paper_statement_has_no_typing_hint(params):
+    # The names x0, g, eps for typed answers belong to the online forms (the answer's symbols),
+    # not to the printed sheet.
+    text = question_tex(params)
+    assert "typed" not in text
+    assert r"\texttt{x0}" not in text and r"\texttt{eps}" not in text
+    assert r"the step size $\varepsilon$." in text

@@ -106,3 +106,22 @@ def test_ascent_mistake_that_lands_on_the_origin():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def question_tex(params):
+    """The exam sheet's text of the instance (no solutions): what a student reads on paper."""
+    from generator.documents import problem_tex
+    from generator.render import render_problem
+
+    instance = make_instance(PROBLEM, params)
+    rendered = render_problem(PROBLEM.id, instance.params, instance.values,
+                              {p.name: p.points for p in PROBLEM.parts}, {p.name: p.space for p in PROBLEM.parts})
+    return problem_tex(rendered, False)
+
+
+def test_statement_does_not_give_away_the_radius():
+    # Part (c) asks for l; part (a) must not state l = max(0, ||a|| - eps lambda).
+    text = question_tex({"rho": "norm", "theta": [1.1, 2.2, 1.8], "g": [1, 2, -2], "eps": 0.1, "lam": 5})
+    assert r"\max" not in text
+    assert "find $l$" in text
+    assert r"Compute $l = \|\theta^{t+1}\|$." in text

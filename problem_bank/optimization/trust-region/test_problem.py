@@ -95,3 +95,23 @@ def test_sampled_ball_gradients_have_integer_norms():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def question_tex(params):
+    """The exam sheet's text of the instance (no solutions): what a student reads on paper."""
+    from generator.documents import problem_tex
+    from generator.render import render_problem
+
+    instance = make_instance(PROBLEM, params)
+    rendered = render_problem(PROBLEM.id, instance.params, instance.values,
+                              {p.name: p.points for p in PROBLEM.parts}, {p.name: p.space for p in PROBLEM.parts})
+    return problem_tex(rendered, False)
+
+
+def test_statement_opens_with_the_region_and_lists_short_ranges():
+    # Two slots of one sheet share TITLE (a literal): the first words tell the variants apart.
+    ball = question_tex({"norm": "l2", "g": [2, -3, 6], "theta": [1, 0, -1], "eps": 0.7})
+    box = question_tex({"norm": "linf", "g": [2, -3, 6], "theta": [1, 0, -1], "eps": 0.7})
+    assert ball.lstrip().startswith(r"\textbf{Region: the Euclidean ball ($L_2$ norm).}")
+    assert box.lstrip().startswith(r"\textbf{Region: the box ($L_\infty$ norm).}")
+    assert r"i = 1, 2, 3" in box and r"\dots" not in box

@@ -67,3 +67,20 @@ def test_near_tie_is_refused():
 def test_snapshot():
     # parameters, answers and rendered LaTeX of fixed seeds, recorded in snapshots/
     check_snapshot(PROBLEM)
+
+
+def question_tex(params):
+    """The exam sheet's text of the instance (no solutions): what a student reads on paper."""
+    from generator.documents import problem_tex
+    from generator.render import render_problem
+
+    instance = make_instance(PROBLEM, params)
+    rendered = render_problem(PROBLEM.id, instance.params, instance.values,
+                              {p.name: p.points for p in PROBLEM.parts}, {p.name: p.space for p in PROBLEM.parts})
+    return problem_tex(rendered, False)
+
+
+def test_two_classes_listed_in_full():
+    text = question_tex(PARAMS)
+    assert r"y \in \{1, 2\}" in text
+    assert r"1, \dots, 2" not in text
