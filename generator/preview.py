@@ -188,11 +188,12 @@ class Builder:
 
     def prepare(self) -> Prepared:
         """Load the problem anew, draw the instance, and render the preview document."""
-        from generator.documents import render_sheet
+        from generator.documents import points_rows, render_sheet
         from generator.instance import draw_instance
         from generator.plan import Plan, Slot
         from generator.render import render_problem
         from generator.seeds import Sampler
+        from generator.variantcode import variant_code
         from generator.variants import Variant
 
         problem = load_fresh(self.problem_id, self.folder)
@@ -205,10 +206,11 @@ class Builder:
                     spec_name=problem.id.replace("/", "-"), slots=(slot,), variant_keys=("001",), bank=self.bank)
         variant = Variant("001", self.seed, ((slot, instance),))
         # The sheet contexts of documents.variant_contexts, for the two views of one instance.
-        common = {"key": variant.key, "seed": self.seed, "fingerprint": variant.fingerprint, "student": None,
-                  "total": plan.total_points, "command": self.command,
-                  "slots": [{"number": 1, "problem_id": problem.id, "title": problem.title, "points": slot.points,
-                             "problem": rendered}]}
+        slots = [{"number": 1, "problem_id": problem.id, "title": problem.title, "points": slot.points,
+                  "newpage": False, "problem": rendered}]
+        common = {"key": variant.key, "code": variant_code(self.seed, variant.key), "seed": self.seed,
+                  "fingerprint": variant.fingerprint, "student": None, "total": plan.total_points,
+                  "command": self.command, "slots": slots, "points_rows": points_rows(slots, plan.total_points)}
         views = [{**common, "solutions": False}, {**common, "solutions": True}]
         return Prepared(problem, instance, rendered, part_points, render_sheet(plan, views, "preview"))
 
