@@ -510,9 +510,13 @@ def test_a_second_build_while_one_compiles_is_refused_and_the_first_ships_its_ow
     assert_one_line(second, "another examgen is writing this folder now", str(out))
     key = json.loads((out / "key.json").read_text(encoding="utf-8"))
     assert key["exam"]["seed"] == 5
-    text = subprocess.run(["pdftotext", str(out / "variants" / "001" / "exam.pdf"), "-"], capture_output=True,
+    # The solutions print the exam seed; the exam prints the variant's code, which the key maps.
+    text = subprocess.run(["pdftotext", str(out / "variants" / "001" / "solutions.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Exam seed 5, variant 001" in text and "Exam seed 2" not in text
+    exam = subprocess.run(["pdftotext", str(out / "variants" / "001" / "exam.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert key["variants"][0]["key"] == "001" and key["variants"][0]["code"] in exam
 
 
 @needs_tex
