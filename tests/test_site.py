@@ -240,7 +240,7 @@ def test_html_and_pdf_solutions_have_the_same_words(tmp_path, browser):
     # Labels of TikZ figures (text in the PDF, glyph paths in the page's SVG) and subscripts that
     # pdftotext reads apart from or into their base differently from the page.
     sheet |= {"conv", "pool", "softmax", "input", "cout", "hout", "wout", "maxy", "mink", "onedimensional",
-              "cprev", "hprev", "nout", "pnin"}
+              "cprev", "hprev", "nout", "pnin", "pdata"}
     # Every word inside the sheet's TikZ pictures is figure text too (the labels of the bank's figures).
     from generator.figures import pictures
 
