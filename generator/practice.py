@@ -321,6 +321,8 @@ def html_environment() -> jinja2.Environment:
                                      keep_trailing_newline=True)
     # How the page reads numbers and formulas, from the answer registry (one definition).
     environment.globals["answer_rules"] = reading.page_rules()
+    # Fixed strings are written `{{ _("Check") }}` so a message catalog can translate them.
+    environment.globals["_"] = lambda text: text
     return environment
 
 

@@ -250,6 +250,10 @@ def _at_precision(function):
     return at_precision
 
 
+def _untranslated(text: str) -> str:
+    return text
+
+
 def environment(bank: Bank | None = None) -> jinja2.Environment:
     """The LaTeX environment: the sheets' templates, then every folder of `bank` (default:
     the built-in one), so `topic/name/question.tex.j2` finds the problem's own template."""
@@ -277,6 +281,9 @@ def _environment(bank: Bank) -> jinja2.Environment:
             *(jinja2.FileSystemLoader(str(root)) for root in bank.roots),
         ]),
     )
+    # Fixed strings in templates are written `\VAR{_("Name:")}` so a message catalog can
+    # translate them; without one, a string is itself.
+    env.globals["_"] = _untranslated
     env.filters.update(FILTERS)
     env.filters.update({name: _at_precision(FILTERS[name]) for name in ROUNDING})
     env.tests["rounded"] = _at_precision(is_rounded)
