@@ -106,6 +106,10 @@ CONSTRAINTS = (
                lambda p: all(abs(v) >= MIN_GRADIENT for v in _backward(p)[1].values())),
     Constraint(f"the steps before T contribute at least {MIN_GRADIENT} to dL/du (time matters)",
                lambda p: abs(sum(row["cu"] for row in _backward(p)[0][1:])) >= MIN_GRADIENT),
+    # A state h_t = 0 before the last step (a_t = 0) drops step t+1's term of dL/dw, so a
+    # student who forgets that term is not caught.
+    Constraint(f"|a_t| >= {MIN_GRADIENT} for every step before T (each step's w-term counts)",
+               lambda p: all(abs(v) >= MIN_GRADIENT for v in _forward(p)[0][:-1]), pedagogical=True),
 )
 
 CALC = {"rtol": 0.005, "atol": 0.001}
