@@ -16,6 +16,7 @@ from generator.params import (
     Constraint,
     Custom,
     Decimal,
+    Index,
     Int,
     Matrix,
     Param,
@@ -26,7 +27,7 @@ from generator.params import (
 from generator.problem import Mistake, Part
 
 __all__ = [
-    "Alternative", "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Exact", "Int", "Matrix", "Mistake",
+    "Alternative", "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Exact", "Index", "Int", "Matrix", "Mistake",
     "Param", "Part", "SizedMatrix", "SizedVector", "Vector", "central_gradient", "rational", "sqrt_rational", "square_free", "surd",
     "terminates",
 ]

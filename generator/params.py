@@ -113,6 +113,31 @@ class Int(Param):
 
 
 @dataclass(frozen=True)
+class Index(Param):
+    """A 1-based index drawn from 1..size, where `size` names an earlier parameter (a class
+    label among K classes, a unit among n). A pin is checked against `largest` only: the
+    problem's constraint `index <= size` rejects a drawn size that is too small, so pinning
+    the index alone still works. `noun` names it in messages ("class label", "unit index")."""
+
+    size: str = "n"
+    largest: int = 1
+    noun: str = "index"
+
+    def draw(self, rng, params):
+        return rng.integer(1, params[self.size])
+
+    def problem_with(self, value, params):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"must be an integer {self.noun}, got {value!r}"
+        if not 1 <= value <= self.largest:
+            return f"must be a {self.noun} from 1 to {self.largest}, got {value}"
+        return None
+
+    def describe(self):
+        return f"a {self.noun} from 1 to {self.size} (1-based)"
+
+
+@dataclass(frozen=True)
 class Choice(Param):
     """One of a fixed list of values (numbers or strings)."""
 

@@ -5,15 +5,14 @@ All values are exact rationals (a_i and q short decimals); the key holds their e
 (5/3 for 1/0.6) beside the decimals.
 """
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 from generator.authoring import (
     Answer,
     Choice,
     Constraint,
+    Index,
     Mistake,
-    Param,
     Part,
     SizedVector,
     rational,
@@ -29,28 +28,6 @@ PARTS = (
 )
 
 
-@dataclass(frozen=True)
-class UnitIndex(Param):
-    """A 1-based unit index drawn from 1..n (n an earlier parameter). A pin is checked against
-    the largest n only; the constraint `i <= n` rejects a drawn n that is too small."""
-
-    size: str = "n"
-    largest: int = 6
-
-    def draw(self, rng, params):
-        return rng.integer(1, params[self.size])
-
-    def problem_with(self, value, params):
-        if not isinstance(value, int) or isinstance(value, bool):
-            return f"must be an integer unit index, got {value!r}"
-        if not 1 <= value <= self.largest:
-            return f"must be a unit index from 1 to {self.largest}, got {value}"
-        return None
-
-    def describe(self):
-        return f"a unit index from 1 to {self.size} (1-based)"
-
-
 # n (the number of units) is structure; q is a number of the instance.
 STRUCTURE = ("n",)
 
@@ -59,7 +36,7 @@ PARAMS = (
     SizedVector("a", length="n", low=-2, high=3, step=0.5, nonzero=True, lengths=(4, 5, 6)),
     Choice("q", (0.5, 0.6, 0.75, 0.8, 0.9)),
     SizedVector("mask", length="n", low=0, high=1, lengths=(4, 5, 6)),
-    UnitIndex("i", size="n", largest=6),
+    Index("i", size="n", largest=6, noun="unit index"),
 )
 
 CONSTRAINTS = (

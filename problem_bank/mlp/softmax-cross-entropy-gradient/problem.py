@@ -6,15 +6,14 @@ is a few additions and one division per class.
 """
 
 import math
-from dataclasses import dataclass
 
 from generator.authoring import (
     Answer,
     Approx,
     Choice,
     Constraint,
+    Index,
     Mistake,
-    Param,
     Part,
     SizedVector,
     central_gradient,
@@ -29,36 +28,13 @@ PARTS = (
 )
 
 
-@dataclass(frozen=True)
-class ClassIndex(Param):
-    """A 1-based class label drawn from 1..K (K an earlier parameter). A pinned label is only
-    checked against the largest K here; the constraint `y <= K` rejects a drawn K that is too
-    small, so pinning y alone still works."""
-
-    size: str = "K"
-    largest: int = 4
-
-    def draw(self, rng, params):
-        return rng.integer(1, params[self.size])
-
-    def problem_with(self, value, params):
-        if not isinstance(value, int) or isinstance(value, bool):
-            return f"must be an integer class label, got {value!r}"
-        if not 1 <= value <= self.largest:
-            return f"must be a class label from 1 to {self.largest}, got {value}"
-        return None
-
-    def describe(self):
-        return f"a class label from 1 to {self.size} (1-based)"
-
-
 # K (the number of classes) is structure: it sets the length of z and of every answer.
 STRUCTURE = ("K",)
 
 PARAMS = (
     Choice("K", (3, 4)),
     SizedVector("z", length="K", low=-2, high=2, step=0.5, lengths=(3, 4)),
-    ClassIndex("y", size="K", largest=4),
+    Index("y", size="K", largest=4, noun="class label"),
 )
 
 CONSTRAINTS = (
