@@ -158,7 +158,7 @@ def solve(p):
         items.append({**f, "number": number, "tex": tex(f), "convex": convex(f), "two_d": f["family"] in TWO_D,
                       "minus_a": -f["a"], "minus_b": -f["b"], "abs_a": abs(f["a"]), "twice_a": 2 * f["a"],
                       "four_a": 4 * f["a"], "minus_four_a": -4 * f["a"]})
-    return {"convex": [item["convex"] for item in items], "shown": items}
+    return {"convex": [item["convex"] for item in items], "shown": items, "n_shown": len(items)}
 
 
 def _value(f, w1, w2):
