@@ -167,4 +167,6 @@ MISTAKES = (
             _confuse({"elastic": "l2"})),
     Mistake("decay-as-projection", "took the proportional shrinkage of weight decay for a max-norm projection",
             _confuse({"l2": "maxnorm"})),
+    Mistake("projection-inactive", "did not compare ||w - eta g|| with c and took the plain step for the max-norm "
+                                   "rule (here the projection is active)", _confuse({"none": "maxnorm"})),
 )

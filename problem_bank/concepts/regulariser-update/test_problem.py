@@ -42,7 +42,8 @@ def test_mistakes_by_hand():
     assert wrong("l2")["decay-as-projection"] == {"rule": "E"}
     assert wrong("maxnorm")["projection-as-decay"] == {"rule": "B"}
     assert wrong("elastic")["elastic-as-l2"] == {"rule": "B"}
-    assert all(value == {} for value in wrong("none").values())
+    assert wrong("none")["projection-inactive"] == {"rule": "E"}
+    assert [name for name, value in wrong("none").items() if value] == ["projection-inactive"]
 
 
 def test_a_step_no_rule_gives_is_refused():
