@@ -79,7 +79,7 @@ def test_wheel_holds_templates_and_the_bank(installed):
     problems = {n.split("/")[2] + "/" + n.split("/")[3] for n in names
                 if n.startswith("generator/problem_bank/") and n.endswith("/problem.py")}
     assert sorted(problems) == BUILTIN
-    for folder in ("cnn/conv-layer-cost", "probability/prior-shift"):
+    for folder in ("cnn/conv-layer-cost", "probability/prior-shift", "concepts/convexity"):
         for name in ("problem.py", "question.tex.j2", "solution.tex.j2", "test_problem.py",
                      "snapshots/seeds.json", "snapshots/seed-1.tex"):
             assert f"generator/problem_bank/{folder}/{name}" in names

@@ -116,15 +116,15 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("probs", "vector", "class probabilities softmax(W x + b)", atol=0.005),
+    Answer("probs", "vector", "class probabilities p at x", atol=0.005),
     Answer("pred_before", "int", "predicted class (1-based) at x"),
-    Answer("grad", "vector", "gradient of f_y = log p_y with respect to x", atol=0.01, rtol=0.01),
-    Answer("x_adv", "vector", "the attacked input x_adv", atol=0.001),
-    Answer("linear_change", "real", "change of f_y predicted by the linearisation",
+    Answer("grad", "vector", "gradient of f_y with respect to x, at x", atol=0.01, rtol=0.01),
+    Answer("x_adv", "vector", "the attacked input tilde x", atol=0.001),
+    Answer("linear_change", "real", "change of f_y predicted by the linear approximation",
            atol=0.005, rtol=0.01),
-    Answer("probs_adv", "vector", "class probabilities at x_adv", atol=0.005),
-    Answer("pred_after", "int", "predicted class (1-based) at x_adv"),
-    Answer("actual_change", "real", "actual change f_y(x_adv) - f_y(x)", atol=0.005, rtol=0.01),
+    Answer("probs_adv", "vector", "class probabilities at tilde x", atol=0.005),
+    Answer("pred_after", "int", "predicted class (1-based) at tilde x"),
+    Answer("actual_change", "real", "actual change f_y(tilde x) - f_y(x)", atol=0.005, rtol=0.01),
 )
 
 

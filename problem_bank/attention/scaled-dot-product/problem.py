@@ -142,8 +142,8 @@ CONSTRAINTS = (
 CALC = {"rtol": 0.005, "atol": 0.002}
 
 ANSWERS = (
-    Answer("scores", "matrix", "scores S = Q K^T / sqrt(d), before any mask", **CALC),
-    Answer("weights", "matrix", "attention weights A (row-wise softmax; masked entries 0)", **CALC),
+    Answer("scores", "matrix", "score matrix S, before any mask", **CALC),
+    Answer("weights", "matrix", "attention weights A (masked entries 0)", **CALC),
     Answer("out", "matrix", "output A V (one row per query)", **CALC),
 )
 

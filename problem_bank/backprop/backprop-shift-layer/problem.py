@@ -61,10 +61,10 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("y", "vector", "layer output y (length N - m)"),
+    Answer("y", "vector", "layer output y"),
     Answer("dL_db", "real", "dL/db"),
     Answer("dL_da", "real", "dL/da"),
-    Answer("dL_dx", "vector", "dL/dx (length N)"),
+    Answer("dL_dx", "vector", "dL/dx, one entry per x_j"),
 )
 
 

@@ -95,10 +95,10 @@ CONSTRAINTS = (
 CALC = {"rtol": 0.002, "atol": 0.001}
 
 ANSWERS = (
-    Answer("z", "vector", "pre-activation z = W1 x"),
-    Answer("u", "vector", "hidden activation u = sigma(z)", **CALC),
-    Answer("y_hat", "vector", "network output y_hat = W2 u", **CALC),
-    Answer("loss", "real", "L = ||y_hat - y||^2", **CALC),
+    Answer("z", "vector", "pre-activation z"),
+    Answer("u", "vector", "hidden activation u", **CALC),
+    Answer("y_hat", "vector", "network output y_hat", **CALC),
+    Answer("loss", "real", "loss L", **CALC),
     Answer("dL_dyhat", "vector", "dL/dy_hat", **CALC),
     Answer("dL_dW2", "matrix", "dL/dW2", **CALC),
     Answer("dL_dz", "vector", "dL/dz", **CALC),

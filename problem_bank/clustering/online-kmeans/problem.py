@@ -110,7 +110,7 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("update_rule", "proof", "gradient of min_k ||x - y_k||^2 and the SGD step y_k += alpha (x - y_k)"),
+    Answer("update_rule", "proof", "why the step is an SGD step on the k-means objective, and the learning rate that alpha is"),
     Answer("assignments", "shape", "1-based nearest center of each example, in order"),
     Answer("centers_history", "matrices", "the K x 2 centers after each example"),
     Answer("centers", "matrix", "the final centers"),

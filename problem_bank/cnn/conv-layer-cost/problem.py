@@ -45,7 +45,7 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("out_shape", "shape", "shape (H_out, W_out, C_out) of Z and of Y"),
+    Answer("out_shape", "shape", "shape of Z and of Y (height, width, channels)"),
     Answer("in_channels", "int", "number of input channels"),
     Answer("out_channels", "int", "number of output channels"),
     Answer("mults", "int", "multiplications in one forward pass"),

@@ -77,7 +77,7 @@ CONSTRAINTS = (
 
 ANSWERS = (
     Answer("out_size", "int", "side of the (square) output"),
-    Answer("effective_k", "int", "effective side of the dilated kernel, d (k - 1) + 1"),
+    Answer("effective_k", "int", "effective side of the dilated kernel"),
     Answer("params", "int", "trainable parameters (weights and biases)"),
 )
 

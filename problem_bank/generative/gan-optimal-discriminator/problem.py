@@ -73,7 +73,7 @@ CONSTRAINTS = (
 
 ANSWERS = (
     Answer("d_star", "vector", "the optimal discriminator D*(x) at each point", atol=0.002, rtol=0.005),
-    Answer("value", "real", "the value V(D*, G) of the game at the optimal discriminator (nats)",
+    Answer("value", "real", "the value V(D*) of the game at the optimal discriminator (nats)",
            atol=0.002, rtol=0.005),
     Answer("jsd", "real", "the Jensen-Shannon divergence JSD(p_data || p_g) in nats", atol=0.002, rtol=0.005),
 )

@@ -84,9 +84,9 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("kl", "real", "KL(q || p) in nats", atol=0.002, rtol=0.005),
-    Answer("dkl_dmu", "vector", "the gradient of KL(q || p) with respect to mu", atol=0.002, rtol=0.005),
-    Answer("dkl_dlogvar", "vector", "the gradient of KL(q || p) with respect to logvar = log sigma^2",
+    Answer("kl", "real", "D_KL(q || p) in nats", atol=0.002, rtol=0.005),
+    Answer("dkl_dmu", "vector", "the gradient dD_KL/dmu", atol=0.002, rtol=0.005),
+    Answer("dkl_dlogvar", "vector", "the gradient dD_KL/dl with respect to the log-variances l",
            atol=0.002, rtol=0.005),
 )
 

@@ -84,9 +84,9 @@ CONSTRAINTS = (
 # sqrt from a calculator: the default tolerance (0.5 %, 0.005 near 0); mu and var are exact.
 ANSWERS = (
     Answer("mu", "real", "batch mean mu"),
-    Answer("var", "real", "biased batch variance (1/N) sum (x_i - mu)^2"),
-    Answer("xhat", "vector", "normalised values xhat = (x - mu)/sqrt(var + eps)"),
-    Answer("y", "vector", "outputs y = gamma xhat + beta"),
+    Answer("var", "real", "batch variance sigma^2"),
+    Answer("xhat", "vector", "normalised values x_hat"),
+    Answer("y", "vector", "outputs y"),
     Answer("dL_dgamma", "real", "dL/dgamma"),
     Answer("dL_dbeta", "real", "dL/dbeta"),
     Answer("dL_dx", "vector", "dL/dx"),

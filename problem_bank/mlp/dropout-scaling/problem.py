@@ -47,10 +47,10 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("scale", "real", "the factor 1/q applied to kept units during training"),
-    Answer("out", "vector", "the layer's output for the given mask"),
-    Answer("mean_unit", "real", "E[output of unit i] over the mask"),
-    Answer("var_unit", "real", "Var[output of unit i] over the mask"),
+    Answer("scale", "real", "the factor applied to kept units during training"),
+    Answer("out", "vector", "the training output tilde a for the given mask m"),
+    Answer("mean_unit", "real", "E[tilde a_i] over the mask, for the unit i asked about"),
+    Answer("var_unit", "real", "Var[tilde a_i] over the mask, for the unit i asked about"),
 )
 
 

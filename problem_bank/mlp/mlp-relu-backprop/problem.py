@@ -69,9 +69,9 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("h", "vector", "hidden activations h = ReLU(W1 x + b1)"),
-    Answer("yhat", "real", "network output yhat = w2^T h + b2"),
-    Answer("loss", "real", "L = (yhat - t)^2 / 2"),
+    Answer("h", "vector", "hidden activations h"),
+    Answer("yhat", "real", "network output y_hat"),
+    Answer("loss", "real", "loss L"),
     Answer("dL_dw2", "vector", "dL/dw2"),
     Answer("dL_db2", "real", "dL/db2"),
     Answer("dL_dW1", "matrix", "dL/dW1"),

@@ -45,8 +45,8 @@ CONSTRAINTS = (
 
 # exp() comes from a calculator: the default tolerance (0.5 %, 0.005 near 0).
 ANSWERS = (
-    Answer("p", "vector", "softmax probabilities p = softmax(z)"),
-    Answer("loss", "real", "cross-entropy L = -log p_y (natural log)"),
+    Answer("p", "vector", "probabilities p"),
+    Answer("loss", "real", "loss L (natural log)"),
     Answer("dL_dz", "vector", "gradient dL/dz"),
 )
 

@@ -77,9 +77,9 @@ SMALL = {"rtol": 0.005, "atol": 1e-6}
 
 ANSWERS = (
     Answer("var_w", "real", "the weight variance Var(W_ji) of the scheme", **SMALL),
-    Answer("uniform_bound", "real", "r such that U(-r, r) has variance var_w", **SMALL),
-    Answer("var_preact", "real", "Var(z_j) = n_in var_w v", **SMALL),
-    Answer("std_w", "real", "the weight standard deviation sqrt(var_w)", **SMALL),
+    Answer("uniform_bound", "real", "the bound r of U(-r, r)", **SMALL),
+    Answer("var_preact", "real", "Var(z_j)", **SMALL),
+    Answer("std_w", "real", "the weight standard deviation", **SMALL),
 )
 
 

@@ -38,11 +38,11 @@ STRUCTURE = ("T",)
 _MOMENT_TOL = {"atol": 1e-6, "rtol": 0.005}
 
 ANSWERS = (
-    Answer("m", "matrix", "first moments m^1..m^T, one row per step", **_MOMENT_TOL),
-    Answer("v", "matrix", "second moments v^1..v^T, one row per step", **_MOMENT_TOL),
-    Answer("m_hat", "matrix", "bias-corrected first moments, one row per step", **_MOMENT_TOL),
-    Answer("v_hat", "matrix", "bias-corrected second moments, one row per step", **_MOMENT_TOL),
-    Answer("w", "matrix", "iterates w^1..w^T, one row per step"),
+    Answer("m", "matrix", "first moments m^t, one row per step t", **_MOMENT_TOL),
+    Answer("v", "matrix", "second moments v^t, one row per step t", **_MOMENT_TOL),
+    Answer("m_hat", "matrix", "bias-corrected first moments m_hat^t, one row per step t", **_MOMENT_TOL),
+    Answer("v_hat", "matrix", "bias-corrected second moments v_hat^t, one row per step t", **_MOMENT_TOL),
+    Answer("w", "matrix", "iterates w^t, one row per step t"),
 )
 
 # Every gradient entry is a non-zero integer (declared above), so every step moves.

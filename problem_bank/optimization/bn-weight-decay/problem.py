@@ -63,7 +63,7 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("grad_R", "expr", "gradient of R(w) = lam/2 ||w||^2, in the symbols lam and w", symbols=("lam", "w")),
+    Answer("grad_R", "expr", "gradient of R(w), in the symbols lam and w", symbols=("lam", "w")),
     Answer("norm_after_step", "real", "||w_1|| after one gradient step from w_0", atol=0.002, rtol=0.002),
     Answer("norm_decreases", "bool", "whether ||w_1|| < ||w_0|| = 1"),
     Answer("alpha_threshold", "real", "the norm decreases exactly for 0 < alpha < this value", atol=0.002, rtol=0.005),

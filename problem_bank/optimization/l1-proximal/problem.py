@@ -56,9 +56,9 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("a", "vector", "gradient step a = theta - eps g"),
-    Answer("theta_next", "vector", "theta after the proximal step"),
-    Answer("zeroed", "bools", "which entries the step sets to 0"),
+    Answer("a", "vector", "the point a"),
+    Answer("theta_next", "vector", "theta' after the proximal step"),
+    Answer("zeroed", "bools", "for each entry of theta': whether it is exactly 0"),
 )
 
 

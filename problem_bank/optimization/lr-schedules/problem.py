@@ -127,7 +127,7 @@ CONSTRAINTS = (
 ANSWERS = (
     Answer("lr_t", "real", "learning rate at step t", atol=1e-12, rtol=0.005),
     Answer("lr_next", "real", "learning rate at step t + 1", atol=1e-12, rtol=0.005),
-    Answer("steps_to_half", "int", "first step t >= warmup at which the rate is at most lr_max / 2"),
+    Answer("steps_to_half", "int", "first step t >= W with eta_t <= eta_max / 2"),
 )
 
 # The figure: the schedule over [0, total] in a WIDTH x HEIGHT cm box.

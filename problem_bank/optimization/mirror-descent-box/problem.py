@@ -117,8 +117,8 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("derivation", "proof", "solution of the proximal step by stationarity"),
-    Answer("closed_form", "expr", "one proximal step, per coordinate, in x0, g, eps",
+    Answer("derivation", "proof", "solution of the proximal step problem"),
+    Answer("closed_form", "expr", "x^{t+1}, per coordinate, in x0 (the current x^t), g and eps",
            symbols=("x0", "g", "eps")),
     Answer("eta", "matrix", "eta^0..eta^T (rows: steps, columns: coordinates)", atol=0.005, rtol=0.005),
     Answer("x", "matrix", "x^0..x^T (rows: steps, columns: coordinates)", atol=0.003, rtol=0.0),

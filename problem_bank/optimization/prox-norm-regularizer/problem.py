@@ -57,8 +57,8 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("derivation", "proof", "the minimiser is l a/||a|| with l + eps rho'(l) = ||a||"),
-    Answer("a", "vector", "plain SGD step a = theta_t - eps g"),
+    Answer("derivation", "proof", "the form of the minimiser theta^{t+1} and the equation for l"),
+    Answer("a", "vector", "the plain SGD step a"),
     Answer("a_norm", "real", "||a||"),
     Answer("l", "real", "norm l of the new parameters"),
     Answer("theta_next", "vector", "theta^{t+1}"),

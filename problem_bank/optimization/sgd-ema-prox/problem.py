@@ -76,9 +76,9 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("g_smoothed", "matrix", "smoothed gradients g~^1..g~^T, one row per step"),
-    Answer("theta_explicit", "matrix", "theta^1..theta^T of the explicit step, one row per step"),
-    Answer("theta_prox", "matrix", "theta^1..theta^T of the proximal step, one row per step"),
+    Answer("g_smoothed", "matrix", "smoothed gradients tilde g^t, one row per step t"),
+    Answer("theta_explicit", "matrix", "theta^t of the explicit step, one row per step t"),
+    Answer("theta_prox", "matrix", "theta^t of the proximal step, one row per step t"),
     Answer("eps_prime_equivalent", "real", "step eps' of the proximal update that reproduces the explicit one",
            atol=0.0005, rtol=0.005),
 )

@@ -81,8 +81,8 @@ CONSTRAINTS = (
 
 ANSWERS = (
     Answer("lagrangian", "proof", "derivation of the minimiser with Lagrange multipliers"),
-    Answer("delta", "vector", "the step Delta theta = theta_next - theta_t", atol=0.005, rtol=0.005),
-    Answer("theta_next", "vector", "the new point theta_{t+1}", atol=0.005, rtol=0.005),
+    Answer("delta", "vector", "the step Delta theta", atol=0.005, rtol=0.005),
+    Answer("theta_next", "vector", "the new point theta^{t+1}", atol=0.005, rtol=0.005),
     Answer("model_decrease", "real", "decrease of the linear model", atol=0.005, rtol=0.005),
 )
 

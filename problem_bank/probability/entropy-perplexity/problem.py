@@ -87,7 +87,7 @@ CONSTRAINTS = (
 ANSWERS = (
     Answer("entropy", "real", "entropy H(p) of the true distribution (nats)", atol=0.002, rtol=0.005),
     Answer("cross_entropy", "real", "cross-entropy H(p, q) of the model (nats)", atol=0.002, rtol=0.005),
-    Answer("kl", "real", "KL divergence KL(p || q) (nats)", atol=0.002, rtol=0.005),
+    Answer("kl", "real", "KL divergence D_KL(p || q) (nats)", atol=0.002, rtol=0.005),
     Answer("perplexity", "real", "perplexity of the model on the token sequence", atol=0.002, rtol=0.005),
     Answer("bits", "real", "cross-entropy H(p, q) in bits", atol=0.002, rtol=0.005),
 )

@@ -112,8 +112,8 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("kl_decomposition", "proof", "E KL = E CE - H(Y|X), so both criteria pick the same model"),
-    Answer("conditional_entropy", "real", "H(Y|X) = E_x H(p*(y|x)) in nats", atol=0.002, rtol=0.005),
+    Answer("kl_decomposition", "proof", "why minimising the expected KL is minimising the expected cross-entropy"),
+    Answer("conditional_entropy", "real", "conditional entropy H(Y|X) in nats", atol=0.002, rtol=0.005),
     Answer("expected_ce", "vector", "expected cross-entropy of model 1 and model 2 in nats",
            atol=0.002, rtol=0.005),
     Answer("expected_kl", "vector", "expected KL divergence of model 1 and model 2 in nats",

@@ -75,12 +75,12 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("theta_mle", "real", "the MLE of theta (Bernoulli: success probability; Gaussian: mean)",
+    Answer("theta_mle", "real", "the maximum-likelihood estimate theta_hat",
            atol=0.002, rtol=0.005),
-    Answer("mu_mle", "real", "the mean of the fitted distribution", atol=0.002, rtol=0.005),
-    Answer("var_mle", "real", "the variance of the fitted distribution (the MLE, dividing by n)",
+    Answer("mu_mle", "real", "the mean mu_hat of the fitted distribution", atol=0.002, rtol=0.005),
+    Answer("var_mle", "real", "the variance sigma_hat^2 of the fitted distribution",
            atol=0.002, rtol=0.005),
-    Answer("var_unbiased", "real", "the unbiased sample variance (dividing by n - 1)", atol=0.002, rtol=0.005),
+    Answer("var_unbiased", "real", "the unbiased sample variance s^2", atol=0.002, rtol=0.005),
     Answer("loglik", "real", "the log-likelihood at the MLE (nats)", atol=0.002, rtol=0.005),
 )
 

@@ -44,8 +44,8 @@ CONSTRAINTS = (
 ANSWERS = (
     Answer("mean_y", "real", "E[y]", atol=0.005),
     Answer("variance_derivation", "proof", "why the variances multiply and add"),
-    Answer("var_y", "real", "Var[y]", rtol=0.005, atol=1e-4),
-    Answer("sigma_w2_preserving", "real", "weight variance with Var[y] = Var[x_i]", rtol=0.005, atol=1e-5),
+    Answer("var_y", "real", "V[y]", rtol=0.005, atol=1e-4),
+    Answer("sigma_w2_preserving", "real", "weight variance sigma_w^2 with V[y] = V[x_i]", rtol=0.005, atol=1e-5),
 )
 
 

@@ -110,14 +110,14 @@ CONSTRAINTS = (
 )
 
 ANSWERS = (
-    Answer("reweighting_rule", "proof", "p*(y|x) is proportional to p*(y)/p(y) p(y|x)"),
+    Answer("reweighting_rule", "proof", "p*(y|x) in terms of p(y|x), p(y) and p*(y)"),
     Answer("posteriors_shifted", "matrix", "deployment posteriors p*(y|x_j), one row per input",
            atol=0.003, rtol=0.005),
     Answer("decisions_before", "shape", "1-based class decided for each input with the training prior"),
     Answer("decisions_after", "shape", "1-based class decided for each input with the deployment prior"),
     # A list of true/false. The catalog wants JSON booleans, and "vector" is the only answer
     # type whose key keeps them (shape would store 0/1); the tiny atol makes it exact.
-    Answer("changed", "bools", "whether each input's decision changes"),
+    Answer("changed", "bools", "for each input x_j: whether its decision changes"),
 )
 
 

@@ -102,7 +102,7 @@ ANSWERS = (
     Answer("grad_d", "vector", "gradient of the data term d at w_t", atol=0.01, rtol=0.005),
     Answer("decay_factor", "real", "factor multiplying w_t in the update", atol=0.0005, rtol=0.0),
     Answer("w_next", "vector", "weights w_{t+1} after one step", atol=0.002, rtol=0.001),
-    Answer("alpha_max_stable", "real", "largest stable step size alpha", atol=0.002, rtol=0.01),
+    Answer("alpha_max_stable", "real", "largest stable step size alpha_max", atol=0.002, rtol=0.01),
     Answer("alpha_max_no_sign_flip", "real", "largest step size alpha with a non-negative decay factor",
            atol=0.005, rtol=0.005),
     Answer("lambda_effect", "proof", "effect of lambda and choice of the learning rate"),

@@ -115,12 +115,12 @@ CONSTRAINTS = (
 CALC = {"rtol": 0.005, "atol": 0.001}
 
 ANSWERS = (
-    Answer("h", "vector", "hidden states h_1, ..., h_T", **CALC),
-    Answer("loss", "real", "L = (h_T - target)^2 / 2", **CALC),
+    Answer("h", "vector", "hidden states h_t, one per step t", **CALC),
+    Answer("loss", "real", "loss L", **CALC),
     Answer("dL_dw", "real", "dL/dw", **CALC),
     Answer("dL_du", "real", "dL/du", **CALC),
     Answer("dL_db", "real", "dL/db", **CALC),
-    Answer("jacobian_product", "real", "prod_t dh_t/dh_{t-1} = dh_T/dh_0", **CALC),
+    Answer("jacobian_product", "real", "product of the Jacobians: the derivative of the last state by h_0", **CALC),
 )
 
 
