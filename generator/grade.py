@@ -618,22 +618,17 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
         return result
     tolerance = result.tolerance or answer.tolerance()
     atol, rtol = float(tolerance["atol"]), float(tolerance["rtol"])
-    # The key's value first, then the accepted alternatives (another convention): the value the
-    # answer earns most against counts, and a convention is named when it is met in full.
-    best: tuple[float, list[bool], str] | None = None
-    candidates = [(result.expected, "")] + [(a["value"], a["convention"])
-                                             for a in entry.get("alternatives", {}).get(name, [])]
-    for expected, convention in candidates:
-        credit, marks = _credit(answer, expected, value, atol, rtol)
-        if best is None or credit > best[0]:
-            best = (credit, marks, convention)
-        if credit >= 1.0:
-            break
-    credit, marks, convention = best
+    # Partial credit is against the key's value; an accepted alternative (another convention)
+    # counts in full only, and is named (the practice page does the same).
+    credit, marks = _credit(answer, result.expected, value, atol, rtol)
     result.entries = len(marks)
     if credit >= 1.0:
-        result.status, result.points, result.convention = "right", share, convention
+        result.status, result.points = "right", share
         return result
+    for alternative in entry.get("alternatives", {}).get(name, []):
+        if _matches(answer, alternative["value"], value, atol, rtol):
+            result.status, result.points, result.convention = "right", share, alternative["convention"]
+            return result
     result.points = share * credit
     result.status = "partial" if credit > 0 else "wrong"
     if credit > 0:

@@ -336,7 +336,7 @@ def _figure(width: float, height: float) -> Any:
 
 
 def histogram_svg(analysis: Analysis, xlabel: str, ylabel: str) -> str:
-    figure = _figure(6.4, 2.8)
+    figure = _figure(5.0, 2.4)
     axes = figure.add_subplot()
     lefts = [a for a, _, _ in analysis.bins]
     widths = [b - a for a, b, _ in analysis.bins]
@@ -352,7 +352,7 @@ def histogram_svg(analysis: Analysis, xlabel: str, ylabel: str) -> str:
 
 def questions_svg(analysis: Analysis, facility: str, discrimination: str) -> str:
     rows = [q for q in analysis.questions if q["level"] == "question"]
-    figure = _figure(6.4, 0.5 + 0.42 * len(rows))
+    figure = _figure(5.0, 0.6 + 0.42 * len(rows))
     axes = figure.add_subplot()
     labels = [f"Q{q['slot']}" for q in rows]
     y = np.arange(len(rows))
@@ -363,7 +363,7 @@ def questions_svg(analysis: Analysis, facility: str, discrimination: str) -> str
     axes.invert_yaxis()
     axes.set_xlim(min(-0.2, min((q["discrimination"] or 0) for q in rows) - 0.05), 1.0)
     axes.axvline(0, color="#555", linewidth=0.8)
-    axes.legend(loc="lower right", fontsize="small", frameon=False)
+    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize="small", frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 
@@ -372,7 +372,7 @@ def mistakes_svg(analysis: Analysis, xlabel: str, most: int = 15) -> str:
     rows = sorted((m for m in analysis.mistakes if m["students"]), key=lambda m: -m["students"])[:most]
     if not rows:
         return ""
-    figure = _figure(6.4, 0.5 + 0.36 * len(rows))
+    figure = _figure(5.6, 0.5 + 0.36 * len(rows))
     axes = figure.add_subplot()
     y = np.arange(len(rows))
     axes.barh(y, [m["students"] for m in rows], color="#b5453a")
