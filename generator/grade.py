@@ -555,13 +555,19 @@ def _matches(answer: Answer, expected: Any, given: Any, atol: float, rtol: float
     try:
         return matches(answer, expected, given, atol, rtol)
     except _COMPARE_ERRORS:
-        try:  # a sound key value is right for itself
-            sound = matches(answer, expected, expected, 0.0, 0.0)
-        except _COMPARE_ERRORS:
-            sound = False
-        if not sound:
-            raise _BadKeyValue(answer.name, expected, answer.type) from None
+        _sound(answer, expected)
         return False
+
+
+def _sound(answer: Answer, expected: Any) -> None:
+    """`_BadKeyValue` unless the key's value is right for itself (a response that cannot be
+    compared with a sound key value is simply wrong)."""
+    try:
+        sound = matches(answer, expected, expected, 0.0, 0.0)
+    except _COMPARE_ERRORS:
+        sound = False
+    if not sound:
+        raise _BadKeyValue(answer.name, expected, answer.type) from None
 
 
 def _credit(answer: Answer, expected: Any, given: Any, atol: float, rtol: float) -> tuple[float, list[bool]]:
@@ -573,7 +579,7 @@ def _credit(answer: Answer, expected: Any, given: Any, atol: float, rtol: float)
     try:
         return kind.credit(answer, expected, given, tolerance), kind.entry_marks(answer, expected, given, atol, rtol)
     except _COMPARE_ERRORS:
-        _matches(answer, expected, expected, 0.0, 0.0)  # a key value that cannot be compared: _BadKeyValue
+        _sound(answer, expected)
         return 0.0, [False]
 
 
