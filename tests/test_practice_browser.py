@@ -218,6 +218,7 @@ def test_a_partly_right_vector_scores_its_share_of_entries_and_the_total(page, b
     variant_points = sum(e["points"] for e in problems(key))
     assert page.locator("#variant-1 .variant-total").inner_text() == (
         f"\u2014 total {points_text(score)} of {points_text(variant_points)} points")
+    page.locator(f"#{dom}-{field}-verdict").scroll_into_view_if_needed()
     page.screenshot(path=str(ROOT / "output" / "practice-partial.png"), full_page=False)
 
 
