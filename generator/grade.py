@@ -822,14 +822,16 @@ def answers_csv(grades: Grades) -> str:
 def results_document(grades: Grades) -> dict[str, Any]:
     """`results.json`: everything `examgen report` reads (the exam, its slots, every problem's
     declared mistakes, each graded student's totals and `result_rows`)."""
-    rows = result_rows(grades)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for row in result_rows(grades):
+        rows.setdefault(row["student"], []).append(row)
     students = []
     for student in grades.students:
         students.append({"student": student.key, "name": student.name, "points": student.points,
                          "max_points": student.max_points, "by_hand": student.by_hand,
                          "slots": [{"slot": s.number, "problem": s.problem_id, "points": s.points,
                                     "max_points": s.max_points} for s in student.slots],
-                         "answers": [r for r in rows if r["student"] == student.key]})
+                         "answers": rows.get(student.key, [])})
     return {"format": RESULTS_FORMAT, "version": RESULTS_VERSION,
             "exam": {"title": grades.title, "seed": grades.seed},
             "slots": [{"slot": n, "problem": i, "points": p} for n, i, p in grades.slots],

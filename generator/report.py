@@ -167,8 +167,9 @@ def analyse(results: Mapping[str, Any]) -> Analysis:
     students = results["students"]
     keys = [s["student"] for s in students]
     totals = np.array([float(s["points"]) for s in students])
-    max_total = max(float(s["max_points"]) for s in students)
+    # Points graded by hand are not in any score here, so not in the max points either.
     by_hand = max(float(s.get("by_hand", 0.0)) for s in students)
+    max_total = max(float(s["max_points"]) - float(s.get("by_hand", 0.0)) for s in students)
     summary: list[tuple[str, Any]] = [
         ("students", len(students)), ("max points", max_total), ("mean", float(totals.mean())),
         ("median", float(np.median(totals))), ("standard deviation", float(totals.std())),
@@ -183,9 +184,11 @@ def analyse(results: Mapping[str, Any]) -> Analysis:
     for number in slot_numbers:
         scored = [(st["student"], s) for st in students for s in st["slots"] if s["slot"] == number]
         problems = list(dict.fromkeys(s["problem"] for _, s in scored))
-        stats = item_stats([s["points"] for _, s in scored], [total_of[k] for k, _ in scored],
-                           max(s["max_points"] for _, s in scored))
         rows = [a for st in students for a in st["answers"] if a["slot"] == number]
+        hand = {k: sum(a["max_points"] for a in rows if a["student"] == k and a["status"] == "by hand")
+                for k, _ in scored}
+        stats = item_stats([s["points"] for _, s in scored], [total_of[k] for k, _ in scored],
+                           max(s["max_points"] - hand[k] for k, s in scored))
         questions.append({"level": "question", "slot": number, "problem": " ".join(problems), "field": "",
                           **_counts(rows), **stats.__dict__})
         fields = list(dict.fromkeys((a["problem"], a["field"]) for a in rows))

@@ -307,3 +307,20 @@ def test_the_report_in_a_browser_fits_desktop_and_phone(graded, width):
         page.screenshot(path=str(ROOT / "output" / f"report-{width}.png"), full_page=True)
         browser.close()
     assert all(url.startswith("file:") for url in requests), requests
+
+
+def test_points_graded_by_hand_are_out_of_the_max_points():
+    """test_grade's toy exam: slot 1 has 9 points, 1 of them a proof graded by hand."""
+    from generator.grade import grade, parse_responses, results_document
+    from tests.test_grade import load, long_form, toy_key
+
+    grades = grade(toy_key(), parse_responses(long_form(), "answers.csv"), load=load)
+    analysis = analyse(json.loads(json.dumps(results_document(grades))))
+    summary = dict(analysis.summary)
+    assert summary["max points"] == 18 and summary["points graded by hand (not included)"] == 1
+    assert summary["mean"] == pytest.approx((18 + 18 + 4 + 3 + 3) / 5)    # test_grade's EXPECTED_SCORES
+    slot1 = next(q for q in analysis.questions if q["level"] == "question" and q["slot"] == 1)
+    assert slot1["max_points"] == 8 and slot1["mean"] == pytest.approx((8 + 8 + 1 + 3 + 3) / 5)
+    assert [q["field"] for q in analysis.questions if q["level"] == "field" and q["slot"] == 1] == ["x", "v", "n", "s"]
+    v = next(q for q in analysis.questions if q["field"] == "v")
+    assert (v["right"], v["partial"], v["wrong"], v["unanswered"]) == (2, 1, 1, 1)
