@@ -20,8 +20,13 @@ tolerance (`|r - v| <= atol + rtol |v|`, inclusive; ints and shapes exactly), or
 of the field's accepted alternatives (another convention, named in the feedback). A field
 of several entries (vector, matrix, list of bools: the answer type's `partial`) scores its
 share times (entries right / entries), each entry under the tolerance (a response of another
-shape: 0); any other field scores its share or 0 (`AnswerType.credit`). A `proof` field cannot be graded automatically: its share is "to be graded by hand",
-scores 0 here, and the feedback and `scores.csv` (column `by_hand`) say so.
+shape: 0); any other field scores its share or 0 (`AnswerType.credit`). An alternative counts
+in full only. A `proof` field cannot be graded automatically: its share is "to be graded by
+hand", scores 0 here, and the feedback and `scores.csv` (column `by_hand`) say so.
+
+Results: `answers.csv` and `results.json` hold one row per student x slot x field (points,
+status, the declared mistakes matched, the response, a choice field's letters and options);
+`examgen report` (generator.report) reads `results.json`.
 
 Bad input: a key or responses file that cannot be read, or a responses file without the
 columns of either form, is an `ExamgenError`. Every other problem (an unknown student,
@@ -627,7 +632,6 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
     # Partial credit is against the key's value; an accepted alternative (another convention)
     # counts in full only, and is named (the practice page does the same).
     credit, marks = _credit(answer, result.expected, value, atol, rtol)
-    result.entries = len(marks)
     if credit >= 1.0:
         result.status, result.points = "right", share
         return result
