@@ -375,11 +375,12 @@ def mistakes_svg(analysis: Analysis, xlabel: str, most: int = 15) -> str:
     rows = sorted((m for m in analysis.mistakes if m["students"]), key=lambda m: -m["students"])[:most]
     if not rows:
         return ""
-    figure = _figure(5.6, 0.5 + 0.36 * len(rows))
+    figure = _figure(5.0, 0.6 + 0.36 * len(rows))
     axes = figure.add_subplot()
     y = np.arange(len(rows))
     axes.barh(y, [m["students"] for m in rows], color="#b5453a")
-    axes.set_yticks(y, [_short(f"{m['problem'].split('/')[-1]}: {m['text']}") for m in rows], fontsize="small")
+    # The mistakes' names (short, so the plot stays legible on a phone); the table has their text.
+    axes.set_yticks(y, [_short(f"{m['problem'].split('/')[-1]}: {m['mistake']}", 40) for m in rows])
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
     axes.xaxis.get_major_locator().set_params(integer=True)
