@@ -116,6 +116,12 @@ def make_parser() -> Parser:
                        help="CSV: student,slot,field,value (one row per answer) or student,1.out_shape,... "
                             "(one row per student)")
     grade.add_argument("--out", type=Path, help="output folder (default <responses name>-graded/ beside it)")
+    grade.add_argument("--report", action="store_true", help="also write the class report (see examgen report)")
+
+    report = commands.add_parser("report", help="what the class got wrong: an HTML report and CSV tables "
+                                                "of a graded folder")
+    report.add_argument("graded", type=Path, help="the folder examgen grade wrote (scores.csv, results.json)")
+    report.add_argument("--out", type=Path, help="output folder (default GRADED/report/)")
 
     lookup = commands.add_parser("lookup", help="the variant of a variant code printed on an exam page")
     lookup.add_argument("code", help="the 8-character code of the page footer (or the QR code's text)")
@@ -322,6 +328,18 @@ def cmd_grade(args) -> int:
     problems = f"; {len(grades.warnings)} warnings above" if grades.warnings else ""
     print(f"graded {count} student{'s' if count != 1 else ''} ({responses.form} form){absent}{problems}: "
           f"{out}/scores.csv and {out}/feedback/")
+    if args.report and count:
+        from generator.report import write_report
+
+        print(f"report: {write_report(out)[0]}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from generator.report import write_report
+
+    written = write_report(args.graded, args.out)
+    print(f"report: {written[0]} and {', '.join(p.name for p in written[1:])} beside it")
     return 0
 
 
@@ -519,7 +537,7 @@ def cmd_preview(args) -> int:
 
 COMMANDS = {"list": cmd_list, "show": cmd_show, "build": cmd_build, "verify": cmd_verify, "grade": cmd_grade,
             "practice": cmd_practice, "site": cmd_site, "init": cmd_init, "new": cmd_new, "preview": cmd_preview,
-            "lookup": cmd_lookup}
+            "lookup": cmd_lookup, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

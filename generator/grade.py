@@ -17,9 +17,16 @@ by one rule shared with the practice page (`1e-3`, `1/3`, `sqrt(2)/2`, `5,133,60
 Points: each part's points (as the key gives them) are split equally over the part's
 answer fields. A field scores its share when the answer is right under the key's
 tolerance (`|r - v| <= atol + rtol |v|`, inclusive; ints and shapes exactly), or equals one
-of the field's accepted alternatives (another convention, named in the feedback), else 0.
-A `proof` field cannot be graded automatically: its share is "to be graded by hand",
-scores 0 here, and the feedback and `scores.csv` (column `by_hand`) say so.
+of the field's accepted alternatives (another convention, named in the feedback). A field
+of several entries (vector, matrix, list of bools: the answer type's `partial`) scores its
+share times (entries right / entries), each entry under the tolerance (a response of another
+shape: 0); any other field scores its share or 0 (`AnswerType.credit`). An alternative counts
+in full only. A `proof` field cannot be graded automatically: its share is "to be graded by
+hand", scores 0 here, and the feedback and `scores.csv` (column `by_hand`) say so.
+
+Results: `answers.csv` and `results.json` hold one row per student x slot x field (points,
+status, the declared mistakes matched, the response, a choice field's letters and options);
+`examgen report` (generator.report) reads `results.json`.
 
 Bad input: a key or responses file that cannot be read, or a responses file without the
 columns of either form, is an `ExamgenError`. Every other problem (an unknown student,
@@ -38,6 +45,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -259,7 +267,7 @@ class FieldResult:
     field: str
     label: str
     kind: str
-    status: str              # right, wrong, unreadable, unanswered, by hand
+    status: str              # right, partial, wrong, unreadable, unanswered, by hand
     points: float
     max_points: float
     expected: Any = None
@@ -270,6 +278,10 @@ class FieldResult:
     convention: str = ""     # the accepted alternative convention a right answer follows
     alternatives: list[Any] = field(default_factory=list)   # the key's other accepted values
     mistakes: list[str] = field(default_factory=list)
+    mistake_names: list[str] = field(default_factory=list)   # the declared mistakes' names, as `mistakes`
+    entries: int = 1         # the entries of the key's value a partly right answer is scored over
+    right_entries: list[int] = field(default_factory=list)   # which of them are right (1-based)
+    choices: Mapping[str, Any] | None = None                   # the key's `choices` entry of a choice field
 
 
 @dataclass
@@ -329,6 +341,9 @@ class Grades:
     students: list[StudentResult]
     warnings: list[str]
     absent: list[str]                            # variants of the key without any response
+    # Every problem of the key (all variants, pools too): id -> {"title", "mistakes": [{"name",
+    # "text"}]}, its declared mistakes, so a report can count the ones nobody made.
+    problems: dict[str, Any] = field(default_factory=dict)
 
 
 class _Warnings:
@@ -515,10 +530,17 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
                                       str(variant.get("fingerprint", "")), slots))
     first = document["variants"][0]["problems"] if document["variants"] else []
     exam = document.get("exam", {})
+    problems = {}
+    for variant in document["variants"]:
+        for entry in variant["problems"]:
+            if entry["id"] not in problems:
+                problem = _load(load, entry["id"], f"{key_path}: slot {entry['slot']}")
+                problems[entry["id"]] = {"title": problem.title, "mistakes": [
+                    {"name": m.name, "text": m.description} for m in problem.mistakes]}
     return Grades(title=str(exam.get("title", "")), seed=exam.get("seed"),
                   slots=[(int(e["slot"]), e["id"], float(e["points"])) for e in first],
                   students=students, warnings=warn.lines(),
-                  absent=[k for k in variants if k not in given])
+                  absent=[k for k in variants if k not in given], problems=problems)
 
 
 class _BadKeyValue(Exception):
@@ -538,13 +560,32 @@ def _matches(answer: Answer, expected: Any, given: Any, atol: float, rtol: float
     try:
         return matches(answer, expected, given, atol, rtol)
     except _COMPARE_ERRORS:
-        try:  # a sound key value is right for itself
-            sound = matches(answer, expected, expected, 0.0, 0.0)
-        except _COMPARE_ERRORS:
-            sound = False
-        if not sound:
-            raise _BadKeyValue(answer.name, expected, answer.type) from None
+        _sound(answer, expected)
         return False
+
+
+def _sound(answer: Answer, expected: Any) -> None:
+    """`_BadKeyValue` unless the key's value is right for itself (a response that cannot be
+    compared with a sound key value is simply wrong)."""
+    try:
+        sound = matches(answer, expected, expected, 0.0, 0.0)
+    except _COMPARE_ERRORS:
+        sound = False
+    if not sound:
+        raise _BadKeyValue(answer.name, expected, answer.type) from None
+
+
+def _credit(answer: Answer, expected: Any, given: Any, atol: float, rtol: float) -> tuple[float, list[bool]]:
+    """(the share of the points, which entries are right) of a response, by the answer type's
+    rule (`AnswerType.credit`: entries right / entries for a vector, matrix or list of bools,
+    else all or nothing); errors as `_matches`."""
+    kind = answer.kind
+    tolerance = {"atol": atol, "rtol": rtol}
+    try:
+        return kind.credit(answer, expected, given, tolerance), kind.entry_marks(answer, expected, given, atol, rtol)
+    except _COMPARE_ERRORS:
+        _sound(answer, expected)
+        return 0.0, [False]
 
 
 def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, response: Response | None,
@@ -557,7 +598,10 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
     result = FieldResult(name, answer.label, answer.type, "unanswered", 0.0, share,
                          expected=entry["answers"].get(name), exact=entry.get("exact", {}).get(name),
                          tolerance=entry["tolerances"].get(name),
-                         alternatives=list(entry.get("alternatives", {}).get(name, [])))
+                         alternatives=list(entry.get("alternatives", {}).get(name, [])),
+                         choices=entry.get("choices", {}).get(name))
+    if answer.kind.partial and isinstance(result.expected, list):
+        result.entries = len(answer.kind.entries(result.expected))
     if not answer.graded:
         result.status = "by hand"
         result.given = response.value if response else ""
@@ -585,14 +629,20 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
         return result
     tolerance = result.tolerance or answer.tolerance()
     atol, rtol = float(tolerance["atol"]), float(tolerance["rtol"])
-    if _matches(answer, result.expected, value, atol, rtol):
+    # Partial credit is against the key's value; an accepted alternative (another convention)
+    # counts in full only, and is named (the practice page does the same).
+    credit, marks = _credit(answer, result.expected, value, atol, rtol)
+    if credit >= 1.0:
         result.status, result.points = "right", share
         return result
     for alternative in entry.get("alternatives", {}).get(name, []):
-        if _matches(answer, alternative["value"], value, atol, rtol):  # another accepted convention
+        if _matches(answer, alternative["value"], value, atol, rtol):
             result.status, result.points, result.convention = "right", share, alternative["convention"]
             return result
-    result.status = "wrong"
+    result.points = share * credit
+    result.status = "partial" if credit > 0 else "wrong"
+    if credit > 0:
+        result.right_entries = [i + 1 for i, mark in enumerate(marks) if mark]
     for mistake in problem.mistakes:
         try:
             wrong = mistake_answers(problem, mistake, entry["params"])
@@ -600,6 +650,7 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
             continue
         if name in wrong and matches(answer, wrong[name], value, atol, rtol):
             result.mistakes.append(mistake.description)
+            result.mistake_names.append(mistake.name)
     return result
 
 
@@ -666,9 +717,15 @@ def feedback_text(grades: Grades, student: StudentResult) -> str:
                     lines.append(f"    {result.field}: right, {share}"
                                  + (f" (accepted convention: {result.convention})" if result.convention else ""))
                     continue
-                status = {"wrong": "wrong", "unanswered": "no answer",
-                          "unreadable": f"could not be read ({result.note}), counted as wrong"}[result.status]
-                lines.append(f"    {result.field}: {status}, {share}")
+                if result.status == "partial":
+                    right = result.right_entries
+                    lines.append(f"    {result.field}: {len(right)} of {result.entries} entries right "
+                                 f"(entr{'y' if len(right) == 1 else 'ies'} {', '.join(map(str, right))}), "
+                                 f"{share} points")
+                else:
+                    status = {"wrong": "wrong", "unanswered": "no answer",
+                              "unreadable": f"could not be read ({result.note}), counted as wrong"}[result.status]
+                    lines.append(f"    {result.field}: {status}, {share}")
                 if result.status != "unanswered":
                     lines.append(f"      your answer: {result.given}{_count(result.expected, result.given, result.kind)}")
                 exact = f"  (exact: {_show(result.exact, result.kind)})" if result.exact is not None else ""
@@ -683,6 +740,109 @@ def feedback_text(grades: Grades, student: StudentResult) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+# ---------------------------------------------------------------- the results table
+
+RESULT_COLUMNS = ("student", "name", "slot", "problem", "part", "field", "type", "status", "points", "max_points",
+                  "entries", "entries_right", "mistake", "mistake_text", "response", "chosen", "chosen_mistake")
+RESULTS_FORMAT = "examgen-results"
+RESULTS_VERSION = 1
+
+
+def _letters(text: str, count: int) -> list[int]:
+    """The 0-based options a choice response marks: its letters (`AC`, `a, c`), in order, once
+    each; letters beyond the options and other characters are not marks."""
+    marked = [ord(c) - ord("A") for c in text.upper() if "A" <= c <= "Z"]
+    return [i for i in dict.fromkeys(marked) if i < count]
+
+
+def _choice_view(result: FieldResult, problem: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a choice field's response chose, read with the key's `choices` entry: the letters,
+    and each option's role (the right one, a declared mistake's value, another value)."""
+    choices = result.choices
+    if not choices:
+        return None
+    texts = {m["text"]: m["name"] for m in problem.get("mistakes", [])}
+    right = {int(i) for i in choices.get("right", [])}
+    mistakes = {int(i): str(t) for i, t in (choices.get("mistakes") or {}).items()}
+    chosen = _letters(result.given, len(choices.get("options", [])))
+    options = []
+    for index, text in enumerate(choices.get("options", [])):
+        mistake = mistakes.get(index, "")
+        options.append({"letter": chr(ord("A") + index), "text": str(text),
+                        "role": "right" if index in right else "mistake" if mistake else "other",
+                        "mistake": texts.get(mistake, ""), "mistake_text": mistake, "chosen": index in chosen})
+    return {"chosen": "".join(chr(ord("A") + i) for i in chosen), "options": options}
+
+
+def result_rows(grades: Grades) -> list[dict[str, Any]]:
+    """One row per student x slot x answer field: the points, the status (right, partial, wrong,
+    unreadable, unanswered, by hand), the declared mistakes the answer matches (typed, or the
+    chosen option's), the response and, for a choice field, what was chosen."""
+    rows = []
+    for student in grades.students:
+        for slot in student.slots:
+            problem = grades.problems.get(slot.problem_id, {})
+            names = {m["text"]: m["name"] for m in problem.get("mistakes", [])}
+            for part in slot.parts:
+                for result in part.fields:
+                    choice = _choice_view(result, problem)
+                    mistakes = dict(zip(result.mistakes, result.mistake_names, strict=True))
+                    for option in (choice or {}).get("options", []):
+                        if option["chosen"] and option["mistake_text"]:
+                            mistakes.setdefault(option["mistake_text"], names.get(option["mistake_text"], ""))
+                    rows.append({
+                        "student": student.key, "name": student.name, "slot": slot.number,
+                        "problem": slot.problem_id, "part": part.name, "field": result.field, "type": result.kind,
+                        "status": result.status, "points": result.points, "max_points": result.max_points,
+                        "entries": result.entries,
+                        "entries_right": (result.right_entries if result.status == "partial"
+                                          else list(range(1, result.entries + 1)) if result.status == "right"
+                                          else []),
+                        "mistakes": [{"name": n, "text": t} for t, n in mistakes.items()],
+                        "response": result.given, "choice": choice})
+    return rows
+
+
+def answers_csv(grades: Grades) -> str:
+    """`answers.csv`: `result_rows` as a table (columns `RESULT_COLUMNS`); several mistakes of
+    one answer are joined with "; ". Cells a spreadsheet would run get a leading `'`."""
+    from generator.exports.csv import number_text
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RESULT_COLUMNS)
+    for row in result_rows(grades):
+        choice = row["choice"] or {}
+        chosen_mistakes = [o["mistake_text"] for o in choice.get("options", []) if o["chosen"] and o["mistake_text"]]
+        cells = [row["student"], row["name"], str(row["slot"]), row["problem"], row["part"], row["field"],
+                 row["type"], row["status"], number_text(row["points"]), number_text(row["max_points"]),
+                 str(row["entries"]), " ".join(map(str, row["entries_right"])),
+                 "; ".join(m["name"] for m in row["mistakes"]), "; ".join(m["text"] for m in row["mistakes"]),
+                 row["response"], choice.get("chosen", ""), "; ".join(chosen_mistakes)]
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
+    return "\ufeff" + out.getvalue()
+
+
+def results_document(grades: Grades) -> dict[str, Any]:
+    """`results.json`: everything `examgen report` reads (the exam, its slots, every problem's
+    declared mistakes, each graded student's totals and `result_rows`)."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for row in result_rows(grades):
+        rows.setdefault(row["student"], []).append(row)
+    students = []
+    for student in grades.students:
+        students.append({"student": student.key, "name": student.name, "points": student.points,
+                         "max_points": student.max_points, "by_hand": student.by_hand,
+                         "slots": [{"slot": s.number, "problem": s.problem_id, "points": s.points,
+                                    "max_points": s.max_points} for s in student.slots],
+                         "answers": rows.get(student.key, [])})
+    return {"format": RESULTS_FORMAT, "version": RESULTS_VERSION,
+            "exam": {"title": grades.title, "seed": grades.seed},
+            "slots": [{"slot": n, "problem": i, "points": p} for n, i, p in grades.slots],
+            "problems": grades.problems, "students": students, "absent": list(grades.absent),
+            "warnings": len(grades.warnings)}
+
+
 def feedback_name(key: str, taken: set[str]) -> str:
     """A file name for a student's feedback: the key where it is path-safe, else a safe spelling."""
     safe = re.sub(r"[^A-Za-z0-9._+@-]", "_", key).lstrip(".") or "student"
@@ -694,7 +854,7 @@ def feedback_name(key: str, taken: set[str]) -> str:
 
 
 def write_results(grades: Grades, out: str | Path) -> list[Path]:
-    """Write `scores.csv` and `feedback/<student>.txt` into `out`, the whole grading at once (a
+    """Write `scores.csv`, `answers.csv`, `results.json` and `feedback/<student>.txt` into `out`, the whole grading at once (a
     staging folder swapped in, see generator.outdir): feedback of students no longer graded is
     gone, a full disk leaves the previous grading as it was. The paths written."""
     from generator.outdir import write_output
@@ -704,9 +864,13 @@ def write_results(grades: Grades, out: str | Path) -> list[Path]:
     with write_output(out, "grade") as staging:
         (staging / "feedback").mkdir()
         (staging / "scores.csv").write_text(scores_csv(grades), encoding="utf-8")
+        (staging / "answers.csv").write_text(answers_csv(grades), encoding="utf-8")
+        (staging / "results.json").write_text(json.dumps(results_document(grades), ensure_ascii=False, indent=1),
+                                              encoding="utf-8")
         taken: set[str] = set()
         for student in grades.students:
             name = feedback_name(student.key, taken)
             (staging / "feedback" / name).write_text(feedback_text(grades, student), encoding="utf-8")
             names.append(name)
-    return [out / "scores.csv"] + [out / "feedback" / name for name in names]
+    return [out / "scores.csv", out / "answers.csv", out / "results.json"] + [out / "feedback" / name
+                                                                             for name in names]

@@ -14,7 +14,9 @@
  * an answer equal to a declared mistake's value is wrong, and the verdict names the likely mistake.
  * Each variant's checks (key values, tolerances, mistakes, points) are JSON obfuscated by
  * generator.practice.obfuscate (XOR with the page's key, base64): not readable at a glance in the
- * source, not a secret. Points are grade's: a field right as a whole gets its share of the part.
+ * source, not a secret. Points are grade's: a field right as a whole gets its share of the part; a
+ * field scored entry by entry (`partial`: vectors, matrices, lists of bools) its share times the
+ * entries right / entries; a total per problem and per variant.
  * Answers and verdicts are kept in localStorage (per page and seed); a site page also records
  * its progress for the site's index. Variants not in the page are loaded from script files
  * (window.examgenVariant), which works from file:// too.
@@ -336,16 +338,25 @@
     else { message = "\u2717 wrong"; }
     likely.forEach(function (description) { message += " (likely mistake: " + description + ")"; });
     if (far.length) { message += " (" + far.join("; ") + ")"; }
-    if (wrong.length > 0 && many && wrong.length < check.entries.length) {
-      message += " \u2014 " + (check.entries.length - wrong.length) + " of " + check.entries.length
-                 + " entries right; grade gives a field's points only when all are";
+    // Points as grade gives them (AnswerType.credit): a field of several entries scored entry by
+    // entry (check.partial) earns its share times (entries right / entries), any other all or nothing.
+    // An empty or unreadable box is a wrong entry.
+    var count = check.entries.length, rightCount = count - wrong.length;
+    var credit = wrong.length === 0 ? 1 : (check.partial ? rightCount / count : 0);
+    var got = check.points * credit;
+    if (wrong.length > 0 && many && rightCount > 0) {
+      var rightEntries = [];
+      for (var e = 1; e <= count; e++) { if (wrong.indexOf(e) < 0) { rightEntries.push(e); } }
+      message += " \u2014 " + rightCount + " of " + count + " entries right (entr" + (rightCount > 1 ? "ies " : "y ")
+                 + rightEntries.join(", ") + ")" + (check.partial ? "" : "; this field scores only when all are");
     }
-    message += " [" + pointsText(wrong.length === 0 ? check.points : 0) + " of " + pointsText(check.points) + " pt]";
+    message += " [" + pointsText(got) + " of " + pointsText(check.points) + " pt]";
     if (unread.length) { message += " (could not read " + (many ? "entry " + unread.join(", ") : "the answer") + ": " + reason + ")"; }
     verdict.textContent = message;
-    field.classList.remove("is-right", "is-wrong");
+    field.classList.remove("is-right", "is-wrong", "is-partial");
     field.classList.add(wrong.length === 0 ? "is-right" : "is-wrong");
-    return wrong.length === 0 ? check.points : 0;
+    if (credit > 0 && credit < 1) { field.classList.add("is-partial"); }
+    return got;
   }
 
   function pointsText(value) { return String(Math.round(value * 100) / 100); }
@@ -462,7 +473,7 @@
     if (!field) { return; }
     var dom = field.getAttribute("data-field"), verdict = document.getElementById(dom + "-verdict");
     if (verdict) { verdict.textContent = ""; }
-    field.classList.remove("is-right", "is-wrong");
+    field.classList.remove("is-right", "is-wrong", "is-partial");
     Array.prototype.forEach.call(field.querySelectorAll("input, select"), function (box) {
       box.classList.remove("right", "wrong"); box.removeAttribute("aria-invalid");
     });

@@ -93,12 +93,13 @@ ANSWERS = {
 }
 
 # Points by hand. Slot 1: x 2, v 2 (part a: 4 over 2 fields), n 3, s 1 (part c: 2 over s and
-# the proof field, whose 1 point is graded by hand). Slot 2: 3, 0.5, 0.5, 2, 2, 2.
+# the proof field, whose 1 point is graded by hand). Slot 2: 3, 0.5, 0.5, 2, 2, 2. 003's v,
+# [2.2001, -4], has its second entry right: half of v's 2 points.
 EXPECTED_SCORES = """\
 student,name,slot 1,slot 2,total,by_hand
 001,,8,10,18,1
 002,,8,10,18,1
-003,,0,3,3,1
+003,,1,3,4,1
 004,,3,0,3,1
 005,,3,0,3,1
 """
@@ -193,7 +194,8 @@ def test_feedback_at_and_beyond_the_tolerance_edge(graded):
     outside = feedback(grades, "003")
     assert ("    x: wrong, 0 of 2\n      your answer: 0.2899\n      expected:    0.3\n"
             "      tolerance:   right within +/- 0.01 (atol 0.01 + rtol 0 x |value|)") in outside
-    assert ("    v: wrong, 0 of 2\n      your answer: [2.2001, -4]\n      expected:    [2, -4]\n"
+    assert ("    v: 1 of 2 entries right (entry 2), 1 of 2 points\n      your answer: [2.2001, -4]\n"
+            "      expected:    [2, -4]\n"
             "      tolerance:   each entry right within atol 0 + rtol 0.1 x |entry|") in outside
     assert "    s: wrong, 0 of 1\n      your answer: [3, 4] (the key has 3 entries, your answer 2)" in outside
     assert ("    mults: wrong, 0 of 2\n      your answer: 8641\n      expected:    8640\n"
@@ -235,14 +237,14 @@ def test_write_results(tmp_path, graded):
     assert (tmp_path / "out" / "scores.csv").read_text(encoding="utf-8-sig") == EXPECTED_SCORES
     names = sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir())
     assert names == ["001.txt", "002.txt", "003.txt", "004.txt", "005.txt"]
-    assert len(written) == 6
+    assert len(written) == 8   # scores.csv, answers.csv, results.json and five feedback files
 
 
 @pytest.mark.parametrize("field, value, right", [
     ("x", "0.31", True), ("x", "0.29", True), ("x", "0.3100001", False), ("x", "0.2899999", False),
     ("x", "31/100", True), ("x", "3.1e-1", True), ("x", "−0.3", False), ("x", "0,3", False),
-    ("v", "[2.2, -4.4]", True), ("v", "[1.8, -3.6]", True), ("v", "[2.2000001, -4]", False),
-    ("v", "[2 -4]", True), ("v", "[2, -4, 0]", False),
+    ("v", "[2.2, -4.4]", True), ("v", "[1.8, -3.6]", True), ("v", "[2.2000001, -4]", 0.5),
+    ("v", "[2 -4]", True), ("v", "[2, -4, 0]", False), ("v", "[2.3, -4.5]", False), ("v", "[2]", False),
     ("n", "7", True), ("n", "8", False), ("n", "6.5", False), ("n", "7.0", True),
     ("s", "[3,4,5]", True), ("s", "[3, 5, 4]", False), ("s", "[[3, 4, 5]]", False),
 ])
@@ -251,7 +253,7 @@ def test_edges_of_tolerance(field, value, right):
     grades = grade(toy_key(("001",)), parse_responses(text, "r.csv"), load=load)
     (student,) = grades.students
     points = {"x": 2, "v": 2, "n": 3, "s": 1}[field]
-    assert student.slots[0].points == (points if right else 0)
+    assert student.slots[0].points == points * float(right)   # 0.5: one of v's two entries right
 
 
 def test_numbered_variants_accept_the_number_without_zeros():
@@ -440,3 +442,66 @@ def test_at_least_eight_problems_declare_mistakes():
         if problem.mistakes:
             with_mistakes.append(problem_id)
     assert len(with_mistakes) >= 8, with_mistakes
+
+
+# ---------------------------------------------------------------- partial credit per entry
+
+def grid_problem() -> Problem:
+    """A 3x3 matrix and three bools in one part of 6 points: 3 points each."""
+    return Problem(
+        id="test/grid", topic="test", folder=Path("."), title="A grid", source="tests",
+        parts=(Part("a", 6, ("m", "b")), Part("b", 2, ("s",))), params=(), constraints=(),
+        answers=(Answer("m", "matrix", "M", atol=0.01), Answer("b", "bools", "b"), Answer("s", "shape", "s")),
+        mistakes=(Mistake("transposed", "wrote the transpose of M", lambda p: {"m": [list(r) for r in zip(*M9, strict=True)]}),),
+        solve=lambda p: {"m": M9, "b": [True, False, True], "s": [2, 3]}, check=lambda p, a: dict(a), sample=None)
+
+
+M9 = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]
+GRID = grid_problem()
+
+
+def grid_grade(values: dict[str, str]):
+    entry = {"slot": 1, "slot_key": "test/grid", "id": "test/grid", "points": 8.0,
+             "parts": {"a": {"points": 6.0, "fields": ["m", "b"]}, "b": {"points": 2.0, "fields": ["s"]}},
+             "params": {}, "answers": {"m": M9, "b": [True, False, True], "s": [2, 3]},
+             "tolerances": {"m": {"atol": 0.01, "rtol": 0.0}, "b": {"atol": 0.0, "rtol": 0.0},
+                            "s": {"atol": 0.0, "rtol": 0.0}}}
+    key = {"exam": {"title": "Grid", "seed": 1, "total_points": 8.0},
+           "variants": [{"key": "001", "seed": 1, "fingerprint": "f", "problems": [entry]}]}
+    rows = "".join(f'001,1,{f},"{v}"\n' for f, v in values.items())
+    grades = grade(key, parse_responses("student,slot,field,value\n" + rows, "r.csv"),
+                   load=lambda i: GRID, key_path="key.json")
+    (student,) = grades.students
+    return grades, student, {f.field: f for p in student.slots[0].parts for f in p.fields}
+
+
+def test_three_of_nine_matrix_entries_score_three_ninths_of_the_share():
+    # entries 1, 5 and 9 (the diagonal) right within atol 0.01; the other six off by 1
+    grades, student, fields = grid_grade({"m": "[[1.005, 3, 4], [5, 5, 7], [8, 9, 8.99]]"})
+    m = fields["m"]
+    assert (m.status, m.entries, m.right_entries) == ("partial", 9, [1, 5, 9])
+    assert m.points == pytest.approx(3.0 * 3 / 9)
+    assert student.points == pytest.approx(1.0)
+    text = feedback_text(grades, student)
+    assert "    m: 3 of 9 entries right (entries 1, 5, 9), 1 of 3 points\n" in text
+    assert scores_csv(grades).splitlines()[1] == "001,,1,1"
+
+
+def test_bools_entry_by_entry_and_shapes_as_a_whole():
+    grades, student, fields = grid_grade({"b": "[true, true, true]", "s": "[2, 4]", "m": "[[1, 2], [4, 5]]"})
+    assert (fields["b"].status, fields["b"].right_entries) == ("partial", [1, 3])
+    assert fields["b"].points == pytest.approx(2.0)                  # 2 of 3 entries of 3 points
+    assert "    b: 2 of 3 entries right (entries 1, 3), 2 of 3 points\n" in feedback_text(grades, student)
+    assert (fields["s"].status, fields["s"].points) == ("wrong", 0.0)   # a shape is right or wrong as a whole
+    assert (fields["m"].status, fields["m"].points) == ("wrong", 0.0)   # 2x2 for 3x3: no entry pairs up
+    assert student.points == pytest.approx(2.0)
+    assert scores_csv(grades).splitlines()[1] == "001,,2,2"
+
+
+def test_a_partly_right_answer_still_names_a_declared_mistake():
+    _, _, fields = grid_grade({"m": "[[1, 4, 7], [2, 5, 8], [3, 6, 9]]"})   # the transpose: diagonal right
+    m = fields["m"]
+    assert (m.status, m.right_entries, m.mistake_names) == ("partial", [1, 5, 9], ["transposed"])
+    assert m.mistakes == ["wrote the transpose of M"]
+    _, _, fields = grid_grade({"m": "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]", "b": "true false true"})
+    assert [(f.status, f.points) for f in fields.values()] == [("right", 3.0), ("right", 3.0), ("unanswered", 0.0)]

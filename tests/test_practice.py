@@ -181,3 +181,18 @@ def test_formulas_are_compared_at_points_of_either_sign():
     assert not formulas_equal("O(n*m*K)", "O(n*m*K^2)", ["n", "m", "K"])
     assert not formulas_equal("O(n*m*K)", "O(-n*m*K)", ["n", "m", "K"])
     assert formulas_equal("sqrt(d)", "d^(1/2)", ["d"])            # equal where the key is defined
+
+
+def test_the_checks_say_which_fields_score_entry_by_entry():
+    """The page's partial credit follows the answer types, as grade's does: a vector, a matrix,
+    matrices and a list of bools per entry; a shape, an int, a real and a formula as a whole."""
+    from generator.answers import Answer
+    from generator.practice import field_view
+
+    cases = [("vector", [1.0, 2.0], True), ("matrix", [[1.0, 2.0], [3.0, 4.0]], True),
+             ("matrices", [[[1.0]], [[2.0]]], True), ("bools", [True, False], True),
+             ("shape", [3, 4], False), ("int", 3, False), ("real", 0.5, False), ("expr", "x + 1", False)]
+    for kind, value, partial in cases:
+        _, check = field_view(Answer("f", kind, "f", symbols=("x",) if kind == "expr" else ()), value, "d")
+        assert check["partial"] is partial, kind
+        assert len(check["entries"]) == len(check["expected"])

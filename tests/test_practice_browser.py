@@ -186,6 +186,42 @@ def test_values_at_the_edge_of_the_tolerance(page, built):
     assert verdict(page, "1", entry, field).startswith("\u2713")
 
 
+def test_a_partly_right_vector_scores_its_share_of_entries_and_the_total(page, built):
+    """grade's rule (entries right / entries of the field's share), worked out here from the
+    key's points: one entry of a vector off, every other answer of the problem right."""
+    from generator import bank
+
+    _, key = built
+    entry, field = next((e, f) for e in problems(key) for f in graded_fields(e)
+                        if bank.load(e["id"]).answer(f).kind.partial and len(flat(e["answers"][f])) >= 2
+                        and all(isinstance(v, float | int) for v in flat(e["answers"][f])))
+    part = next(p for p in entry["parts"].values() if field in p["fields"])
+    share = part["points"] / len(part["fields"])
+    values = flat(entry["answers"][field])
+    tolerance = entry["tolerances"][field]
+    bound = tolerance["atol"] + tolerance["rtol"] * abs(values[0])
+    fill_right_answers(page, "1", entry)
+    dom = f"v1-q{entry['slot']}"
+    page.fill(f"#{dom}-{field}-1", repr(values[0] + 3 * bound + 0.5))
+    page.locator(f"#{dom} button.check").click()
+    n = len(values)
+    got = share * (n - 1) / n
+    text = verdict(page, "1", entry, field)
+    assert text.startswith("\u2717 wrong: entry 1")
+    assert f"{n - 1} of {n} entries right (entr{'ies' if n > 2 else 'y'} {', '.join(map(str, range(2, n + 1)))})" in text
+    assert f"[{points_text(got)} of {points_text(share)} pt]" in text
+    fields = list(graded_fields(entry))
+    score = entry["points"] - share + got
+    assert page.locator(f"#{dom} .score").inner_text() == (
+        f"{points_text(score)} of {points_text(entry['points'])} points ({len(fields) - 1} of {len(fields)} "
+        f"answer{'s' if len(fields) != 1 else ''} right)")
+    variant_points = sum(e["points"] for e in problems(key))
+    assert page.locator("#variant-1 .variant-total").inner_text() == (
+        f"\u2014 total {points_text(score)} of {points_text(variant_points)} points")
+    page.locator(f"#{dom}-{field}-verdict").scroll_into_view_if_needed()
+    page.screenshot(path=str(ROOT / "output" / "practice-partial.png"), full_page=False)
+
+
 def test_the_page_rule_is_the_key_rule(page):
     """generator.answers.close and the page's close agree, edges included."""
     rng = random.Random(5)

@@ -214,7 +214,9 @@ def test_every_declared_mistake_is_wrong_and_named_in_grade(bank_keys):
                 if (key, name) not in expected:
                     continue
                 checked += 1
-                if result.status != "wrong" or mistake.description not in result.mistakes:
+                # a mistake may leave some entries of a vector right: partly right, never in full
+                if (result.status not in ("wrong", "partial") or result.points >= result.max_points
+                        or mistake.description not in result.mistakes):
                     unnamed.append((problem_id, mistake.name, key, name, result.status, result.mistakes))
     assert checked > 200
     assert unnamed == []

@@ -309,6 +309,9 @@ class AnswerType:
     page_options: ClassVar[tuple[str, ...]] = ()
     page_numeric: ClassVar[bool] = True      # boxes styled as number inputs
     page_preview: ClassVar[bool] = False     # the page previews the typed text as maths
+    # A value of several entries scored entry by entry (vector, matrix, list of bools): the
+    # field's share times (entries right / entries). Any other type scores its share or 0.
+    partial: ClassVar[bool] = False
 
     # -- the key
     def to_key(self, answer: Answer, value: Any) -> tuple[Any, Any]:
@@ -323,6 +326,34 @@ class AnswerType:
     def matches(self, answer: Answer, expected: Any, given: Any, atol: float, rtol: float,
                 slack: float = EDGE_SLACK) -> bool:
         raise NotImplementedError
+
+    def entry_marks(self, answer: Answer, expected: Any, given: Any, atol: float, rtol: float,
+                    slack: float = EDGE_SLACK) -> list[bool]:
+        """Which entries of `given` are right, one mark per entry of `expected` (in the order of
+        `entries`). A type scored as a whole has one mark, `matches`; a type scored entry by entry
+        compares entry with entry, and a response of another shape has every mark False (its
+        entries cannot be paired with the key's)."""
+        if not self.partial:
+            return [self.matches(answer, expected, given, atol, rtol, slack)]
+        wanted = self.entries(expected)
+        if structure(plain(given)) != structure(expected):
+            return [False] * len(wanted)
+        return [self.entry_matches(answer, e, g, atol, rtol, slack)
+                for e, g in zip(wanted, self.entries(plain(given)), strict=True)]
+
+    def entry_matches(self, answer: Answer, expected: Any, given: Any, atol: float, rtol: float,
+                      slack: float = EDGE_SLACK) -> bool:
+        """Whether one entry is right (a type scored entry by entry; `matches` by default)."""
+        return self.matches(answer, expected, given, atol, rtol, slack)
+
+    def credit(self, answer: Answer, expected: Any, given: Any, tolerance: Mapping[str, float] | None = None,
+               slack: float = EDGE_SLACK) -> float:
+        """The share of the field's points `given` earns, in [0, 1]: entries right / entries for
+        a type scored entry by entry, else 1 or 0. `tolerance` ({"atol", "rtol"}, the key's)
+        overrides the answer's."""
+        tolerance = tolerance or answer.tolerance()
+        marks = self.entry_marks(answer, expected, given, float(tolerance["atol"]), float(tolerance["rtol"]), slack)
+        return sum(marks) / len(marks) if marks else 0.0
 
     # -- printing
     def csv_text(self, value: Any) -> str:
@@ -408,7 +439,7 @@ class AnswerType:
             view["grids"].append(_grid(answer.name, rows, cols, dom, first, suffix))
             first += rows * cols
         view["options"] = self.page_choices(answer)
-        check = {**self.page_check(answer, tolerance), "expected": self.entries(value),
+        check = {**self.page_check(answer, tolerance), "expected": self.entries(value), "partial": self.partial,
                  "entries": [entry["id"] for grid in view["grids"] for row in grid for entry in row],
                  "alternatives": [{"expected": self.entries(v), "convention": c} for v, c in alternatives]}
         return view, check

@@ -68,6 +68,11 @@ class Bools(Bool):
     name = "bools"
     how_to_write = "write a list of true/false, e.g. [true, false, true] or true false true"
     page_layout = "vector"
+    partial = True
+
+    def entry_matches(self, answer: Answer, expected: Any, given: Any, atol: float = 0.0, rtol: float = 0.0,
+                      slack: float = EDGE_SLACK) -> bool:
+        return Bool.matches(self, answer, expected, given)
 
     def to_key(self, answer: Answer, value: Any) -> tuple[Any, Any]:
         value = plain(value)

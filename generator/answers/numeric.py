@@ -287,6 +287,7 @@ class Real(_Tolerant):
 @register
 class Vector(_Tolerant):
     name = "vector"
+    partial = True
     depth = 1
     example = "write a JSON list, e.g. [0.5, -1, 2]"
 
@@ -294,6 +295,7 @@ class Vector(_Tolerant):
 @register
 class Matrix(_Tolerant):
     name = "matrix"
+    partial = True
     depth = 2
     example = "write a list of rows, e.g. [[1, 2], [3, 4]]"
 
@@ -301,5 +303,6 @@ class Matrix(_Tolerant):
 @register
 class Matrices(_Tolerant):
     name = "matrices"
+    partial = True
     depth = 3
     example = "write a list of matrices, e.g. [[[1, 0], [0, 1]]]"
