@@ -57,7 +57,7 @@ def choice_views(problem: Any, part: str, choices: Mapping[str, Any]) -> tuple[d
         views.append({
             "field": name, "label": problem.answer(name).label or name, "multi": record["multi"],
             "inline": sum(len(t) for t in texs) <= INLINE_CHARS and not any("matrix" in t for t in texs),
-            "items": [{"letter": letter(i), "tex": tex, "right": i in record["right"],
+            "options": [{"letter": letter(i), "tex": tex, "right": i in record["right"],
                        "mistake": i not in record["right"] and str(i) in record.get("mistakes", {}),
                        "note": notes.get(str(i), "")} for i, tex in enumerate(texs)],
         })

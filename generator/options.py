@@ -88,9 +88,10 @@ def candidates(problem: Problem, answer: Answer, right: Any, params: Mapping[str
 
 def choose(problem: Problem, answer: Answer, right: Any, params: Mapping[str, Any],
            tolerance: Mapping[str, float], precision: Precision, count: int, scoring: str,
-           rng: Sampler, mistakes: Sequence[tuple[Any, str]] = ()) -> dict[str, Any]:
+           rng: Sampler, mistakes: Sequence[tuple[Any, str]] = (), accepted: Sequence[Any] = ()) -> dict[str, Any]:
     """The choice record of one field (see `generator.answers.choice`): `count` options (fewer
-    when the rules give fewer distinct ones, never fewer than 2), shuffled with `rng`."""
+    when the rules give fewer distinct ones, never fewer than 2), shuffled with `rng`.
+    `accepted` are the field's other accepted values (alternatives): no wrong option is one."""
     if answer.kind.multi:
         return _statements(answer, right, scoring, rng, mistakes)
     kept: list[tuple[Any, str, str]] = [(right, "", "")]
@@ -104,6 +105,8 @@ def choose(problem: Problem, answer: Answer, right: Any, params: Mapping[str, An
         trial = _printable(answer, [v for v, _, _ in kept] + [value], precision)
         if trial is None:
             continue
+        if any(_same(answer, trial[-1][0], other, tolerance) for other in accepted):
+            continue   # right under another accepted convention: no wrong option
         if _distinct(answer, trial, tolerance):
             kept.append((value, mistake, slip))
             printed = trial
@@ -162,7 +165,8 @@ def _statements(answer: Answer, value: Mapping[str, bool], scoring: str, rng: Sa
 def instance_choices(problem: Problem, fields: Sequence[str], params: Mapping[str, Any],
                      answers: Mapping[str, Any], tolerances: Mapping[str, Mapping[str, float]],
                      precision: Precision, count: int, scoring: str, seed: int, stream: str,
-                     where: str = "") -> dict[str, dict[str, Any]]:
+                     where: str = "", alternatives: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+                     ) -> dict[str, dict[str, Any]]:
     """The choice record of each of `fields` of one instance. Each field draws its order from
     its own stream (`stream|field`), so asking another field as a choice changes no order."""
     mistakes = declared_mistakes(problem, params) if fields else {}
@@ -171,8 +175,9 @@ def instance_choices(problem: Problem, fields: Sequence[str], params: Mapping[st
         answer = problem.answer(name)
         try:
             out[name] = choose(problem, answer, answers[name], params, tolerances[name], precision, count, scoring,
-                               Sampler(seed, f"{stream}|{name}"), mistakes.get(name, ()))
+                               Sampler(seed, f"{stream}|{name}"), mistakes.get(name, ()),
+                               [a["value"] for a in (alternatives or {}).get(name, ())])
         except ValueError as error:
             raise ExamgenError(f"{problem.id}: the field '{name}' cannot be asked as a choice here ({error})",
-                               where or problem.id, "ask it typed (form: typed) or give the problem DISTRACTORS")
+                               where or problem.id, "ask it typed (form: typed) or give the problem DISTRACTORS") from None
     return out

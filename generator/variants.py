@@ -64,7 +64,7 @@ def slot_instance(slot: Slot, seed: int, bank: Bank | None = None,
     tolerances = instance.key_entry(problem, precision)["tolerances"]
     return replace(instance, choices=instance_choices(problem, slot.choice, instance.params, instance.answers,
                                                       tolerances, precision, slot.choice_options, slot.scoring, seed,
-                                                      f"{slot.key}|choices", slot.where))
+                                                      f"{slot.key}|choices", slot.where, instance.alternatives))
 
 
 def slot_structure(plan: Plan, slot: Slot) -> dict[str, Any]:

@@ -138,9 +138,9 @@ class _Letters(AnswerType):
     def show(self, value: Any) -> str:
         if isinstance(value, Mapping):
             return ", ".join(f"{letter(i)} ({value['options'][i]})" for i in value["right"])
-        if isinstance(value, tuple | list):
+        if isinstance(value, tuple | list) and all(isinstance(i, int) for i in value):
             return letters(value)
-        return str(value)
+        return super().show(value)
 
     def tolerance_text(self, expected: Any, tolerance: dict[str, float] | None) -> str:
         rule = expected.get("scoring", "all-or-nothing") if isinstance(expected, Mapping) else "all-or-nothing"
@@ -176,7 +176,7 @@ class _Letters(AnswerType):
                            alternatives: Sequence[tuple[Any, str]] = (),
                            tolerance: Mapping[str, float] | None = None) -> str:
         kind = "MULTIRESPONSE" if self.multi else "MULTICHOICE_V"
-        options = [f"{fraction}{cloze_text(letter(i) + ') ' + text)}#{cloze_text(option_feedback(value, i))}"
+        options = [f"{fraction}{cloze_text(f'({letter(i)}) {text}')}#{cloze_text(option_feedback(value, i))}"
                    for i, (fraction, text) in enumerate(zip(self._fractions(value), value["options"], strict=True))]
         return f"{{{weight}:{kind}:{'~'.join(options)}}}"
 

@@ -363,15 +363,15 @@ def _transposed(matrix: list[list[Any]]) -> list[list[Any]]:
 def _number_slips(value: Any, whole: bool) -> list[tuple[Any, str]]:
     """The slips of one number, most plausible first."""
     if whole:  # counts and sizes: a negative one is ruled out at a glance, so the sign comes last
-        return [(value + 1, "off by one (one too many)"), (value - 1, "off by one (one too few)"),
+        return [(value + 1, "one too many"), (value - 1, "one too few"),
                 (_scaled(value, 2, whole), "a factor 2 too large"), (_scaled(value, 0.5, whole), "a factor 2 too small"),
                 (value + 2, "off by two"), (value - 2, "off by two"), (_scaled(value, 10, whole), "a factor 10 too large"),
                 (-value, "the sign flipped")]
     out: list[tuple[Any, str]] = [(_scaled(value, -1, whole), "the sign flipped")]
     if not whole:
         out += [(_scaled(value, 2, whole), "a factor 2 too large"), (_scaled(value, 0.5, whole), "a factor 2 too small"),
-                (_scaled(value, 10, whole), "a decimal point slipped (10 times too large)"),
-                (_scaled(value, 0.1, whole), "a decimal point slipped (10 times too small)"),
+                (_scaled(value, 10, whole), "a decimal point slipped, 10 times too large"),
+                (_scaled(value, 0.1, whole), "a decimal point slipped, 10 times too small"),
                 (_shifted(value, 1, whole), "off by one"), (_shifted(value, -1, whole), "off by one")]
         if value != 0:
             out.append((1.0 / value, "the reciprocal"))
