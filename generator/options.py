@@ -54,6 +54,8 @@ def _same(answer: Answer, a: Any, b: Any, tolerance: Mapping[str, float]) -> boo
     """Whether two printed values are one answer under the field's tolerance (either way round)."""
     atol, rtol = float(tolerance["atol"]), float(tolerance["rtol"])
     try:
+        if answer.kind.exact:   # compared exactly (or as formulas): one way round is enough
+            return matches(answer, a, b, atol, rtol)
         return matches(answer, a, b, atol, rtol) or matches(answer, b, a, atol, rtol)
     except (TypeError, ValueError, ArithmeticError, IndexError, KeyError):
         return False   # values of another structure (a transposed non-square matrix) are no match
@@ -66,12 +68,16 @@ def _printable(answer: Answer, values: Sequence[Any], precision: Precision) -> l
         return None
 
 
-def _distinct(answer: Answer, printed: Sequence[tuple[Any, str, str]], tolerance: Mapping[str, float]) -> bool:
+def _distinct(answer: Answer, printed: Sequence[tuple[Any, str, str]], tolerance: Mapping[str, float],
+              checked: Sequence[tuple[Any, str, str]] = ()) -> bool:
+    """Whether the printed options are pairwise distinct. `checked` is a set known distinct:
+    when the trial prints it unchanged, only the new option needs comparing."""
     texts = [text for _, text, _ in printed]
     if len(set(texts)) != len(texts):
         return False
+    known = len(checked) if [p[:2] for p in printed[:len(checked)]] == [c[:2] for c in checked] else 0
     return not any(_same(answer, printed[i][0], printed[j][0], tolerance)
-                   for i in range(len(printed)) for j in range(i))
+                   for i in range(max(known, 1), len(printed)) for j in range(i))
 
 
 def candidates(problem: Problem, answer: Answer, right: Any, params: Mapping[str, Any],
@@ -107,7 +113,7 @@ def choose(problem: Problem, answer: Answer, right: Any, params: Mapping[str, An
             continue
         if any(_same(answer, trial[-1][0], other, tolerance) for other in accepted):
             continue   # right under another accepted convention: no wrong option
-        if _distinct(answer, trial, tolerance):
+        if _distinct(answer, trial, tolerance, printed):
             kept.append((value, mistake, slip))
             printed = trial
     if len(kept) < 2:

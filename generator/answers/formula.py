@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from generator.answers import reading
@@ -106,14 +107,19 @@ class Expr(AnswerType):
 
     def option_print(self, answer: Answer, values: Sequence[Any], precision: Any) -> list[tuple[Any, str, str]]:
         """Every option through one printer: the normalised text, and its LaTeX by sympy."""
-        from generator.render import sym
-
         out = []
         for value in values:
             text = reading.normalise(str(value)).replace("^", "**")
-            try:
-                tex = sym(text)
-            except Exception:  # sympy cannot read every formula our reader takes: shown as typed
-                tex = r"\texttt{" + text.replace("_", r"\_") + "}"
-            out.append((text, text, tex))
+            out.append((text, text, _option_tex(text)))
         return out
+
+
+@lru_cache(maxsize=4096)
+def _option_tex(text: str) -> str:
+    """A formula option's LaTeX (sympy's printer costs a millisecond: each text printed once)."""
+    from generator.render import sym
+
+    try:
+        return sym(text)
+    except Exception:  # sympy cannot read every formula our reader takes: shown as typed
+        return r"\texttt{" + text.replace("_", r"\_") + "}"

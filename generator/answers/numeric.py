@@ -375,6 +375,9 @@ def _number_slips(value: Any, whole: bool) -> list[tuple[Any, str]]:
                 (_shifted(value, 1, whole), "off by one"), (_shifted(value, -1, whole), "off by one")]
         if value != 0:
             out.append((1.0 / value, "the reciprocal"))
+        else:  # a zero comes from terms that cancel: a slip leaves one of them
+            out += [(0.5, "the terms not cancelling"), (-0.5, "the terms not cancelling"),
+                    (2.0, "the terms not cancelling"), (-2.0, "the terms not cancelling")]
     return out
 
 
@@ -409,7 +412,9 @@ def _list_slips(value: list[Any], depth: int, whole: bool) -> list[tuple[Any, st
         if whole:
             out.append((rebuild([(e + 1 if j == i else e) for j, e in enumerate(flat)]), f"entry {i + 1} off by one"))
     if not whole:
-        out.append((_scaled(value, -1, whole), "every sign flipped"))
+        out += [(_scaled(value, -1, whole), "every sign flipped"),
+                (_scaled(value, 10, whole), "a decimal point slipped, 10 times too large"),
+                (_scaled(value, 0.1, whole), "a decimal point slipped, 10 times too small")]
     return out + ([] if square else transposed)
 
 
