@@ -87,9 +87,27 @@ def candidates(problem: Problem, answer: Answer, right: Any, params: Mapping[str
     declared: Callable[[Mapping[str, Any]], Sequence[Any]] | None = problem.distractors.get(answer.name)
     if declared is not None:
         out += [(to_key(answer, value)[0], "", "a plausible wrong value") for value in declared(params)]
-    for base in [right, *(value for value, _ in mistakes)]:
-        out += [(value, "", why) for value, why in answer.kind.distractors(answer, base)]
-    return out
+    slips = [(value, "", why) for base in [right, *(value for value, _ in mistakes)]
+             for value, why in answer.kind.distractors(answer, base)]
+    # A slip whose signs no known value has (a negative entropy when the right value and every
+    # mistake's are positive) is ruled out by an estimate: it comes after the others.
+    known = {_signs(right), *(_signs(value) for value, _ in mistakes)}
+    return out + [s for s in slips if _signs(s[0]) in known] + [s for s in slips if _signs(s[0]) not in known]
+
+
+def _signs(value: Any) -> tuple[int, ...] | None:
+    """The signs of a numeric value's entries (None for anything else: formulas, words)."""
+    entries = value if isinstance(value, list) else [value]
+    flat: list[Any] = []
+    while entries:
+        head, *entries = entries
+        if isinstance(head, list):
+            entries = [*head, *entries]
+        else:
+            flat.append(head)
+    if not all(isinstance(e, int | float) and not isinstance(e, bool) for e in flat):
+        return None
+    return tuple((e > 0) - (e < 0) for e in flat)
 
 
 def choose(problem: Problem, answer: Answer, right: Any, params: Mapping[str, Any],
