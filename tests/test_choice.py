@@ -345,3 +345,16 @@ def test_a_field_that_cannot_be_a_choice_is_named():
     assert "proof" not in {problem.answer(f).type for f in choice_fields(problem, [p.name for p in problem.parts],
                                                                            "choice", "x")}
     assert Answer("x", "proof").kind.chooses(Answer("x", "proof")) is False
+
+
+def test_a_hand_edited_choice_record_is_one_line(built, tmp_path, cli):
+    key = json.loads((built / "key.json").read_text(encoding="utf-8"))
+    key["variants"][0]["problems"][0]["choices"]["params"]["right"] = [7]
+    broken = tmp_path / "key.json"
+    broken.write_text(json.dumps(key), encoding="utf-8")
+    rows = tmp_path / "responses.csv"
+    rows.write_text("student,slot,field,value\n001,1,params,A\n", encoding="utf-8")
+    done = cli("grade", str(broken), str(rows), "--out", str(tmp_path / "graded"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "variants[0].problems[0].choices.params" in done.stderr and "right" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -83,6 +83,27 @@ def score(record: Mapping[str, Any], marked: Sequence[int]) -> float:
     return max(0.0, value) if rule == "partial" else max(-1.0, value)
 
 
+def record_problem(record: Any) -> str | None:
+    """Why a key's choice record cannot be graded (None when it can): for a hand-edited key."""
+    if not isinstance(record, Mapping):
+        return "expected a choice record {options, right, multi, mistakes, scoring}"
+    options, right = record.get("options"), record.get("right")
+    if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS \
+            or not all(isinstance(o, str) for o in options):
+        return f"options: expected a list of 2 to {MAX_OPTIONS} texts"
+    if not isinstance(right, list) or not right or not all(type(i) is int and 0 <= i < len(options) for i in right) \
+            or len(set(right)) != len(right):
+        return f"right: expected a list of distinct option indices from 0 to {len(options) - 1}"
+    if not isinstance(record.get("multi", False), bool) or (not record.get("multi") and len(right) != 1):
+        return "multi: expected false with one right option, or true"
+    if record.get("scoring", "all-or-nothing") not in SCORING:
+        return f"scoring: expected one of {', '.join(SCORING)}"
+    mistakes = record.get("mistakes", {})
+    if not isinstance(mistakes, Mapping) or not all(isinstance(v, str) for v in mistakes.values()):
+        return "mistakes: expected a map of option indices to texts"
+    return None
+
+
 def asked(answer: Answer, value: Any, record: Mapping[str, Any] | None) -> tuple[Answer, Any]:
     """The field as it is asked: a field with a choice record in the key is graded by the
     letters types (its value the record); any other field as it is."""
