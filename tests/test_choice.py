@@ -314,7 +314,7 @@ def test_multiple_answers_from_statements(tmp_path, cli):
     spec = tmp_path / "spec.yaml"
     spec.write_text("title: T\nseed: 3\nbanks: [bank]\nproblems:\n  - id: quiz/even\n    scoring: partial\n",
                     encoding="utf-8")
-    done = cli("build", str(spec), "--no-pdf", "--out", str(tmp_path / "out"))
+    done = cli("build", str(spec), "--no-pdf", "--format", "moodle", "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     entry = json.loads((tmp_path / "out" / "key.json").read_text(encoding="utf-8"))["variants"][0]["problems"][0]
     record = entry["choices"]["even"]
@@ -324,6 +324,11 @@ def test_multiple_answers_from_statements(tmp_path, cli):
     assert [i for i, o in enumerate(record["options"]) if truth[o]] == record["right"]
     # the false statements are the ones the mistake holds true
     assert {record["options"][int(i)] for i in record["mistakes"]} == {o for o, t in truth.items() if not t}
+    # Moodle: checkboxes in the key's order, each true statement half the points, each false one -1/2 (partial)
+    xml = (tmp_path / "out" / "moodle.xml").read_text(encoding="utf-8")
+    blank = re.search(r"\{\d+:MULTIRESPONSE:(.*?)\}", ET.fromstring(xml).find(".//questiontext/text").text).group(1)
+    weights = [option.split("%")[1] for option in blank.split("~")]
+    assert weights == ["50" if truth[o] else "-50" for o in record["options"]]
     right = "".join("ABCD"[i] for i in record["right"])
     one_wrong = "ABCD"[int(next(iter(record["mistakes"])))]
     rows = tmp_path / "responses.csv"
