@@ -125,7 +125,7 @@ def choose(problem: Problem, answer: Answer, right: Any, params: Mapping[str, An
     for value, mistake, slip in candidates(problem, answer, right, params, mistakes):
         if len(kept) >= count:
             break
-        # a value the kept ones already offer adds its mistake's name to that option
+        # (a mistake whose value an option already offers is named there by `_mistake_names`)
         trial = _printable(answer, [v for v, _, _ in kept] + [value], precision)
         if trial is None:
             continue
