@@ -80,9 +80,10 @@ def _check_record(problem, answer, instance, record, tolerance):
         # though never of the right value itself: the instance is drawn so)
         assert not _same(answer, value, instance.answers[answer.name], tolerance), where
         at = [i for i, v in enumerate(values) if i != right and _same(answer, value, v, tolerance)]
-        if at:
-            assert mistake.description in record["mistakes"][str(at[0])], where
-            found.setdefault(str(at[0]), []).append(mistake.description)
+        if at:  # named at one of the options it gives (two, when it lies between two of them)
+            named = [i for i in at if mistake.description in record["mistakes"].get(str(i), "")]
+            assert len(named) == 1, where
+            found.setdefault(str(named[0]), []).append(mistake.description)
         else:  # left out only when the options were full before it was reached
             assert len(options) == COUNT, f"{where}: mistake {mistake.name} missing"
     assert set(record["mistakes"]) == set(found), where
