@@ -33,7 +33,35 @@ def render_slot(plan: Plan, slot: Slot, instance: Instance) -> RenderedProblem:
                               spaces, plan.bank, precision=plan.precision)
     # the parts as the slot asks them (its order is drawn under `shuffle: parts`), labels (a), (b) in that order
     order = [name for name, _ in slot.parts]
-    return replace(rendered, parts=tuple(sorted(rendered.parts, key=lambda part: order.index(part.name))))
+    parts = tuple(sorted(rendered.parts, key=lambda part: order.index(part.name)))
+    if instance.choices:
+        parts = tuple(replace(part, choices=choice_views(problem, part.name, instance.choices)) for part in parts)
+    return replace(rendered, parts=parts)
+
+
+INLINE_CHARS = 60     # options whose LaTeX is this short in all fit on one line
+
+
+def choice_views(problem: Any, part: str, choices: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The choice fields of a part as the sheets print them: each option's letter, its LaTeX
+    (text mode), whether it is right, and the mistake (or slip) behind a wrong one."""
+    from generator.answers.choice import letter
+
+    views = []
+    for name in problem.part(part).answers:
+        record = choices.get(name)
+        if record is None:
+            continue
+        texs = [tex if record["multi"] else f"${tex}$" for tex in record["tex"]]
+        notes = {**record.get("distractors", {}), **record.get("mistakes", {})}
+        views.append({
+            "field": name, "label": problem.answer(name).label or name, "multi": record["multi"],
+            "inline": sum(len(t) for t in texs) <= INLINE_CHARS and not any("matrix" in t for t in texs),
+            "options": [{"letter": letter(i), "tex": tex, "right": i in record["right"],
+                       "mistake": i not in record["right"] and str(i) in record.get("mistakes", {}),
+                       "note": notes.get(str(i), "")} for i, tex in enumerate(texs)],
+        })
+    return tuple(views)
 
 
 def points_rows(slots: Sequence[Mapping[str, Any]], total: float) -> list[dict[str, Any]]:

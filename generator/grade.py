@@ -55,6 +55,7 @@ from typing import Any
 
 from generator import bank, keyfile
 from generator.answers import Answer, Unreadable, answer_type, matches, reading
+from generator.answers.choice import asked
 from generator.errors import ExamgenError, closest
 from generator.exports.csv import FORMULA_STARTS, spreadsheet_safe
 from generator.instance import mistake_answers
@@ -595,10 +596,13 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
     except KeyError:
         raise ExamgenError(f"the key has the field '{name}' of {problem.id}, which the bank's problem lacks",
                            f"slot {entry['slot']}", "grade with the problem bank the exam was built from") from None
+    # a field asked as a choice is graded by its letters (the key's choice record)
+    answer, expected = asked(answer, entry["answers"].get(name), entry.get("choices", {}).get(name))
     result = FieldResult(name, answer.label, answer.type, "unanswered", 0.0, share,
-                         expected=entry["answers"].get(name), exact=entry.get("exact", {}).get(name),
+                         expected=expected, exact=None if name in entry.get("choices", {}) else entry.get("exact", {}).get(name),
                          tolerance=entry["tolerances"].get(name),
-                         alternatives=list(entry.get("alternatives", {}).get(name, [])),
+                         alternatives=[] if name in entry.get("choices", {}) else
+                         list(entry.get("alternatives", {}).get(name, [])),
                          choices=entry.get("choices", {}).get(name))
     if answer.kind.partial and isinstance(result.expected, list):
         result.entries = len(answer.kind.entries(result.expected))
@@ -626,6 +630,14 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
                  f"{how_to_write(answer)}", response.column)
         result.status = "unreadable"
         result.note = str(error)
+        return result
+    earned = answer.kind.score(result.expected, value)
+    if earned is not None:  # choice letters: the spec's scoring rule, and the mistake behind each wrong letter
+        result.status = "right" if earned == 1 else "partial" if earned > 0 else "wrong"
+        result.points = share * earned
+        result.mistakes = answer.kind.named_mistakes(result.expected, value)
+        names = {mistake.description: mistake.name for mistake in problem.mistakes}
+        result.mistake_names = [names.get(text, "") for text in result.mistakes]
         return result
     tolerance = result.tolerance or answer.tolerance()
     atol, rtol = float(tolerance["atol"]), float(tolerance["rtol"])

@@ -37,6 +37,8 @@ class Instance:
     alternatives: Mapping[str, Any] = field(default_factory=dict)
     # pedagogical constraints the pins break (the instance is valid, but worth a warning)
     warnings: tuple[str, ...] = ()
+    # field -> choice record, for the fields asked as a choice (generator.options)
+    choices: Mapping[str, Any] = field(default_factory=dict)
 
     def key_entry(self, problem: Problem, precision: Precision = DEFAULT_PRECISION) -> dict[str, Any]:
         """The instance as the answer key stores it (without slot and points); tolerances
@@ -52,6 +54,8 @@ class Instance:
             entry["exact"] = dict(self.exact)
         if self.alternatives:
             entry["alternatives"] = {name: list(values) for name, values in self.alternatives.items()}
+        if self.choices:
+            entry["choices"] = {name: dict(record) for name, record in self.choices.items()}
         return entry
 
 

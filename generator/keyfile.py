@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from generator.answers.choice import record_problem
 from generator.errors import ExamgenError
 from generator.problem import Problem
 from generator.spec import MAX_VARIANTS, field_path
@@ -266,4 +267,11 @@ def check_against_bank(document: Mapping[str, Any], load: Callable[[str], Proble
                                            f"{at}.answers", FIX)
                     if entry["answers"].get(name, 0) is None and problem.answer(name).graded:
                         raise ExamgenError("expected the key's value, got null", f"{at}.answers.{name}", FIX)
+                    choices = entry.get("choices", {})
+                    if not isinstance(choices, dict):
+                        raise ExamgenError("expected a map of answer fields to choice records", f"{at}.choices", FIX)
+                    if name in choices:   # a field asked as a choice: its record
+                        why = record_problem(choices[name])
+                        if why:
+                            raise ExamgenError(why, f"{at}.choices.{name}", FIX)
 

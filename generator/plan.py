@@ -22,7 +22,7 @@ from generator.params import validate_pins
 from generator.precision import DEFAULT as DEFAULT_PRECISION
 from generator.precision import Precision
 from generator.precision import parse as parse_precision
-from generator.spec import ExamSpec
+from generator.spec import FORMS, ExamSpec
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ class Slot:
     pool: tuple[str, ...] = ()                # `one_of`: the problems drawn from per variant (empty: none)
     options: tuple[Slot, ...] = ()            # the slot as each pool problem would fill it, in pool order
     shuffle_parts: bool = False               # the parts' order is drawn per variant (spec and problem allow it)
+    choice: tuple[str, ...] = ()              # the answer fields asked as a choice (form: choice)
+    choice_options: int = 5                   # options per choice field (spec `options:`)
+    scoring: str = "all-or-nothing"           # how a choice response scores (generator.answers.choice)
 
     @property
     def points(self) -> float:
@@ -209,7 +212,9 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         slots.append(Slot(i + 1, key, problem_id, tuple(zip(chosen, part_points, strict=True)),
                           dict(entry.params), at, space=tuple((entry.space or {}).items()),
                           newpage=entry.newpage, vary=entry.vary,
-                          shuffle_parts="parts" in spec.shuffle and problem.shuffle_parts))
+                          shuffle_parts="parts" in spec.shuffle and problem.shuffle_parts,
+                          choice=choice_fields(problem, chosen, entry.form, f"{at}.form"),
+                          choice_options=entry.options, scoring=entry.scoring))
     slots = answer_spaces(slots, bank)
     keys = tuple(students) if students else numbered_keys(variants or spec.variants)
     return Plan(
@@ -235,4 +240,34 @@ def _pool_option(bank: Bank, entry: Any, name: str, at: str) -> Slot:
             raise ExamgenError(f"space is set for part '{part}', which {problem_id} of the pool does not have",
                                f"{at}", "set space only for parts every problem of the pool has, or leave it out")
     return Slot(0, "", problem_id, tuple(zip(names, points, strict=True)), {}, at,
-                space=tuple((entry.space or {}).items()), shuffle_parts=problem.shuffle_parts)
+                space=tuple((entry.space or {}).items()), shuffle_parts=problem.shuffle_parts,
+                choice=choice_fields(problem, names, entry.form, f"{at}.form"),
+                choice_options=entry.options, scoring=entry.scoring)
+
+
+def choice_fields(problem: Any, parts: Sequence[str], form: str | Mapping[str, str] | None,
+                  at: str) -> tuple[str, ...]:
+    """The answer fields of `parts` asked as a choice: under `form: choice` every field whose
+    type can be one; under a map, the fields it names (or whose part it names) as `choice`;
+    and always the fields that are choices by nature (a pool of statements). A name the map
+    gives that is no part or field asked, or a field named `choice` whose type cannot be
+    one, is an error naming the spec's line."""
+    choice = FORMS[1]
+    fields = [(part, name) for part in parts for name in problem.part(part).answers]
+    named = dict(form) if isinstance(form, Mapping) else {}
+    for name in named:
+        if name not in parts and name not in {f for _, f in fields}:
+            known = [*parts, *(f for _, f in fields)]
+            hint = closest(name, known)
+            raise ExamgenError(f"form is set for '{name}', which is no part or answer field this slot asks",
+                               at, (hint + " " if hint else "") + f"its parts and fields are {', '.join(known)}")
+    out = []
+    for part, name in fields:
+        answer = problem.answer(name)
+        wanted = named.get(name, named.get(part)) if named else form
+        if answer.kind.always_choice or (wanted == choice and answer.kind.chooses(answer)):
+            out.append(name)
+        elif wanted == choice and name in named:
+            raise ExamgenError(f"the field '{name}' of {problem.id} cannot be asked as a choice (it has no rule "
+                               "for plausible wrong values)", at, f"ask it typed, or leave '{name}' out of form")
+    return tuple(out)

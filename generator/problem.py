@@ -13,6 +13,8 @@ A problem module defines, at module level:
                                              schedule, number of steps): an exam draws them once per slot
     WORKLOAD    = lambda params: number      optional: the work an instance asks (e.g. multiplications)
     SHUFFLE_PARTS = True                     optional: the parts are independent, so `shuffle: parts` may reorder them
+    DISTRACTORS = {"field": lambda params: [value, ...]}   optional: plausible wrong values of a field
+                                             asked as a choice, besides its mistakes' (generator.options)
     def sample(rng) -> params                optional: constructive drawing when declarations do not suffice
     def solve(params) -> dict                the reference solver: every answer field, plus what the solution shows
     def check(params, answers) -> dict       an independent second method: field -> independently computed value
@@ -24,7 +26,7 @@ into a frozen `Problem`; `generator` never imports a specific problem by name.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -78,6 +80,7 @@ class Problem:
     structure: tuple[str, ...] = ()
     workload: Callable[[Mapping[str, Any]], float] | None = None
     shuffle_parts: bool = False     # SHUFFLE_PARTS: no part depends on another, any order is fair
+    distractors: Mapping[str, Callable[[Mapping[str, Any]], Any]] = field(default_factory=dict)  # DISTRACTORS
 
     def answer(self, name: str) -> Answer:
         for answer in self.answers:
@@ -167,4 +170,15 @@ def load_module(module: ModuleType, problem_id: str, folder: Path) -> Problem:
         structure=tuple(structure),
         workload=workload,
         shuffle_parts=getattr(module, "SHUFFLE_PARTS", False) is True,
+        distractors=_distractors(module, problem_id, answer_names),
     )
+
+
+def _distractors(module: ModuleType, problem_id: str, answer_names: list[str]) -> dict[str, Any]:
+    declared = getattr(module, "DISTRACTORS", {})
+    if not isinstance(declared, dict) or not all(callable(f) for f in declared.values()):
+        raise ContractError(f"{problem_id}: DISTRACTORS must map answer fields to functions of the parameters")
+    for name in declared:
+        if name not in answer_names:
+            raise ContractError(f"{problem_id}: DISTRACTORS names '{name}', which is not in ANSWERS")
+    return dict(declared)

@@ -302,6 +302,7 @@ class RenderedPart:
     space: str         # the answer space below the part on the exam sheet (a TeX length)
     text: str          # the part's statement (LaTeX)
     solution: str      # its worked solution (LaTeX; empty when the solution template has none)
+    choices: tuple[Mapping[str, Any], ...] = ()   # its fields asked as a choice (generator.documents.choice_views)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,12 @@
         space: {ops: 5cm}                 # optional: answer space per part (default: the
                                           # problem's space scaled by the part's points)
         newpage: true                     # optional: the problem starts on a new page
+        form: choice                      # optional: every field that can be is asked as a choice
+                                          # (options (A), (B), ... answered by letters); or per part
+                                          # or field: form: {shape: choice, mults: typed}
+        options: 5                        # options per choice field (2 to 26; default 5)
+        scoring: negative                 # all-or-nothing (the default), partial or negative
+                                          # (a wrong letter costs 1/(options - 1): generator.answers.choice)
     cover: true                           # exams open with a cover page (the default)
     duration: 90 minutes                  # printed on the cover
     rules: [No notes or phones., ...]     # the cover's list of rules
@@ -94,6 +100,9 @@ def _points(value: Any) -> Any:
 
 
 Points = Annotated[float, BeforeValidator(_points)]
+FORMS = ("typed", "choice")       # how a field is asked: typed in, or as options answered by letters
+SCORING = ("all-or-nothing", "partial", "negative")
+MAX_OPTIONS = 26                  # one letter each
 TEX_LENGTH = re.compile(r"\d+(\.\d+)?(cm|mm|in|pt|bp|em|ex)")   # an answer space: 5cm, 2.5in
 
 
@@ -108,6 +117,30 @@ class ProblemSpec(BaseModel):
     slot: str | None = Field(default=None, min_length=1, max_length=100)
     space: dict[str, str] | None = None
     newpage: bool = False
+    form: str | dict[str, str] | None = None        # FORMS, for the whole slot or per part/field name
+    options: int = Field(default=5, ge=2, le=MAX_OPTIONS)
+    scoring: Literal["all-or-nothing", "partial", "negative"] = "all-or-nothing"
+
+    @field_validator("form", mode="before")
+    @classmethod
+    def _form(cls, value):
+        forms = " or ".join(FORMS)
+        if isinstance(value, dict):
+            if not value:
+                raise ValueError("must name at least one part or field")
+            for name, form in value.items():
+                if form not in FORMS:
+                    raise ValueError(f"the form of '{name}' must be {forms} (got {shown(form)})")
+        elif value is not None and value not in FORMS:
+            raise ValueError(f"must be {forms}, or a map of part or field names to them (got {shown(value)})")
+        return value
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, value):
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= MAX_OPTIONS:
+            raise ValueError(f"must be a whole number of options from 2 to {MAX_OPTIONS} (got {shown(value)})")
+        return value
 
     @field_validator("space")
     @classmethod
@@ -133,6 +166,8 @@ class ProblemSpec(BaseModel):
             raise ValueError("give exactly one of 'id' (one problem) and 'one_of' (a pool drawn per variant)")
         if self.one_of is not None and (self.params or self.parts is not None):
             raise ValueError("'params' and 'parts' cannot be given with 'one_of' (its problems differ in them)")
+        if self.one_of is not None and isinstance(self.form, dict):
+            raise ValueError("'form' must be one form for every problem of a 'one_of' pool (their parts differ)")
         return self
 
     @field_validator("parts", mode="before")
@@ -350,6 +385,9 @@ FIELD_HINTS = {
     "rules": "give a list of lines, e.g. rules: [No notes., No phones.]",
     "one_of": "give a list of problem ids, e.g. one_of: [conv-layer-cost, receptive-field]",
     "shuffle": "write shuffle: problems, shuffle: parts, or shuffle: [problems, parts]",
+    "form": "write form: choice (every field that can be), or form: {PART_OR_FIELD: choice, ...}",
+    "options": f"give the number of options of a choice question, from 2 to {MAX_OPTIONS}, e.g. options: 5",
+    "scoring": "write scoring: all-or-nothing, scoring: partial or scoring: negative",
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from generator.bank import Bank
 from generator.instance import Instance, draw_instance
+from generator.options import instance_choices
 from generator.plan import Plan, Slot
 from generator.precision import DEFAULT as DEFAULT_PRECISION
 from generator.precision import Precision
@@ -56,7 +57,14 @@ def slot_instance(slot: Slot, seed: int, bank: Bank | None = None,
 
     problem = load(slot.problem_id, bank)
     pins = {**(structure or {}), **slot.pins}
-    return draw_instance(problem, Sampler(seed, slot.key), pins, slot.where, precision)
+    instance = draw_instance(problem, Sampler(seed, slot.key), pins, slot.where, precision)
+    if not slot.choice:
+        return instance
+    # the fields asked as a choice: options drawn from their own streams, after the instance
+    tolerances = instance.key_entry(problem, precision)["tolerances"]
+    return replace(instance, choices=instance_choices(problem, slot.choice, instance.params, instance.answers,
+                                                      tolerances, precision, slot.choice_options, slot.scoring, seed,
+                                                      f"{slot.key}|choices", slot.where, instance.alternatives))
 
 
 def slot_structure(plan: Plan, slot: Slot) -> dict[str, Any]:

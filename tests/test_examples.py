@@ -90,7 +90,7 @@ def keys(tmp_path_factory) -> dict[str, dict]:
 
 
 def test_every_spec_is_accounted_for(keys):
-    assert set(keys) == set(EXPECTED) | {"demo", "dl-course-final"}
+    assert set(keys) == set(EXPECTED) | {"demo", "demo-choice", "dl-course-final"}
 
 
 def test_the_course_final_draws_one_problem_per_topic(keys):

@@ -4,7 +4,8 @@
 everything the type decides (see `generator.answers.base`). The modules: `base` (the seam,
 `Answer`, `Alternative`, `Approx`, `Exact`, `close`, Moodle cloze text), `reading` (the
 number, list and formula rules shared with the practice page), `numeric` (int, shape, real,
-vector, matrix, matrices), `logical` (bool, bools, choice), `formula` (expr), `proof`.
+vector, matrix, matrices), `logical` (bool, bools, choice), `formula` (expr), `proof`, `choice`
+(single, multiple: a field asked as options and answered by letters; statements).
 
 JSON conventions (the catalog's): reals are numbers, vectors lists, matrices lists of rows,
 shapes lists of ints, `expr` a string in sympy syntax, `choice` a string, `bool` true/false,
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.answers import formula, logical, numeric, proof  # noqa: F401  (they register the types)
+from generator.answers import choice, formula, logical, numeric, proof  # noqa: F401  (they register the types)
 from generator.answers.base import (
     CHECK_ATOL,
     CHECK_RTOL,

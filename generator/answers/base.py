@@ -425,6 +425,35 @@ class AnswerType:
         ({"atol", "rtol"}, the key's) overrides the answer's."""
         raise NotImplementedError
 
+    # -- asked as a choice (generator.options)
+    choosable: ClassVar[bool] = False      # the type has a rule for plausible wrong values
+    always_choice: ClassVar[bool] = False  # asked as a choice whatever the spec says (a pool of statements)
+    multi: ClassVar[bool] = False          # its options are statements, any number of them true
+
+    def chooses(self, answer: Answer) -> bool:
+        """Whether this field can be asked as a choice (`form: choice`)."""
+        return self.choosable or self.always_choice
+
+    def distractors(self, answer: Answer, value: Any) -> list[tuple[Any, str]]:
+        """Plausible wrong values of a key value, (value, the slip that gives it), most
+        plausible first: what a student who slips gets (a sign, a factor 2, an index), never
+        random noise. Values equal to the right one are dropped by the caller."""
+        return []
+
+    def option_print(self, answer: Answer, values: Sequence[Any], precision: Any) -> list[tuple[Any, str, str]]:
+        """A set of options printed in ONE format (same decimals, same form): for each key
+        value, (the value as printed, its plain text, its LaTeX)."""
+        raise NotImplementedError
+
+    def score(self, expected: Any, given: Any) -> float | None:
+        """The share of a field's points a response earns, for types with scoring rules (choice
+        letters); None: right or wrong by `matches`."""
+        return None
+
+    def named_mistakes(self, expected: Any, given: Any) -> list[str]:
+        """The declared mistakes a response shows by itself (a marked option's mistake)."""
+        return []
+
     def page_view(self, answer: Answer, value: Any, dom: str, alternatives: Sequence[tuple[Any, str]] = (),
                   tolerance: Mapping[str, float] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """(what the page template shows for the field, what practice.js checks it with)."""

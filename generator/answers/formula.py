@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from generator.answers import reading
@@ -75,3 +76,50 @@ class Expr(AnswerType):
 
     def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "formula", "symbols": list(answer.symbols)}
+
+    # -- asked as a choice: a swapped operator or sign, one at a time, as a student slips
+    choosable = True
+
+    def distractors(self, answer: Answer, value: Any) -> list[tuple[Any, str]]:
+        text = str(value)
+        out: list[tuple[Any, str]] = []
+        swaps = {"+": ("-", "a + written as -"), "-": ("+", "a - written as +"),
+                 "*": ("/", "a product written as a quotient"), "/": ("*", "a quotient written as a product")}
+        sums = {"*": ("+", "a product written as a sum")}
+        for i, char in enumerate(text):
+            if char not in swaps or text[i:i + 2] == "**" or text[i - 1:i + 1] == "**":
+                continue
+            if char == "-" and (i == 0 or text[:i].rstrip()[-1:] in "(*/+-,"):
+                out.append((text[:i] + text[i + 1:], "a sign dropped"))  # a unary minus
+                continue
+            for other, why in (swaps[char], *([sums[char]] if char in sums else [])):
+                out.append((text[:i] + other + text[i + 1:], why))
+        out += [(f"-({text})", "the sign flipped"), (f"2*({text})", "a factor 2 too large"),
+                (f"({text})/2", "a factor 2 too small")]
+        good = []
+        for formula, why in out:
+            try:
+                reading.parse_formula(formula)
+            except reading.Unreadable:
+                continue
+            good.append((formula, why))
+        return good
+
+    def option_print(self, answer: Answer, values: Sequence[Any], precision: Any) -> list[tuple[Any, str, str]]:
+        """Every option through one printer: the normalised text, and its LaTeX by sympy."""
+        out = []
+        for value in values:
+            text = reading.normalise(str(value)).replace("^", "**")
+            out.append((text, text, _option_tex(text)))
+        return out
+
+
+@lru_cache(maxsize=4096)
+def _option_tex(text: str) -> str:
+    """A formula option's LaTeX (sympy's printer costs a millisecond: each text printed once)."""
+    from generator.render import sym
+
+    try:
+        return sym(text)
+    except Exception:  # sympy cannot read every formula our reader takes: shown as typed
+        return r"\texttt{" + text.replace("_", r"\_") + "}"

@@ -62,6 +62,15 @@ class Bool(AnswerType):
     def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "word"}
 
+    # -- asked as a choice: the other value; the options print as words
+    choosable = True
+
+    def distractors(self, answer: Answer, value: Any) -> list[tuple[Any, str]]:
+        return [(not value, "the opposite")]
+
+    def option_print(self, answer: Answer, values: Sequence[Any], precision: Any) -> list[tuple[Any, str, str]]:
+        return [(v, self.csv_text(v), r"\text{" + self.csv_text(v) + "}") for v in values]
+
 
 @register
 class Bools(Bool):
@@ -119,6 +128,11 @@ class Bools(Bool):
     def page_grids(self, answer: Answer, value: Any) -> list[tuple[int, int, str]]:
         return [(1, len(value), "")]
 
+    def distractors(self, answer: Answer, value: Any) -> list[tuple[Any, str]]:
+        out = [([(not v) if j == i else v for j, v in enumerate(value)], f"entry {i + 1} the other way")
+               for i in range(len(value))]
+        return out + [([not v for v in value], "every entry the other way")]
+
 
 @register
 class Choice(AnswerType):
@@ -162,3 +176,17 @@ class Choice(AnswerType):
 
     def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "word"}
+
+    # -- asked as a choice: the other declared options, printed as they are
+    choosable = True
+
+    def chooses(self, answer: Answer) -> bool:
+        return bool(answer.options)  # free text has no other options to offer
+
+    def distractors(self, answer: Answer, value: Any) -> list[tuple[Any, str]]:
+        return [(o, "another of the options") for o in answer.options if o.lower() != str(value).lower()]
+
+    def option_print(self, answer: Answer, values: Sequence[Any], precision: Any) -> list[tuple[Any, str, str]]:
+        from generator.render import text
+
+        return [(v, str(v), r"\text{" + text(str(v)) + "}") for v in values]

@@ -194,6 +194,13 @@ class _Numbers(AnswerType):
             return [(len(value), len(value[0]) if value else 0, "")]
         return [(len(m), len(m[0]) if m else 0, f", matrix {k + 1}") for k, m in enumerate(value)]
 
+    # -- asked as a choice: the slips of a number or list (see `_number_slips`, `_list_slips`)
+    choosable = True
+
+    def distractors(self, answer: Answer, value: Any) -> list[tuple[Any, str]]:
+        slips = _number_slips(value, self.whole) if self.depth == 0 else _list_slips(value, self.depth, self.whole)
+        return [(v, why) for v, why in slips if v is not None]
+
 
 def reading_feedback(convention: str) -> str:
     from generator.answers.base import cloze_text
@@ -232,6 +239,17 @@ class _Exact(_Numbers):
 
     def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         return {"compare": "whole"}
+
+    def option_print(self, answer: Answer, values: Sequence[Any], precision: Any) -> list[tuple[Any, str, str]]:
+        """Whole numbers print as they are: one form for every option."""
+        from generator.render import _group
+
+        out = []
+        for value in values:
+            text, _ = _layout(value, self.depth, str)
+            _, tex = _layout(value, self.depth, lambda v: _group(str(v)))
+            out.append((value, text, tex))
+        return out
 
 
 @register
@@ -277,6 +295,22 @@ class _Tolerant(_Numbers):
         atol, rtol = _tolerances(answer, tolerance)
         return {"compare": "close", "atol": atol, "rtol": rtol}
 
+    def option_print(self, answer: Answer, values: Sequence[Any], precision: Any) -> list[tuple[Any, str, str]]:
+        """Decimals print with one number of decimal places, enough for the exam's precision in
+        every entry of every option (so the number of digits tells nothing)."""
+        entries = [float(e) for v in values for e in flatten(v)]
+        decimals = max((precision.places(e) for e in entries), default=0)
+
+        def rounded(value: Any) -> Any:
+            return [rounded(v) for v in value] if isinstance(value, list) else float(_fixed(float(value), decimals))
+
+        out = []
+        for value in values:
+            shown = rounded(value)
+            text, tex = _layout(shown, self.depth, lambda v: _fixed(v, decimals))
+            out.append((shown, text, tex))
+        return out
+
 
 @register
 class Real(_Tolerant):
@@ -306,3 +340,105 @@ class Matrices(_Tolerant):
     partial = True
     depth = 3
     example = "write a list of matrices, e.g. [[[1, 0], [0, 1]]]"
+
+
+# ---------------------------------------------------------------- asked as a choice
+
+def _scaled(value: Any, factor: float, whole: bool) -> Any:
+    """Every entry times `factor`; None when a whole-number entry would stop being whole."""
+    if isinstance(value, list):
+        out = [_scaled(v, factor, whole) for v in value]
+        return None if any(o is None for o in out) else out
+    result = value * factor
+    if whole:
+        return int(result) if float(result).is_integer() else None
+    return float(result)
+
+
+def _shifted(value: Any, step: int | float, whole: bool) -> Any:
+    return value + step if whole else float(value + step)
+
+
+def _transposed(matrix: list[list[Any]]) -> list[list[Any]]:
+    return [list(column) for column in zip(*matrix, strict=True)]
+
+
+def _number_slips(value: Any, whole: bool) -> list[tuple[Any, str]]:
+    """The slips of one number, most plausible first."""
+    if whole:  # counts and sizes: a negative one is ruled out at a glance, so the sign comes last
+        return [(value + 1, "one too many"), (value - 1, "one too few"),
+                (_scaled(value, 2, whole), "a factor 2 too large"), (_scaled(value, 0.5, whole), "a factor 2 too small"),
+                (value + 2, "off by two"), (value - 2, "off by two"), (_scaled(value, 10, whole), "a factor 10 too large"),
+                (-value, "the sign flipped")]
+    out: list[tuple[Any, str]] = [(_scaled(value, -1, whole), "the sign flipped")]
+    if not whole:
+        out += [(_scaled(value, 2, whole), "a factor 2 too large"), (_scaled(value, 0.5, whole), "a factor 2 too small"),
+                (_scaled(value, 10, whole), "a decimal point slipped, 10 times too large"),
+                (_scaled(value, 0.1, whole), "a decimal point slipped, 10 times too small"),
+                (_shifted(value, 1, whole), "off by one"), (_shifted(value, -1, whole), "off by one")]
+        if value != 0:
+            out.append((1.0 / value, "the reciprocal"))
+        else:  # a zero comes from terms that cancel: a slip leaves one of them
+            out += [(0.5, "the terms not cancelling"), (-0.5, "the terms not cancelling"),
+                    (2.0, "the terms not cancelling"), (-2.0, "the terms not cancelling")]
+    return out
+
+
+def _list_slips(value: list[Any], depth: int, whole: bool) -> list[tuple[Any, str]]:
+    """The slips of a vector, matrix or list of matrices, most plausible first."""
+    # sizes (whole lists) never flip sign: a negative size is no plausible answer
+    # A transpose of a square matrix looks like any other answer; of another one it has the
+    # wrong shape, which gives it away, so it comes last.
+    square = all(m and len(m) == len(m[0]) for m in (value if depth == 3 else [value])) if depth >= 2 else False
+    transposed: list[tuple[Any, str]] = []
+    if depth == 2 and value and value[0]:
+        transposed = [(_transposed(value), "transposed")]
+    elif depth == 3 and all(m and m[0] for m in value):
+        transposed = [([_transposed(m) for m in value], "each matrix transposed")]
+    out: list[tuple[Any, str]] = transposed if square else []
+    if depth == 1:
+        out.append((list(reversed(value)), "the entries in reverse order"))
+    out += [(_scaled(value, 2, whole), "a factor 2 too large"), (_scaled(value, 0.5, whole), "a factor 2 too small")]
+    flat = flatten(value)
+
+    def rebuild(entries: list[Any]) -> Any:
+        it = iter(entries)
+
+        def fill(shape: Any) -> Any:
+            return [fill(s) for s in shape] if isinstance(shape, list) else next(it)
+        return fill(value)
+
+    for i, entry in enumerate(flat[:6]):
+        if entry != 0 and not whole:
+            out.append((rebuild([(_scaled(e, -1, whole) if j == i else e) for j, e in enumerate(flat)]),
+                        f"the sign of entry {i + 1} flipped"))
+        if whole:
+            out.append((rebuild([(e + 1 if j == i else e) for j, e in enumerate(flat)]), f"entry {i + 1} off by one"))
+    if not whole:
+        out += [(_scaled(value, -1, whole), "every sign flipped"),
+                (_scaled(value, 10, whole), "a decimal point slipped, 10 times too large"),
+                (_scaled(value, 0.1, whole), "a decimal point slipped, 10 times too small")]
+    return out + ([] if square else transposed)
+
+
+def _fixed(value: float, decimals: int) -> str:
+    text = f"{value:.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
+def _layout(value: Any, depth: int, cell) -> tuple[str, str]:
+    """(plain text, LaTeX) of a value whose entries print as `cell(entry)`."""
+    if depth == 0:
+        return cell(value), cell(value)
+    if depth == 1:
+        cells = [cell(v) for v in value]
+        return "[" + ", ".join(cells) + "]", r"\left(" + ", ".join(cells) + r"\right)"
+
+    def matrix(rows: list[list[Any]]) -> tuple[str, str]:
+        text = "[" + ", ".join("[" + ", ".join(cell(v) for v in row) + "]" for row in rows) + "]"
+        tex = r"\begin{bmatrix}" + r" \\ ".join(" & ".join(cell(v) for v in row) for row in rows) + r"\end{bmatrix}"
+        return text, tex
+    if depth == 2:
+        return matrix(value)
+    pieces = [matrix(m) for m in value]
+    return "[" + ", ".join(t for t, _ in pieces) + "]", ", ".join(t for _, t in pieces)

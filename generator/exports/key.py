@@ -3,12 +3,15 @@
     {"exam": {"title", "course", "date", "seed", "spec", "precision", "generator", "total_points"},
      "variants": [{"key": "001", "code": "K7Q2M4XA", "seed": ..., "fingerprint": ..., "student": {...}?,
                    "problems": [{"slot", "slot_key", "id", "points", "parts", "pool"?,
-                                 "params", "answers", "tolerances", "exact"?, "bank"}]}]}
+                                 "params", "answers", "tolerances", "exact"?, "choices"?, "bank"}]}]}
 
 `bank` is "built-in" or the folder of the added bank the problem came from. `problems` is in
 the variant's printed order and `slot` the printed number (under `shuffle: problems` they differ
 between variants; `slot_key` is the slot's stable name). `parts` is in printed order, the first
 part labelled (a). `pool` lists a `one_of` slot's problems, `id` being the one drawn.
+`choices` holds, for each field asked as a choice (spec `form: choice`), its options in
+printed order, the right ones, and the mistake behind each wrong one (`generator.answers.choice`);
+the field's `answers` and `tolerances` entries stay as for a typed answer.
 
 Values follow the catalog's JSON conventions (see `generator.answers`); each field's tolerance
 accepts every value rounded correctly at the exam's `precision` (see `generator.precision`).

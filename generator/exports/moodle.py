@@ -48,6 +48,7 @@ from typing import Any
 
 from generator.answers import Answer
 from generator.answers import base as answers_base
+from generator.answers.choice import asked
 from generator.exports import Export, Exporter
 from generator.exports.html import Converter, Html, ProblemHtml, slot_htmls
 from generator.plan import Plan, Slot
@@ -67,13 +68,14 @@ def _number(value: float | int) -> str:
 
 # ---------------------------------------------------------------- weights
 
-def entry_weights(problem, slot: Slot, answers: dict[str, Any]) -> dict[str, list[Fraction]]:
+def entry_weights(problem, slot: Slot, answers: dict[str, Any],
+                  choices: Mapping[str, Any] | None = None) -> dict[str, list[Fraction]]:
     """Points per entry of each graded field: the field's points (`Slot.field_points`) split
-    equally over its entries (a proof field is one entry)."""
+    equally over its entries (a proof field and a field asked as a choice are one entry)."""
     out: dict[str, list[Fraction]] = {}
     for name, share in slot.field_points(lambda part: problem.part(part).answers).items():
-        answer = problem.answer(name)
-        entries = answer.kind.entries(answers[name]) if answer.graded else [None]
+        answer, value = asked(problem.answer(name), answers.get(name), (choices or {}).get(name))
+        entries = answer.kind.entries(value) if answer.graded else [None]
         out[name] = [share / len(entries)] * len(entries)
     return out
 
@@ -223,7 +225,7 @@ def _name(plan: Plan, slot: Slot, variant: Variant, suffix: str = "") -> str:
 
 def _fields_html(slot: Slot, problem, instance, precision: Precision = DEFAULT_PRECISION) -> dict[str, str]:
     """Part name -> the cloze blanks of its graded fields."""
-    shares = entry_weights(problem, slot, instance.answers)
+    shares = entry_weights(problem, slot, instance.answers, instance.choices)
     order = [name for part, _ in slot.parts for name in problem.part(part).answers]
     whole = iter(whole_weights([w for name in order for w in shares[name]]))
     out: dict[str, str] = {}
@@ -233,7 +235,9 @@ def _fields_html(slot: Slot, problem, instance, precision: Precision = DEFAULT_P
         for name in problem.part(part).answers:
             weights = [next(whole) for _ in shares[name]]
             others = [(x["value"], x["convention"]) for x in instance.alternatives.get(name, [])]
-            lines.append(_field_html(problem.answer(name), instance.answers[name], weights, others,
+            # a field asked as a choice is its options, each with the mistake behind it as feedback
+            answer, value = asked(problem.answer(name), instance.answers[name], instance.choices.get(name))
+            lines.append(_field_html(answer, value, weights, [] if name in instance.choices else others,
                                      tolerances.get(name)))
         out[part] = "".join(lines)
     return out
