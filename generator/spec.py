@@ -178,6 +178,17 @@ class ExamSpec(BaseModel):
     declaration: str = ""
     print: PrintSpec = Field(default_factory=PrintSpec)
     shuffle: list[Literal["parts", "problems"]] = Field(default_factory=list)   # per-variant order
+    grader: bool = True                   # the build writes grader.pdf: statements, key values, rubrics
+    appendix: str | list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None   # formula sheet
+
+    @field_validator("appendix", mode="before")
+    @classmethod
+    def _appendix(cls, value):
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must name a .tex file or list formula names")
+        if isinstance(value, list) and not value:
+            raise ValueError("must list at least one formula name")
+        return value
 
     @field_validator("shuffle", mode="before")
     @classmethod
@@ -350,6 +361,9 @@ FIELD_HINTS = {
     "rules": "give a list of lines, e.g. rules: [No notes., No phones.]",
     "one_of": "give a list of problem ids, e.g. one_of: [conv-layer-cost, receptive-field]",
     "shuffle": "write shuffle: problems, shuffle: parts, or shuffle: [problems, parts]",
+    "grader": "write grader: true (the default: grader.pdf) or grader: false",
+    "appendix": "give a .tex file relative to the spec (appendix: formulas.tex) or formula names "
+                "(appendix: [backprop, softmax-cross-entropy])",
 }
 
 
@@ -453,6 +467,9 @@ def load_spec(path: str | Path) -> tuple[ExamSpec, dict[str, str]]:
     for i in range(len(spec.problems)):
         node = _node_at(problems_node, (i,)) if problems_node is not None else None
         where[str(i)] = f"{location(name, node)}: problems[{i}]"
+    appendix_node = _node_at(root, ("appendix",))
+    if spec.appendix is not None:
+        where["appendix"] = f"{location(name, appendix_node)}: appendix"
     banks_node = _node_at(root, ("banks",))
     for i in range(len(spec.banks)):
         node = _node_at(banks_node, (i,)) if banks_node is not None else None
