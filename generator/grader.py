@@ -19,7 +19,7 @@ from generator import markers
 from generator.documents import exam_context, render_slot
 from generator.plan import Plan, Slot
 from generator.precision import Precision, short_exact
-from generator.render import num, render_template, text
+from generator.render import is_rounded, num, render_template, text
 from generator.variantcode import variant_code
 from generator.variants import Variant
 
@@ -28,12 +28,20 @@ VARIANT_WIDTH = 0.16       # the variant column's share of the line
 LABEL = "grader"           # the document's name and its single "variant" key in the sheet frame
 
 
-def value_tex(value: Any, exact: str | None, precision: Precision) -> str:
+def value_tex(value: Any, exact: Any, precision: Precision) -> str:
     """A key value as a table cell (LaTeX, text mode, breakable between entries): numbers at the
     exam's precision, lists as (a, b, c), matrices as rows separated by semicolons, text as
-    typewriter; the exact form before the decimal only when it is short (`short_exact`)."""
+    typewriter; an entry's exact form (the key's `exact`: a string, or lists of them shaped as
+    the value) before its decimal only when it is short (`short_exact`)."""
+    if isinstance(value, list) and isinstance(exact, list) and len(exact) == len(value):
+        cells = [value_tex(v, e, precision) for v, e in zip(value, exact, strict=True)]
+        if value and all(isinstance(row, list) for row in value):
+            return "[" + "; ".join(cell[1:-1] for cell in cells) + "]"
+        return "(" + ", ".join(cells) + ")"
     shown = _cell(value, precision)
-    if exact and short_exact(exact) and not isinstance(value, str):
+    # the exact form only where it says more than the printed decimal, and is short
+    if (isinstance(exact, str) and short_exact(exact) and isinstance(value, int | float)
+            and not isinstance(value, bool) and is_rounded(value, precision, precision)):
         return rf"\texttt{{{text(exact)}}} $\approx$ {shown}"
     return shown
 

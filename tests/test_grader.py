@@ -175,6 +175,10 @@ def test_cells_show_the_exact_form_only_when_it_is_short():
     assert value_tex(True, None, DEFAULT) == "true"
     assert value_tex(2 / 3, "2/3", parse("2 decimals")) == r"\texttt{2/3} $\approx$ $0.67$"
     assert value_tex(7, None, DEFAULT) == "$7$"
+    assert value_tex(0.25, "1/4", DEFAULT) == "$0.25$"          # the decimal says it all
+    # entry by entry for lists, the exact forms shaped as the value
+    assert value_tex([0.5, 1 / 3], ["1/2", "1/3"], DEFAULT) == r"($0.5$, \texttt{1/3} $\approx$ $0.333$)"
+    assert value_tex([[1 / 3, 1.0]], [["1/3", "1"]], DEFAULT) == r"[\texttt{1/3} $\approx$ $0.333$, $1$]"
 
 
 def test_printed_precision_rule_asks_for_short_exact_forms_only(tmp_path):
