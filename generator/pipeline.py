@@ -253,7 +253,8 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
         for variant, contexts in prepared:
             for sheet in SHEETS:
                 write(f"variants/{variant.key}/{sheet}.tex", render_sheet(plan, [contexts[sheet]], sheet))
-        grader = Document(GRADER, render_grader(plan, variants), ()) if plan.grader else None
+        # it holds every variant's key values (its time limit grows with them), on pages of its own
+        grader = Document(GRADER, render_grader(plan, variants), plan.variant_keys) if plan.grader else None
         if grader is not None:
             write(f"{GRADER}.tex", grader.tex)
         cache: dict[str, Any] = {}
@@ -331,7 +332,7 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
             # Runs as each document finishes, so splitting overlaps the compiles still running.
             nonlocal finished
             aux = (workdir / document.name / f"{document.name}.aux").read_text(encoding="utf-8")
-            cache[document.name]["pages"] = page_counts(aux, len(document.variant_keys))
+            cache[document.name]["pages"] = page_counts(aux, 1 if document.name == GRADER else len(document.variant_keys))
             shutil.copyfile(workdir / document.name / f"{document.name}.pdf", pdf_dir / f"{document.name}.pdf")
             if document.name.split("-")[0] == "exam":  # every exam page: a QR code of variant and page
                 stamp_qr_codes(pdf_dir / f"{document.name}.pdf", cache[document.name]["pages"],
