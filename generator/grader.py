@@ -70,8 +70,9 @@ def _canonical(slot: Slot, problem_id: str) -> Slot:
     return slot
 
 
-def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
-    return [list(items[i:i + size]) for i in range(0, len(items), size)] or [[]]
+def _head(label: str, name: str) -> str:
+    """A column head: the part label and the field name, breakable after each underscore."""
+    return f"({label}) " + text(name).replace(r"\_", r"\_\allowbreak{}")
 
 
 def section(plan: Plan, slot: Slot, group: Sequence[tuple[Variant, Slot, Any]]) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def section(plan: Plan, slot: Slot, group: Sequence[tuple[Variant, Slot, Any]]) 
         tables.append({
             "width": round((1 - VARIANT_WIDTH) / max(1, len(chosen)), 4),
             "variant_width": VARIANT_WIDTH,
-            "heads": [f"({labels[part]}) {text(name)}" for part, name in chosen],
+            "heads": [_head(labels[part], name) for part, name in chosen],
             "rows": [{**row, "cells": row["cells"][start:start + FIELDS_PER_TABLE]} for row in rows],
         })
     rubric = []
