@@ -24,10 +24,10 @@ from generator.params import (
     SizedVector,
     Vector,
 )
-from generator.problem import Mistake, Part
+from generator.problem import Mistake, Part, Step
 
 __all__ = [
     "Alternative", "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Exact", "Index", "Int", "Matrix", "Mistake",
-    "Param", "Part", "SizedMatrix", "SizedVector", "Vector", "central_gradient", "rational", "sqrt_rational", "square_free", "surd",
+    "Param", "Part", "SizedMatrix", "SizedVector", "Step", "Vector", "central_gradient", "rational", "sqrt_rational", "square_free", "surd",
     "terminates",
 ]

@@ -380,14 +380,17 @@ def cmd_verify(args) -> int:
         reports = verify(ids, args.seeds, jobs=args.jobs, done=done, bank=bank)
     failed = 0
     for report in reports:
-        status = "ok" if not report.failures else f"{len(report.failures)} FAILED"
+        wrong = len(report.failures) + len(report.findings)
+        status = "ok" if not wrong else f"{wrong} FAILED"
         print(f"{report.problem_id:<40} {report.runs:>6} instances  {status:<10} "
               f"acceptance {report.acceptance:6.1%}")
+        for finding in report.findings:
+            print(f"    {finding}")
         for seed, message in report.failures[:5]:
             print(f"    seed {seed}: {message}   (examgen show {report.problem_id} --seed {seed})")
         if len(report.failures) > 5:
             print(f"    ... and {len(report.failures) - 5} more")
-        failed += len(report.failures)
+        failed += wrong
     runs = sum(r.runs for r in reports)
     print(f"{runs} instances of {len(reports)} problems, {failed} failures")
     if args.pdf and not failed:

@@ -110,8 +110,9 @@ def rendered_problems(contexts: dict[str, dict[str, Any]]) -> tuple[RenderedProb
 def exam_context(plan: Plan) -> dict[str, Any]:
     return {"title": plan.title, "course": plan.course, "date": plan.date,
             "instructions": plan.instructions, "seed": plan.seed,
-            "precision": plan.precision.sentence(), "cover": plan.cover, "duration": plan.duration,
-            "rules": list(plan.rules), "declaration": plan.declaration, "pad_to": plan.pad_to}
+            "precision": plan.precision.instructions(), "cover": plan.cover, "duration": plan.duration,
+            "rules": list(plan.rules), "declaration": plan.declaration, "pad_to": plan.pad_to,
+            "appendix": [{"title": title, "tex": tex} for title, tex in plan.appendix]}
 
 
 def sheet_context(plan: Plan, contexts: Sequence[dict[str, Any]], **extra: Any) -> dict[str, Any]:

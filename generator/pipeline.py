@@ -32,6 +32,8 @@ from generator.build import (
     tex_identity,
 )
 from generator.documents import SHEETS, render_sheet, rendered_problems, variant_contexts
+from generator.grader import LABEL as GRADER
+from generator.grader import render_grader
 from generator.outdir import OutputFolder, open_output, worker_init
 from generator.plan import Plan
 from generator.roster import shared_instances
@@ -52,6 +54,7 @@ MIN_BATCH = 20              # below this, splitting a sheet costs more preamble 
 PARALLEL_FROM = 24          # variants from which instances are drawn in worker processes
 STATE = ".examgen"          # the build's own state inside the output folder
 COMBINED = {"exam": "all-exams.pdf", "solutions": "all-solutions.pdf"}
+GRADER_FILE = "grader.pdf"  # the grader's copy (spec `grader:`): one document for the whole build
 
 
 @dataclass(frozen=True)
@@ -250,9 +253,14 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
         for variant, contexts in prepared:
             for sheet in SHEETS:
                 write(f"variants/{variant.key}/{sheet}.tex", render_sheet(plan, [contexts[sheet]], sheet))
+        # it holds every variant's key values (its time limit grows with them), on pages of its own
+        grader = Document(GRADER, render_grader(plan, variants), plan.variant_keys) if plan.grader else None
+        if grader is not None:
+            write(f"{GRADER}.tex", grader.tex)
         cache: dict[str, Any] = {}
         if pdf:
-            compiled, cache = _pdfs(plan, prepared, jobs, staging, target, previous, written, progress, notes)
+            compiled, cache = _pdfs(plan, prepared, jobs, staging, target, previous, written, progress, notes,
+                                    grader)
             warnings = warnings + page_count_warnings(cache)
         manifest = {"generator": __version__, "inputs": digest, "files": sorted(written), "documents": cache,
                     "warnings": warnings, "sha256": {f: _file_hash(staging / f) for f in sorted(written)}}
@@ -283,9 +291,11 @@ def page_count_warnings(cache: dict[str, Any]) -> list[str]:
 
 
 def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: dict[str, Any],
-          written: list[str], progress: Progress, notes: list[str]) -> tuple[int, dict[str, Any]]:
-    """Compile (or reuse) the combined documents, split them per variant, join them per sheet."""
-    docs = documents(plan, prepared)
+          written: list[str], progress: Progress, notes: list[str],
+          grader: Document | None = None) -> tuple[int, dict[str, Any]]:
+    """Compile (or reuse) the combined documents, split them per variant, join them per sheet;
+    the grader's copy (a document of no variant) is compiled with them and kept whole."""
+    docs = ([(GRADER, grader)] if grader is not None else []) + documents(plan, prepared)
     old = previous.get("documents", {})
     old = old if isinstance(old, dict) else {}
     cache: dict[str, Any] = {}
@@ -303,6 +313,10 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
             to_compile.append(document)
             cache[document.name] = {"hash": digest}
     def split(document: Document) -> None:
+        if document.name == GRADER:
+            shutil.copyfile(pdf_dir / f"{document.name}.pdf", staging / GRADER_FILE)
+            written.append(GRADER_FILE)
+            return
         sheet = document.name.split("-")[0]
         targets = [staging / "variants" / key / f"{sheet}.pdf" for key in document.variant_keys]
         split_pdf(pdf_dir / f"{document.name}.pdf", cache[document.name]["pages"], targets)
@@ -318,7 +332,7 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
             # Runs as each document finishes, so splitting overlaps the compiles still running.
             nonlocal finished
             aux = (workdir / document.name / f"{document.name}.aux").read_text(encoding="utf-8")
-            cache[document.name]["pages"] = page_counts(aux, len(document.variant_keys))
+            cache[document.name]["pages"] = page_counts(aux, 1 if document.name == GRADER else len(document.variant_keys))
             shutil.copyfile(workdir / document.name / f"{document.name}.pdf", pdf_dir / f"{document.name}.pdf")
             if document.name.split("-")[0] == "exam":  # every exam page: a QR code of variant and page
                 stamp_qr_codes(pdf_dir / f"{document.name}.pdf", cache[document.name]["pages"],

@@ -16,6 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from generator.appendix import appendix_snippets
 from generator.bank import Bank, builtin
 from generator.errors import ExamgenError, closest
 from generator.params import validate_pins
@@ -84,6 +85,8 @@ class Plan:
     declaration: str = ""
     pad_to: int = 1                               # each variant's pages are padded to a multiple of this
     shuffle_problems: bool = False                # the slots' order is drawn per variant
+    grader: bool = False                          # a build writes the grader's copy (exams: the spec's default on)
+    appendix: tuple[tuple[str, str], ...] = ()    # the formula sheet: (name, LaTeX) per snippet, after each exam
 
     @property
     def total_points(self) -> float:
@@ -224,6 +227,7 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         precision=parse_precision(spec.precision), bank=bank,
         cover=spec.cover, duration=spec.duration, rules=tuple(spec.rules), declaration=spec.declaration,
         pad_to=spec.print.pad_to, shuffle_problems="problems" in spec.shuffle,
+        grader=spec.grader, appendix=appendix_snippets(spec.appendix, spec_path, bank, where.get("appendix", "appendix")),
     )
 
 

@@ -28,7 +28,7 @@ import secrets
 import shlex
 import shutil
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ from generator.plan import Plan, Slot, make_plan
 from generator.problem import Problem
 from generator.render import TEMPLATES, num, render_template
 from generator.seeds import Sampler, variant_seed
-from generator.variants import Variant, slot_instance
+from generator.variants import Variant, slot_instance, variant_slots
 
 PAGE_VARIANTS = 5
 MAX_COUNT = 50
@@ -76,14 +76,14 @@ def slug(target: str) -> str:
 
 # ---------------------------------------------------------------- plan and variants
 
-def _base_slots(target: str, seed: int, bank: Bank) -> tuple[str, str, list[Slot], Bank]:
-    """(title, course, slots, bank) of a target, before --count."""
+def _base_slots(target: str, seed: int, bank: Bank) -> tuple[str, str, list[Slot], Bank, bool]:
+    """(title, course, slots, bank, shuffle: problems) of a target, before --count."""
     if is_spec(target):
         from generator.spec import load_spec
 
         spec, where = load_spec(target)
         plan = make_plan(spec, where, target, variants=1, seed=seed, bank=bank)
-        return f"Practice: {plan.title}", plan.course, list(plan.slots), plan.bank
+        return f"Practice: {plan.title}", plan.course, list(plan.slots), plan.bank, plan.shuffle_problems
     ids = bank.resolve_target(target, "practice")
     slots = []
     for problem_id in ids:
@@ -91,7 +91,7 @@ def _base_slots(target: str, seed: int, bank: Bank) -> tuple[str, str, list[Slot
         slots.append(Slot(0, problem_id, problem_id, tuple((p.name, float(p.points)) for p in problem.parts),
                           {}, "practice"))
     title = bank.load(ids[0]).title if len(ids) == 1 else f"topic {target}"
-    return f"Practice: {title}", "examgen practice", slots, bank
+    return f"Practice: {title}", "examgen practice", slots, bank, False
 
 
 def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
@@ -104,13 +104,16 @@ def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
         for copy in range(rounds + (1 if index in picked else 0)):
             key = slot.key if copy == 0 else f"{slot.key}#{copy + 1}"
             chosen.append((key, slot))
-    return [Slot(n, key, slot.problem_id, slot.parts, slot.pins, slot.where)
+    # A pool's options and a shuffled slot keep what the spec asked: each page variant draws
+    # its problem and its parts' order as an exam variant does (the options take the copy's key).
+    return [replace(slot, number=n, key=key, space=(), newpage=False,
+                    options=tuple(replace(o, number=n, key=key, space=(), newpage=False) for o in slot.options))
             for n, (key, slot) in enumerate(chosen, start=1)]
 
 
 def practice_plan(target: str, seed: int, count: int | None = None, page_variants: int = PAGE_VARIANTS,
                   bank: Bank | None = None) -> Plan:
-    title, course, slots, bank = _base_slots(target, seed, bank or builtin())
+    title, course, slots, bank, shuffle_problems = _base_slots(target, seed, bank or builtin())
     count = len(slots) if count is None else count
     if not 1 <= count <= MAX_COUNT:
         raise ExamgenError(f"--count {count} is out of range", "--count", f"ask for 1 to {MAX_COUNT} problems")
@@ -118,7 +121,8 @@ def practice_plan(target: str, seed: int, count: int | None = None, page_variant
         raise ExamgenError(f"--variants {page_variants} is out of range", "--variants", "ask for 1 to 20 variants")
     return Plan(title=title, course=course, date="", instructions="", seed=seed, spec_name=slug(target),
                 slots=tuple(_select(slots, count, seed)),
-                variant_keys=tuple(str(j) for j in range(1, page_variants + 1)), bank=bank)
+                variant_keys=tuple(str(j) for j in range(1, page_variants + 1)), bank=bank,
+                shuffle_problems=shuffle_problems)
 
 
 def page_seed(seed: int, index: int) -> int:
@@ -130,7 +134,8 @@ def practice_variants(plan: Plan, progress: Progress = _noop) -> list[Variant]:
     variants = []
     for index, key in enumerate(plan.variant_keys, start=1):
         seed = page_seed(plan.seed, index)
-        variants.append(Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank, plan.precision)) for slot in plan.slots)))
+        variants.append(Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank, plan.precision))
+                                                 for slot in variant_slots(plan, seed))))
         progress("instances", index, len(plan.variant_keys))
     return variants
 

@@ -33,6 +33,10 @@ from typing import Any
 SIGNIFICANT = "significant digits"
 DECIMALS = "decimals"
 MAX_DIGITS = 12         # more than float64 carries reliably is not a precision a student can give
+# An exact form is "short" when it is no longer than this: 1/3, sqrt(2)/2, 3*sqrt(5)/10. Longer
+# ones (5306627/12194500) are no help to write or to check by eye, so the sheets ask for the
+# decimal, and the grader's copy shows only the decimal for them.
+SHORT_EXACT = 12
 
 _PATTERN = re.compile(
     r"^\s*(?P<n>\d+)\s+(?:(?P<sig>significant\s+(?:digits?|figures?))|(?P<dec>decimals?(?:\s+places?)?|decimal\s+places?))\s*$",
@@ -71,6 +75,17 @@ class Precision:
             return f"Give decimal answers to {self.text}."
         places = f"{self.digits} decimal place{'s' if self.digits != 1 else ''}"
         return f"Give decimal answers to {places}."
+
+    def exact_rule(self) -> str:
+        """The instructions' sentence on exact values, honest about which ones are meant: a
+        short exact form is right (the key's tolerance holds its value), a long one is not
+        asked for."""
+        return ("Where an answer has a short exact form (such as 1/3 or sqrt(2)/2) you may give it"
+                " instead; otherwise give the decimal.")
+
+    def instructions(self) -> str:
+        """Both sentences, as the instructions print them."""
+        return f"{self.sentence()} {self.exact_rule()}"
 
     # ------------------------------------------------------------ numbers
 
@@ -111,6 +126,11 @@ class Precision:
 
 
 DEFAULT = Precision(3, SIGNIFICANT)
+
+
+def short_exact(text: str) -> bool:
+    """Whether an exact form (the key's sympy text) is short enough to ask for and to show."""
+    return len(text.replace(" ", "")) <= SHORT_EXACT
 
 
 def _exponent(value: float) -> int:

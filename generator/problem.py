@@ -15,6 +15,8 @@ A problem module defines, at module level:
     SHUFFLE_PARTS = True                     optional: the parts are independent, so `shuffle: parts` may reorder them
     DISTRACTORS = {"field": lambda params: [value, ...]}   optional: plausible wrong values of a field
                                              asked as a choice, besides its mistakes' (generator.options)
+    RUBRIC      = {"part": (Step(...), ...)}  what a grader awards in each part: steps whose shares of the
+                                             part's points add up to exactly 1 (`examgen verify` asks for it)
     def sample(rng) -> params                optional: constructive drawing when declarations do not suffice
     def solve(params) -> dict                the reference solver: every answer field, plus what the solution shows
     def check(params, answers) -> dict       an independent second method: field -> independently computed value
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -36,7 +39,7 @@ from generator.params import Choice, Constraint, Custom, Decimal, Int, Matrix, P
 
 __all__ = [
     "Alternative", "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Int", "Matrix", "Mistake",
-    "Param", "Part", "Problem", "Vector", "load_module",
+    "Param", "Part", "Problem", "Step", "Vector", "load_module",
 ]
 
 
@@ -49,6 +52,25 @@ class Part:
     points: float
     answers: tuple[str, ...] = ()
     space: str = "3cm"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing a grader awards in a part (`RUBRIC`): what to look for, and its share of the
+    part's points, a fraction such as 0.5 or "1/3". Shares rather than points, so that the
+    rubric follows whatever points an exam gives the part; a part's shares add up to exactly 1."""
+
+    text: str
+    share: float | str
+
+    @property
+    def fraction(self) -> Fraction:
+        """The share as an exact fraction (0.1 is 1/10, not the float's binary value)."""
+        return Fraction(str(self.share))
+
+    def points(self, part_points: float) -> float:
+        """The points this step is worth when its part is worth `part_points`."""
+        return float(self.fraction * Fraction(str(part_points)))
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,7 @@ class Problem:
     workload: Callable[[Mapping[str, Any]], float] | None = None
     shuffle_parts: bool = False     # SHUFFLE_PARTS: no part depends on another, any order is fair
     distractors: Mapping[str, Callable[[Mapping[str, Any]], Any]] = field(default_factory=dict)  # DISTRACTORS
+    rubric: Mapping[str, tuple[Step, ...]] = field(default_factory=dict)   # RUBRIC: part -> its steps
 
     def answer(self, name: str) -> Answer:
         for answer in self.answers:
@@ -150,6 +173,7 @@ def load_module(module: ModuleType, problem_id: str, folder: Path) -> Problem:
     workload = getattr(module, "WORKLOAD", None)
     if workload is not None and not callable(workload):
         raise ContractError(f"{problem_id}: WORKLOAD must be a function of the parameters")
+    rubric = _rubric(problem_id, getattr(module, "RUBRIC", {}), parts)
     for path in ("question.tex.j2", "solution.tex.j2"):
         if not (folder / path).is_file():
             raise ContractError(f"{problem_id}: {path} is missing")
@@ -171,6 +195,7 @@ def load_module(module: ModuleType, problem_id: str, folder: Path) -> Problem:
         workload=workload,
         shuffle_parts=getattr(module, "SHUFFLE_PARTS", False) is True,
         distractors=_distractors(module, problem_id, answer_names),
+        rubric=rubric,
     )
 
 
@@ -182,3 +207,40 @@ def _distractors(module: ModuleType, problem_id: str, answer_names: list[str]) -
         if name not in answer_names:
             raise ContractError(f"{problem_id}: DISTRACTORS names '{name}', which is not in ANSWERS")
     return dict(declared)
+
+
+def _rubric(problem_id: str, declared: Any, parts: tuple[Part, ...]) -> dict[str, tuple[Step, ...]]:
+    """RUBRIC checked: a step list for every part (or no RUBRIC at all, which `verify` reports),
+    each step a `Step` with a positive share, the shares of a part adding up to exactly 1."""
+    if not isinstance(declared, Mapping):
+        raise ContractError(f"{problem_id}: RUBRIC must map each part name to its steps")
+    if not declared:
+        return {}
+    names = [part.name for part in parts]
+    unknown = [name for name in declared if name not in names]
+    if unknown:
+        raise ContractError(f"{problem_id}: RUBRIC names part '{unknown[0]}', which is not in PARTS"
+                            f" ({', '.join(names)})")
+    rubric = {}
+    for name in names:
+        steps = declared.get(name)
+        if steps is None:
+            raise ContractError(f"{problem_id}: RUBRIC has no steps for part '{name}'")
+        if isinstance(steps, Step):
+            steps = (steps,)
+        if not isinstance(steps, tuple | list) or not steps or not all(isinstance(s, Step) for s in steps):
+            raise ContractError(f"{problem_id}: RUBRIC['{name}'] must be a tuple of Step(text, share)")
+        for step in steps:
+            try:
+                share = step.fraction
+            except (ValueError, ZeroDivisionError):
+                raise ContractError(f"{problem_id}: RUBRIC['{name}']: share {step.share!r} of"
+                                    f" '{step.text}' is not a fraction such as 0.5 or \"1/3\"") from None
+            if share <= 0 or not step.text.strip():
+                raise ContractError(f"{problem_id}: RUBRIC['{name}']: every step needs a text and a positive share")
+        total = sum((step.fraction for step in steps), Fraction(0))
+        if total != 1:
+            raise ContractError(f"{problem_id}: the steps of part '{name}' add up to {total} of its points,"
+                                f" not 1")
+        rubric[name] = tuple(steps)
+    return rubric

@@ -213,6 +213,17 @@ class ExamSpec(BaseModel):
     declaration: str = ""
     print: PrintSpec = Field(default_factory=PrintSpec)
     shuffle: list[Literal["parts", "problems"]] = Field(default_factory=list)   # per-variant order
+    grader: bool = True                   # the build writes grader.pdf: statements, key values, rubrics
+    appendix: str | list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None   # formula sheet
+
+    @field_validator("appendix", mode="before")
+    @classmethod
+    def _appendix(cls, value):
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must name a .tex file or list formula names")
+        if isinstance(value, list) and not value:
+            raise ValueError("must list at least one formula name")
+        return value
 
     @field_validator("shuffle", mode="before")
     @classmethod
@@ -388,6 +399,9 @@ FIELD_HINTS = {
     "form": "write form: choice (every field that can be), or form: {PART_OR_FIELD: choice, ...}",
     "options": f"give the number of options of a choice question, from 2 to {MAX_OPTIONS}, e.g. options: 5",
     "scoring": "write scoring: all-or-nothing, scoring: partial or scoring: negative",
+    "grader": "write grader: true (the default: grader.pdf) or grader: false",
+    "appendix": "give a .tex file relative to the spec (appendix: formulas.tex) or formula names "
+                "(appendix: [backprop, softmax-cross-entropy])",
 }
 
 
@@ -491,6 +505,9 @@ def load_spec(path: str | Path) -> tuple[ExamSpec, dict[str, str]]:
     for i in range(len(spec.problems)):
         node = _node_at(problems_node, (i,)) if problems_node is not None else None
         where[str(i)] = f"{location(name, node)}: problems[{i}]"
+    appendix_node = _node_at(root, ("appendix",))
+    if spec.appendix is not None:
+        where["appendix"] = f"{location(name, appendix_node)}: appendix"
     banks_node = _node_at(root, ("banks",))
     for i in range(len(spec.banks)):
         node = _node_at(banks_node, (i,)) if banks_node is not None else None

@@ -109,16 +109,24 @@ def variant_slot(plan_slot: Slot, seed: int) -> Slot:
     return slot
 
 
+def variant_slots(plan: Plan, seed: int) -> list[Slot]:
+    """The plan's slots as the variant of `seed` prints them: each pool's problem and the parts'
+    order drawn (`variant_slot`), and under `shuffle: problems` the slots in the variant's order,
+    each numbered as printed (its `key` stays the plan's)."""
+    slots = [variant_slot(slot, seed) for slot in plan.slots]
+    if plan.shuffle_problems:
+        slots = [replace(slots[i], number=n + 1)
+                 for n, i in enumerate(Sampler(seed, "|order").shuffle(range(len(slots))))]
+    return slots
+
+
 def make_variant(plan: Plan, key: str, shared: Structures | None = None) -> Variant:
     """One variant; `shared` is `structures(plan)` when the caller has it (else drawn here).
     Under `shuffle: problems` the slots come in the variant's printed order, each numbered as
     printed (its `key` stays the plan's)."""
     shared = structures(plan) if shared is None else shared
     seed = variant_seed(plan.seed, key)
-    slots = [variant_slot(slot, seed) for slot in plan.slots]
-    if plan.shuffle_problems:
-        slots = [replace(slots[i], number=n + 1)
-                 for n, i in enumerate(Sampler(seed, "|order").shuffle(range(len(slots))))]
+    slots = variant_slots(plan, seed)
     return Variant(key, seed, tuple((slot, slot_instance(slot, seed, plan.bank, plan.precision,
                                                          shared.get(structure_key(slot))))
                                     for slot in slots))

@@ -41,6 +41,7 @@ class Report:
     runs: int = 0
     tries: int = 0
     failures: list[tuple[int, str]] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)   # about the problem itself, not one seed
 
     @property
     def acceptance(self) -> float:
@@ -210,4 +211,7 @@ def verify(problem_ids: Sequence[str], seeds: int, jobs: int = 2, first_seed: in
                     done(result.problem_id, result.runs)
     for report in reports.values():
         report.failures.sort()
+        if not bank.load(report.problem_id).rubric:
+            report.findings.append("declares no RUBRIC: give each part its steps, Step(\"what a grader"
+                                   " looks for\", share), the shares adding up to 1")
     return [reports[pid] for pid in problem_ids]

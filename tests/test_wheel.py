@@ -85,6 +85,10 @@ def test_wheel_holds_templates_and_the_bank(installed):
             assert f"generator/problem_bank/{folder}/{name}" in names
     assert "generator/scaffold/problem/problem.py" in names
     assert "generator/scaffold/course/workflow.yml" in names
+    # the formula snippets of the appendix and the templates of the grader's copy and formula sheet
+    shipped = {Path(n).name for n in names if n.startswith("generator/problem_bank/formulas/")}
+    assert shipped == {p.name for p in (ROOT / "problem_bank" / "formulas").glob("*.tex")} and "backprop.tex" in shipped
+    assert {"generator/templates/grader.tex.j2", "generator/templates/appendix.tex.j2"} <= names
     assert not any("__pycache__" in n for n in names)
     assert wheel.stat().st_size < WHEEL_LIMIT
 

@@ -6,7 +6,7 @@ snapshots/. Edit it in place: `examgen verify TOPIC/NAME` checks solve against c
 many seeds; `examgen show TOPIC/NAME --pdf` shows one instance as PDF.
 """
 
-from generator.authoring import Answer, Choice, Constraint, Int, Mistake, Part
+from generator.authoring import Answer, Choice, Constraint, Int, Mistake, Part, Step
 
 TITLE = "Cost of a dense layer"          # a string literal: `examgen list` reads it without importing
 SOURCE = "exemplar problem (examgen new)"   # where the exercise comes from
@@ -67,3 +67,11 @@ MISTAKES = (
     Mistake("one-example", "counted the multiplications for one example, not the batch",
             lambda p: {"mults": p["n_in"] * p["n_out"]}),
 )
+
+# What a grader awards in each part: steps with their share of the part's points (0.5, "1/3"),
+# adding up to exactly 1 per part, so the rubric follows the points an exam gives the part.
+RUBRIC = {
+    "shape": (Step("batch size kept, width n_out", 1),),
+    "params": (Step("weights n_in x n_out", "2/3"), Step("biases, when the layer has them", "1/3")),
+    "mults": (Step("n_in x n_out per example", 0.5), Step("times the batch", 0.5)),
+}

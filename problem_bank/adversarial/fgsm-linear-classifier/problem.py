@@ -252,3 +252,27 @@ MISTAKES = (
             _no_mixture_gradient),
     Mistake("l2-norm", "predicted the change as -eps ||grad||_2 instead of -eps ||grad||_1", _l2_norm_change),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "predict": (
+        Step("scores w^T x + b and the softmax (or sigmoid) probabilities", 0.5),
+        Step("the predicted class read off the probabilities", 0.5),
+    ),
+    "gradient": (
+        Step("chain rule through the log-softmax: the gradient W_y - sum_k p_k W_k", "2/3"),
+        Step("the numbers of the gradient vector", "1/3"),
+    ),
+    "attack": (
+        Step("the linearised problem over the box solved: the step -eps sign(g), entry by entry", "2/3"),
+        Step("the linear change of the log-probability, -eps times the l1 norm of g", "1/3"),
+    ),
+    "effect": (
+        Step("probabilities at the perturbed input", 0.5),
+        Step("prediction after the attack and the actual change of the score", 0.5),
+    ),
+}

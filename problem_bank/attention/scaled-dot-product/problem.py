@@ -223,3 +223,23 @@ MISTAKES = (
     Mistake("mask-ignored", "ignored the causal mask (every query attends to every key)",
             lambda p: _fields(_attend(p, masked=False), names=("weights", "out")) if p["causal"] else {}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "scores": (
+        Step("the dot products Q K^T", 0.5),
+        Step("scaled by 1/sqrt(d_k), masked entries where the statement masks", 0.5),
+    ),
+    "weights": (
+        Step("row-wise exponentials of the scaled scores", 0.5),
+        Step("each row normalised to sum to 1 (softmax over the keys)", 0.5),
+    ),
+    "out": (
+        Step("output as the attention weights times V", "2/3"),
+        Step("the numbers of every output row (a masked query copies what it sees)", "1/3"),
+    ),
+}

@@ -212,3 +212,27 @@ MISTAKES = (
     Mistake("keys-only", "cached the keys but not the values",
             lambda p: {"kv_cache_bytes": p["batch"] * p["n"] * p["d"] * p["bytes_per_value"]}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "attention": (
+        Step("four d x d projections: 4 d^2 weights (independent of the number of heads)", "2/3"),
+        Step("the 4d biases counted as the statement says", "1/3"),
+    ),
+    "mlp": (
+        Step("the MLP's two matrices and biases", 0.5),
+        Step("the block total: attention, MLP and the two LayerNorms", 0.5),
+    ),
+    "flops": (
+        Step("per head n n d_h multiply-adds for Q K^T and again for A V", "2/3"),
+        Step("summed over the heads (h d_h = d) with the statement's convention", "1/3"),
+    ),
+    "cache": (
+        Step("a key and a value of width d per position and sequence: 2 B n d values", "2/3"),
+        Step("times the bytes per value", "1/3"),
+    ),
+}

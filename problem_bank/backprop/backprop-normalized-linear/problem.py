@@ -321,3 +321,28 @@ MISTAKES = (
     Mistake("bias-unscaled", "forgot the 1/||w_i|| in dL/db_i",
             lambda p: {"dL_db": list(p["g"])}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "forward": (
+        Step("the norm of each weight row and the pre-activation w_i^T x + b_i", 0.5),
+        Step("their quotient y_i", 0.5),
+    ),
+    "grad_b": (
+        Step("dL/dy from the loss", 0.5),
+        Step("dL/db_i = g_i / ||w_i|| (only y_i depends on b_i)", 0.5),
+    ),
+    "grad_x": (
+        Step("the chain rule sums over all outputs: sum_i g_i w_i / ||w_i||", "2/3"),
+        Step("the numbers", "1/3"),
+    ),
+    "grad_W": (
+        Step("row w_i enters y_i only: one term, no sum", 0.2),
+        Step("the quotient rule with the gradient w / ||w|| of the norm", 0.6),
+        Step("the numbers of the gradient matrix", 0.2),
+    ),
+}

@@ -183,3 +183,28 @@ MISTAKES = (
     Mistake("half-pair", "used only x_i instead of x_i + x_{i+m} in dL/da",
             lambda p: {"dL_da": sum(gi * xi for gi, xi in zip(p["g"], p["x"], strict=False))}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "forward": (
+        Step("each output y_i = a (x_i + x_{i+m}) + b", 0.5),
+        Step("the numbers", 0.5),
+    ),
+    "grad_b": (
+        Step("dL/dy from the loss", 0.5),
+        Step("dL/db as the sum of dL/dy_i", 0.5),
+    ),
+    "grad_a": (
+        Step("dL/da as the sum of dL/dy_i (x_i + x_{i+m})", 0.5),
+        Step("the number", 0.5),
+    ),
+    "grad_x": (
+        Step("each x_j feeds up to two outputs: sum over the outputs it reaches", 0.5),
+        Step("a times the matching dL/dy entries, zero where it feeds none", 0.25),
+        Step("the numbers", 0.25),
+    ),
+}

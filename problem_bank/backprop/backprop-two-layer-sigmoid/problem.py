@@ -265,3 +265,29 @@ MISTAKES = (
     Mistake("forward-costlier", "judged the forward pass the more expensive one",
             lambda p: {"costlier_pass": "forward"}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "forward": (
+        Step("forward values z, u of the hidden layer", 0.5),
+        Step("output y_hat and the loss", 0.5),
+    ),
+    "backward_output": (
+        Step("dL/dy_hat from the loss", 0.5),
+        Step("dL/dW2 as dL/dy_hat times the hidden activations", 0.5),
+    ),
+    "backward_hidden": (
+        Step("back through W2 to the hidden units", "1/3"),
+        Step("chain rule through the sigmoid: u (1 - u)", "1/3"),
+        Step("dL/dW1 as the outer product with x", "1/3"),
+    ),
+    "cost": (
+        Step("the costlier pass named, with the reason", "1/3"),
+        Step("forward multiplications counted", "1/3"),
+        Step("backward multiplications counted", "1/3"),
+    ),
+}

@@ -284,3 +284,27 @@ MISTAKES = (
             _wrong_counter),
     Mistake("all-centers", "moved every center towards the example instead of only the nearest one", _all_centers),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "update_rule": (
+        Step("gradient of min_k ||x - y_k||^2: only the nearest centre has one", 0.5),
+        Step("the gradient step moves that centre towards x", 0.5),
+    ),
+    "run": (
+        Step("each example assigned to its nearest centre", 0.4),
+        Step("the centres updated after each example", 0.4),
+        Step("the final centres", 0.2),
+    ),
+    "learning_rate": (
+        Step("constant rate: an average of recent examples that keeps moving; a decreasing rate settles", 1),
+    ),
+    "cost": (
+        Step("distances of every example to every centre per epoch", 0.5),
+        Step("the order of the cost in n, m, K", 0.5),
+    ),
+}

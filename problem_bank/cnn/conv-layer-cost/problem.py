@@ -149,3 +149,26 @@ MISTAKES = (
                        * ((p["H"] + 2 * p["pad"] - p["k"]) // p["stride"] + 1)
                        * ((p["W"] + 2 * p["pad"] - p["k"]) // p["stride"] + 1)}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "shape": (
+        Step("output size formula floor((H + 2p - k)/s) + 1 per side", "2/3"),
+        Step("the output shape with the number of filters as depth", "1/3"),
+    ),
+    "channels": (
+        Step("input and output channels read off", 1),
+    ),
+    "ops": (
+        Step("multiplications: output entries x k x k x C_in", 0.5),
+        Step("additions counted with the statement's convention (bias included or not)", 0.5),
+    ),
+    "params": (
+        Step("weights k x k x C_in per filter, times the filters", 0.5),
+        Step("plus one bias per filter", 0.5),
+    ),
+}

@@ -222,3 +222,22 @@ MISTAKES = (
             _size_slip),
     Mistake("d-times-k", "took d k instead of d (k - 1) + 1 for the dilated kernel's side", _dilation_times_k),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "size": (
+        Step("where the last input pixel lands with the dilated kernel: (n - 1) s + d (k - 1) + 1", 0.5),
+        Step("the padding cropped, the number", 0.5),
+    ),
+    "kernel": (
+        Step("effective kernel size d (k - 1) + 1", 1),
+    ),
+    "params": (
+        Step("weights k x k x C_in x C_out (dilation adds none)", 0.5),
+        Step("biases counted", 0.5),
+    ),
+}

@@ -169,3 +169,24 @@ MISTAKES = (
     Mistake("inverted-ratio", "gave standard / separable (the speed-up) instead of separable / standard",
             lambda p: {"ratio": 1 / (1 / p["C_out"] + 1 / p["k"] ** 2)}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "standard": (
+        Step("multiplications of the standard convolution", 0.5),
+        Step("its parameters", 0.5),
+    ),
+    "separable": (
+        Step("depthwise part: one k x k filter per input channel", 0.5),
+        Step("pointwise 1x1 part: C_in x C_out", 0.25),
+        Step("sums for multiplications and parameters", 0.25),
+    ),
+    "ratio": (
+        Step("ratio of the two counts", 0.5),
+        Step("its closed form 1/C_out + 1/k^2", 0.5),
+    ),
+}

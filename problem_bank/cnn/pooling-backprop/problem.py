@@ -187,3 +187,20 @@ MISTAKES = (
             _copied),
     Mistake("sum-not-mean", "average pooling: summed the window instead of averaging it", _sum_not_mean),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "forward": (
+        Step("the pooling windows located", 0.5),
+        Step("the maximum of each window", 0.5),
+    ),
+    "backward": (
+        Step("each window's gradient goes to its maximum only (derivative 1 there, 0 elsewhere)", 0.5),
+        Step("every other entry zero", 0.25),
+        Step("the gradient matrix", 0.25),
+    ),
+}

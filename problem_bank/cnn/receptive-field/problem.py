@@ -203,3 +203,24 @@ MISTAKES = (
     Mistake("k-not-k-minus-1", "grew the field by k T_l instead of (k - 1) T_l",
             _mistake(lambda S, T, k, s: S + k * T)),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "recurrence": (
+        Step("the induction: an interval of S_l positions, neighbours T_l apart", "1/4"),
+        Step("S_l = S_{l-1} + (k_l - 1) T_{l-1}", "1/2"),
+        Step("T_l = T_{l-1} s_l", "1/4"),
+    ),
+    "per_layer": (
+        Step("receptive field size after each layer", 0.5),
+        Step("cumulative stride after each layer", 0.5),
+    ),
+    "final": (
+        Step("final receptive field size", 0.5),
+        Step("final stride", 0.5),
+    ),
+}

@@ -163,3 +163,23 @@ MISTAKES = (
             lambda p: {"value": 2 * solve(p)["jsd"]}),
     Mistake("bits", "used base-2 logarithms (bits) for the JSD", lambda p: {"jsd": solve(p)["jsd"] / math.log(2)}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "discriminator": (
+        Step("pointwise maximisation of p log D + q log(1 - D)", 0.5),
+        Step("D* = p_data / (p_data + p_g), evaluated", 0.5),
+    ),
+    "value": (
+        Step("D* substituted into the value function", 0.5),
+        Step("the number", 0.5),
+    ),
+    "jsd": (
+        Step("V(D*) = 2 JSD - log 4", 0.5),
+        Step("the Jensen-Shannon divergence evaluated", 0.5),
+    ),
+}

@@ -204,3 +204,23 @@ MISTAKES = (
             lambda p: {"dkl_dlogvar": [0.5 * (math.exp(-v2) - math.exp(-v))
                                        for v, v2 in zip(p["logvar"], p["logvar2"], strict=True)]}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "kl": (
+        Step("KL of two Gaussians in closed form (log ratio of variances, variance ratio, mean term)", 0.5),
+        Step("summed over the dimensions", 0.25),
+        Step("the number", 0.25),
+    ),
+    "grad_mu": (
+        Step("only the mean term depends on mu: (mu - mu_2) / sigma_2^2", 1),
+    ),
+    "grad_logvar": (
+        Step("chain rule through sigma^2 = exp(log sigma^2)", 0.5),
+        Step("the derivative (e^l / sigma_2^2 - 1) / 2, evaluated", 0.5),
+    ),
+}

@@ -159,3 +159,24 @@ MISTAKES = (
     Mistake("var-constant", "treated the batch variance as a constant in the backward pass",
             lambda p: {"dL_dx": _input_gradient(p, var_path=False)}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "forward": (
+        Step("batch mean and (biased) variance", 0.5),
+        Step("normalised x_hat and the output gamma x_hat + beta", 0.5),
+    ),
+    "param_grads": (
+        Step("dL/dgamma as the sum of dL/dy x_hat", 0.5),
+        Step("dL/dbeta as the sum of dL/dy", 0.5),
+    ),
+    "input_grad": (
+        Step("gradient through x_hat, the mean and the variance (three terms)", 0.5),
+        Step("the compact form gamma / (N sigma) (N g - sum g - x_hat sum g x_hat)", 0.25),
+        Step("the numbers", 0.25),
+    ),
+}

@@ -117,3 +117,21 @@ MISTAKES = (
     Mistake("bernoulli-variance", "took q (1 - q) a_i^2, the variance without the 1/q scale",
             lambda p: {"var_unit": float(_q_a(p)[0] * (1 - _q_a(p)[0]) * _q_a(p)[1] ** 2)}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "scale": (
+        Step("inverted dropout scales kept units by 1/q (q the keep probability)", 1),
+    ),
+    "output": (
+        Step("mask applied and the kept units scaled", 1),
+    ),
+    "moments": (
+        Step("expected value of a unit kept at a", 0.5),
+        Step("its variance a^2 (1 - q)/q", 0.5),
+    ),
+}

@@ -173,3 +173,28 @@ MISTAKES = (
             lambda p: {k: v for k, v in _fields(_backward(p, relu_grad=lambda z, h: h)).items()
                        if k in ("dL_db1", "dL_dW1", "dL_dx")}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "forward": (
+        Step("hidden pre-activations and ReLU", "1/3"),
+        Step("output y_hat", "1/3"),
+        Step("the loss", "1/3"),
+    ),
+    "output_layer": (
+        Step("dL/dy_hat from the loss", 0.5),
+        Step("dL/dw2 (times h) and dL/db2", 0.5),
+    ),
+    "hidden_layer": (
+        Step("back through w2 to the hidden units", "1/3"),
+        Step("ReLU derivative: zero for inactive units", "1/3"),
+        Step("dL/db1 and dL/dW1 (outer product with x)", "1/3"),
+    ),
+    "input": (
+        Step("dL/dx as W1^T times the hidden gradient", 1),
+    ),
+}

@@ -112,3 +112,19 @@ MISTAKES = (
     Mistake("z-for-p", "used the logits z in place of the probabilities p (dL/dz = z - onehot(y))",
             lambda p: {"dL_dz": [v - e for v, e in zip(p["z"], _onehot(p), strict=True)]}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "forward": (
+        Step("softmax probabilities (exponentials normalised)", 0.5),
+        Step("cross-entropy loss -log p_y", 0.5),
+    ),
+    "gradient": (
+        Step("dL/dz = p - onehot(y)", "2/3"),
+        Step("the numbers", "1/3"),
+    ),
+}

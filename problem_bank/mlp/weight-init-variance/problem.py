@@ -160,3 +160,22 @@ MISTAKES = (
     Mistake("no-fan-in", "forgot that z sums n_in products (Var z = var_w v)",
             lambda p: {"var_preact": float(_var_w(p) * Fraction(str(p["v"])))}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "variance": (
+        Step("the variance the initialisation asks for (fan-in, fan-out or their average)", "2/3"),
+        Step("the standard deviation", "1/3"),
+    ),
+    "uniform": (
+        Step("variance r^2 / 3 of U(-r, r) set equal: r = sqrt(3 Var W)", 1),
+    ),
+    "preactivation": (
+        Step("each product W x has variance Var(W) E[x^2]; n_in independent terms add", 0.5),
+        Step("the number", 0.5),
+    ),
+}

@@ -180,3 +180,22 @@ MISTAKES = (
     Mistake("no-sqrt", "omitted the square root on v_hat: stepped with m_hat / (v_hat + eps)", _no_square_root),
     Mistake("abs-not-square", "averaged |g| instead of g^2 in the second moment", _unsquared_second_moment),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "moments": (
+        Step("first moment m_t = beta1 m + (1 - beta1) g", 0.5),
+        Step("second moment v_t = beta2 v + (1 - beta2) g^2", 0.5),
+    ),
+    "corrected": (
+        Step("bias corrections m / (1 - beta1^t), v / (1 - beta2^t)", 1),
+    ),
+    "steps": (
+        Step("update w - eta m_hat / (sqrt(v_hat) + eps) per step", "2/3"),
+        Step("the iterates", "1/3"),
+    ),
+}

@@ -206,3 +206,32 @@ MISTAKES = (
     Mistake("added-norms", "added the lengths instead of Pythagoras: ||w_1|| = 1 - alpha lam + alpha a",
             lambda p: {"norm_after_step": 1 - float(p["alpha"]) * float(p["lam"]) + float(p["alpha"]) * float(p["a"])}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "grad_R": (
+        Step("gradient lambda w of the regulariser", 0.5),
+        Step("the step shrinks w by 1 - alpha lambda (weight decay)", 0.5),
+    ),
+    "optimum": (
+        Step("at a minimiser g = 0, so each step only rescales w", 0.5),
+        Step("scale invariance keeps it a minimiser; the norm shrinks to 0 and never stops", 0.5),
+    ),
+    "orthogonal": (
+        Step("scale invariance differentiated: g^T w = 0", 0.5),
+        Step("the gradient of R parallel to w, hence orthogonal to g", 0.25),
+        Step("the sketch (tangent g, radial grad R)", 0.25),
+    ),
+    "step": (
+        Step("norm after the step from the orthogonal components (Pythagoras)", "2/3"),
+        Step("whether the norm decreases", "1/3"),
+    ),
+    "threshold": (
+        Step("condition for the norm to decrease set up", 0.5),
+        Step("the step-length threshold solved", 0.5),
+    ),
+}

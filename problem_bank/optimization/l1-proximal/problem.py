@@ -145,3 +145,21 @@ MISTAKES = (
     Mistake("no-sign", "dropped the sign: max(|a_i| - eps lam, 0)", _no_sign),
     Mistake("threshold-lam", "thresholded at lam instead of eps lam", _threshold_lam),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "gradient": (
+        Step("completing the square: the gradient step a = theta - eps g", 1),
+    ),
+    "prox": (
+        Step("coordinate-wise minimisation: soft thresholding sign(a) max(|a| - eps lambda, 0)", 0.5),
+        Step("applied entry by entry", 0.5),
+    ),
+    "sparsity": (
+        Step("the entries with |a_i| < eps lambda: set exactly to zero", 1),
+    ),
+}

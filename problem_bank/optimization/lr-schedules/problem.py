@@ -254,3 +254,19 @@ MISTAKES = (
     Mistake("half-from-peak", "counted the steps to half from the end of the warmup, not from t = 0",
             _half_from_peak),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "rate": (
+        Step("the schedule's phase at step t (warm-up or decay) and its formula", 0.5),
+        Step("the rates at t and at the next step", 0.5),
+    ),
+    "half": (
+        Step("the rate set equal to half the peak", 0.5),
+        Step("solved for the first step that reaches it", 0.5),
+    ),
+}

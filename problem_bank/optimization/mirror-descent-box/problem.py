@@ -305,3 +305,22 @@ MISTAKES = (
     Mistake("euclidean-step", "took plain gradient steps x - eps g, ignoring the divergence",
             lambda p: {"x": _wrong_iterates(p, euclidean=True)["x"]}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "derivation": (
+        Step("the objective: linear term plus the Bregman (binary entropy) divergence over eps", 0.5),
+        Step("stationarity: logit(x) = logit(x^t) - eps g", 0.5),
+    ),
+    "closed_form": (
+        Step("x^{t+1} = sigma(logit(x^t) - eps g)", 1),
+    ),
+    "iterates": (
+        Step("eta = logit(x): gradient descent in eta", "1/4"),
+        Step("each iterate computed", "3/4"),
+    ),
+}

@@ -331,3 +331,23 @@ MISTAKES = (
     Mistake("lookahead-sign", "looked ahead to w^t + lr beta v^t instead of w^t - lr beta v^t", _lookahead_sign),
     Mistake("no-momentum", "dropped the velocity term: plain gradient descent", _no_momentum),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "momentum": (
+        Step("the gradient at w^t and the velocity update", 0.5),
+        Step("the heavy-ball iterates", 0.5),
+    ),
+    "nesterov": (
+        Step("the gradient at the look-ahead point w - eta beta v", 0.5),
+        Step("the Nesterov iterates", 0.5),
+    ),
+    "final": (
+        Step("f(w) = w A w / 2 - b w evaluated at the final iterate", "2/3"),
+        Step("compared as the statement asks", "1/3"),
+    ),
+}

@@ -330,3 +330,25 @@ MISTAKES = (
     Mistake("forgot-eps", "dropped eps in front of rho'(l): l + rho'(l) = ||a||", _forgot_eps),
     Mistake("no-normalise", "scaled a by l without dividing by ||a||: theta = l a", _no_normalise),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "derivation": (
+        Step("completing the square: the prox of a = theta - eps g", "1/4"),
+        Step("the minimiser keeps the direction of a and shrinks its norm", "1/2"),
+        Step("the case that gives zero", "1/4"),
+    ),
+    "sgd_step": (
+        Step("gradient step a and its norm", 1),
+    ),
+    "radius": (
+        Step("the new norm l from the derived rule (with eps lambda)", 1),
+    ),
+    "update": (
+        Step("theta_next = l a / ||a||", 1),
+    ),
+}

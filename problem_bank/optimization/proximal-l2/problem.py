@@ -206,3 +206,23 @@ MISTAKES = (
     Mistake("dropped-penalty", "forgot the penalty's gradient in the stationarity condition (no shrinkage)",
             _dropped_penalty),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "derive": (
+        Step("a strictly convex quadratic: the minimiser is the stationary point", "1/3"),
+        Step("solved: the plain step shrunk by 1 / (1 + eps lambda)", "2/3"),
+    ),
+    "step": (
+        Step("gradient step, then the proximal shrink", 0.5),
+        Step("the numbers", 0.5),
+    ),
+    "equivalent": (
+        Step("the explicit step with the regulariser's gradient written out", 0.5),
+        Step("coefficients matched: the equivalent step length", 0.5),
+    ),
+}

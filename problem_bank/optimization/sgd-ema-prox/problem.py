@@ -210,3 +210,25 @@ MISTAKES = (
     Mistake("plus-sign", "slipped a sign matching the coefficients: eps' = eps / (1 + lambda eps)",
             _plus_sign_equivalent),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "smooth": (
+        Step("the exponential moving average from g~^0 = 0, step by step", 1),
+    ),
+    "explicit": (
+        Step("SGD step with the smoothed gradient plus lambda theta", 0.5),
+        Step("the numbers", 0.5),
+    ),
+    "prox": (
+        Step("stationary point of the proximal objective: theta = (theta^{t-1} - eps g) / (1 + eps lambda)", 0.5),
+        Step("the numbers", 0.5),
+    ),
+    "equivalent": (
+        Step("coefficients of the two updates matched: the explicit step length", 1),
+    ),
+}

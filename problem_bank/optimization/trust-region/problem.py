@@ -252,3 +252,22 @@ MISTAKES = (
     Mistake("ascent", "took the stationary point with the wrong sign, which maximises the model", _ascent),
     Mistake("wrong-dual-norm", "gave eps times the wrong norm of g for the model decrease", _wrong_dual_norm),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "lagrangian": (
+        Step("the linear model minimised over the region: its Lagrangian", 0.5),
+        Step("stationarity and complementary slackness solved for the step", 0.5),
+    ),
+    "step": (
+        Step("the step on the region's boundary against g", 0.5),
+        Step("theta_next = theta + delta", 0.5),
+    ),
+    "decrease": (
+        Step("the decrease -<g, delta>: the radius times the dual norm of g", 1),
+    ),
+}

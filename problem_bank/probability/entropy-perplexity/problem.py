@@ -192,3 +192,26 @@ MISTAKES = (
     Mistake("bits-unconverted", "gave the cross-entropy in nats where bits are asked",
             lambda p: {"bits": solve(p)["cross_entropy"]}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "entropy": (
+        Step("H(p) = -sum p log p", 0.5),
+        Step("the number", 0.5),
+    ),
+    "cross_entropy": (
+        Step("cross-entropy -sum p log q in nats", 0.5),
+        Step("converted to bits", 0.5),
+    ),
+    "kl": (
+        Step("KL = cross-entropy - entropy (or the direct sum)", 1),
+    ),
+    "perplexity": (
+        Step("perplexity as exp of the average negative log-likelihood", "2/3"),
+        Step("the number", "1/3"),
+    ),
+}

@@ -221,3 +221,29 @@ MISTAKES = (
     Mistake("reversed-kl", "computed KL(p_model || p*) instead of KL(p* || p_model)", _reversed_kl),
     Mistake("unweighted", "averaged over the inputs uniformly instead of weighting by p*(x)", _unweighted),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "decomposition": (
+        Step("log of the ratio split: KL = CE - H per input", 0.5),
+        Step("expectation over x; H(Y|X) does not depend on theta", 0.5),
+    ),
+    "entropy": (
+        Step("entropy of each conditional row", 0.5),
+        Step("averaged with p*(x)", 0.5),
+    ),
+    "cross_entropy": (
+        Step("cross-entropy of each model per input", 0.5),
+        Step("averaged with p*(x)", 0.5),
+    ),
+    "kl": (
+        Step("expected KL as expected CE minus H(Y|X)", 1),
+    ),
+    "better": (
+        Step("the model with the smaller expected KL (equivalently CE)", 1),
+    ),
+}

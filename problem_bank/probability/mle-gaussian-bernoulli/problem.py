@@ -192,3 +192,23 @@ MISTAKES = (
     Mistake("average-loglik", "gave the average log-likelihood per observation instead of the sum",
             lambda p: {"loglik": solve(p)["loglik"] / len(p["x"])}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "estimate": (
+        Step("log-likelihood written and differentiated", 0.5),
+        Step("the estimate k / n", 0.5),
+    ),
+    "moments": (
+        Step("the mean by the invariance of maximum likelihood", "1/3"),
+        Step("the maximum-likelihood variance", "1/3"),
+        Step("the unbiased variance (n / (n - 1) times)", "1/3"),
+    ),
+    "loglik": (
+        Step("log-likelihood at the estimate", 1),
+    ),
+}

@@ -138,3 +138,24 @@ MISTAKES = (
     Mistake("std-not-variance", "answered 1/sqrt(n) (the standard deviation) for the weight variance",
             lambda p: {"sigma_w2_preserving": p["n"] ** -0.5}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "mean": (
+        Step("mean of y from linearity and zero-mean weights", 1),
+    ),
+    "rules": (
+        Step("variance of a sum of independent terms", 0.5),
+        Step("variance of a product of independent zero-mean factors", 0.5),
+    ),
+    "variance": (
+        Step("Var y = n sigma_w^2 times the second moment of x", 1),
+    ),
+    "preserving": (
+        Step("sigma_w^2 that keeps the variance", 1),
+    ),
+}

@@ -227,3 +227,24 @@ MISTAKES = (
             lambda p: _posteriors_from(p, lambda y: p["prior_deploy"][y])),
     Mistake("no-renormalise", "reweighted the outputs but did not renormalise them to sum to 1", _no_renormalise),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "reweighting_rule": (
+        Step("Bayes' rule with the new priors", 0.5),
+        Step("posterior times new/old prior ratio, renormalised", 0.5),
+    ),
+    "posteriors": (
+        Step("reweighted scores of each example", 0.5),
+        Step("normalised posteriors", 0.5),
+    ),
+    "decisions": (
+        Step("decisions before", "1/3"),
+        Step("decisions after", "1/3"),
+        Step("which decisions changed", "1/3"),
+    ),
+}

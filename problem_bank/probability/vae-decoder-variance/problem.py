@@ -172,3 +172,25 @@ MISTAKES = (
     Mistake("constant-d-squared", "wrote the normalising constant as -(d/2) d log(2 pi) instead of -(d/2) log(2 pi)",
             _sheet_constant),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "derivative": (
+        Step("Gaussian log-likelihood in sigma", 0.5),
+        Step("its derivative with respect to sigma", 0.5),
+    ),
+    "optimum": (
+        Step("derivative set to zero", 0.5),
+        Step("sigma^2 as the mean squared reconstruction error", 0.5),
+    ),
+    "estimate": (
+        Step("squared errors averaged", 1),
+    ),
+    "loglik": (
+        Step("log-likelihood at the optimal sigma^2", 1),
+    ),
+}

@@ -211,3 +211,44 @@ MISTAKES = (
     Mistake("mix-no-sign", "dropped sign(W_ij) in the gradient of the squared mixed norm",
             lambda p: {"grad_mix_sq": [[2 * r for _ in row] for r, row in zip(_row_l1(p), p["W"], strict=True)]}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "gradient": (
+        Step("pre-activations and the active units", "1/3"),
+        Step("gradient as the sum of the active columns of W", "1/3"),
+        Step("its norm", "1/3"),
+    ),
+    "fro_proof": (
+        Step("gradient as sum_j delta_j W_{:,j} with delta_j in {0, 1}", "1/4"),
+        Step("triangle inequality", "1/4"),
+        Step("Cauchy-Schwarz to sqrt(h) ||W||_F", "1/2"),
+    ),
+    "fro_value": (
+        Step("Frobenius norm", 0.5),
+        Step("the bound sqrt(h) ||W||_F", 0.5),
+    ),
+    "weight_decay": (
+        Step("gradient of ||W||_F^2 is 2W", 0.5),
+        Step("matching (1 - 2 eta) with the decay: eta = gamma / 2", 0.5),
+    ),
+    "mix_proof": (
+        Step("each component bounded by the row's l1 norm", 0.5),
+        Step("squared and summed over the rows", 0.5),
+    ),
+    "mix_value": (
+        Step("the mixed norm from the rows' l1 norms", 1),
+    ),
+    "tighter_proof": (
+        Step("row l1 norms bounded by sqrt(h) times the row l2 norms (Cauchy-Schwarz)", 0.5),
+        Step("summed: the mixed norm is at most sqrt(h) ||W||_F", 0.5),
+    ),
+    "mix_gradient": (
+        Step("gradient of the squared mixed norm: 2 ||W_i||_1 sign(W_ij)", "2/3"),
+        Step("the numbers", "1/3"),
+    ),
+}

@@ -279,3 +279,26 @@ MISTAKES = (
     Mistake("no-penalty-in-stability", "used 2/mu_max, ignoring the penalty's curvature 2 c lambda",
             lambda p: {"alpha_max_stable": 2 / _mu_max_float(p)}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "gradient": (
+        Step("the data term's gradient (2/m) X^T (X w - t)", 0.5),
+        Step("the numbers", 0.5),
+    ),
+    "update": (
+        Step("the terms in w collected: the decay factor", 0.5),
+        Step("the next iterate", 0.5),
+    ),
+    "stability": (
+        Step("the Hessian of the regularised loss and its largest eigenvalue: the largest stable step", 0.5),
+        Step("the largest step without a sign flip of the error", 0.5),
+    ),
+    "lambda_effect": (
+        Step("a larger lambda: stronger shrinking, the minimiser moves towards 0", 1),
+    ),
+}

@@ -180,3 +180,23 @@ MISTAKES = (
             lambda p: _only(_step(p, input_gate=False), ("c", "h"))),
     Mistake("sigmoid-candidate", "squashed the candidate g with sigma instead of tanh", _sigmoid_candidate),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "gates": (
+        Step("pre-activations W [h_prev; x] + b", 0.4),
+        Step("sigmoid for the gates i, f, o", 0.4),
+        Step("tanh for the candidate g", 0.2),
+    ),
+    "state": (
+        Step("cell state c = f * c_prev + i * g", 0.5),
+        Step("hidden state h = o * tanh(c)", 0.5),
+    ),
+    "params": (
+        Step("four blocks of n_h (n_h + n_x) weights and n_h biases", 1),
+    ),
+}

@@ -188,3 +188,24 @@ MISTAKES = (
     Mistake("no-square-derivative", "took dL/dh_T = 1 (forgot the residual h_T - target)",
             lambda p: {k: v / (_forward(p)[1][-1] - p["target"]) for k, v in _grads(_backward(p)).items()}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "forward": (
+        Step("hidden states step by step", 0.5),
+        Step("the loss", 0.5),
+    ),
+    "backward": (
+        Step("backpropagation through time: dL/da_t = dL/dh_t (1 - h_t^2), step by step", 0.4),
+        Step("contributions to w, u, b summed over the steps", 0.4),
+        Step("the numbers", 0.2),
+    ),
+    "jacobian": (
+        Step("product of the step Jacobians w (1 - h_t^2)", 0.5),
+        Step("its value (vanishing or exploding)", 0.5),
+    ),
+}
