@@ -226,3 +226,15 @@ MISTAKES = (
             _believes(lambda f: True if f["family"] in ("quad-form", "cos") or (f["family"] == "quad-abs" and f["a"] > 0)
                       else None)),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "which": (
+        Step("each function judged convex or not (the share split over the shown functions)", "3/4"),
+        Step("a reason per function: a second derivative, a sum or maximum of convex functions, or a counterexample", "1/4"),
+    ),
+}

@@ -209,3 +209,15 @@ MISTAKES = (
             _believes(batch_in_gradient)),
     Mistake("bias-per-input", "counted one bias per input unit instead of per output unit", _believes(bias_per_input)),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "which": (
+        Step("each claim judged true or false (the share split over the shown claims)", "3/4"),
+        Step("the counts or shapes behind each judgement, from the layer sizes", "1/4"),
+    ),
+}

@@ -227,3 +227,15 @@ MISTAKES = (
     Mistake("dilation-always", "believed that dilation always widens the field, also of a 1x1 kernel",
             _pick(lambda c, L, layers: c["key"] == "d" and layers[c["layer"] - 1]["k"] == 1)),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "which": (
+        Step("the change that alters the receptive field chosen", "1/2"),
+        Step("why: the recurrence S_l = S_{l-1} + (k_l - 1) T_{l-1} before and after the change", "1/2"),
+    ),
+}

@@ -170,3 +170,15 @@ MISTAKES = (
     Mistake("projection-inactive", "did not compare ||w - eta g|| with c and took the plain step for the max-norm "
                                    "rule (here the projection is active)", _confuse({"none": "maxnorm"})),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "which": (
+        Step("the regulariser whose step gives the shown update chosen", "2/3"),
+        Step("the step of that regulariser applied to the numbers, matching the update", "1/3"),
+    ),
+}

@@ -179,3 +179,19 @@ MISTAKES = (
     Mistake("alpha-max-monotone", "took alpha_max = 1 / lambda_max, the largest step without sign flips",
             lambda p: {"alpha_max": 1 / max(p["lam"])}),
 )
+
+
+# What a grader awards in each part: the steps of the worked solution, each with its share
+# of the part's points (so the rubric follows the points an exam gives the part).
+from generator.authoring import Step  # noqa: E402
+
+RUBRIC = {
+    "which": (
+        Step("the factors 1 - alpha lambda_i of the iteration", "1/2"),
+        Step("the regime read from their magnitudes and signs", "1/2"),
+    ),
+    "largest": (
+        Step("alpha_max = 2 / lambda_max, from |1 - alpha lambda_i| < 1 for every eigenvalue", "1/2"),
+        Step("the value of alpha_max for this Hessian", "1/2"),
+    ),
+}
