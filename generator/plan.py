@@ -81,6 +81,7 @@ class Plan:
     declaration: str = ""
     pad_to: int = 1                               # each variant's pages are padded to a multiple of this
     shuffle_problems: bool = False                # the slots' order is drawn per variant
+    language: tuple[str, ...] = ("en",)           # the sheets' languages; the first is the sheet's own
 
     @property
     def total_points(self) -> float:
@@ -218,7 +219,7 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         slots=tuple(slots), variant_keys=keys, students=dict(students or {}),
         precision=parse_precision(spec.precision), bank=bank,
         cover=spec.cover, duration=spec.duration, rules=tuple(spec.rules), declaration=spec.declaration,
-        pad_to=spec.print.pad_to, shuffle_problems="problems" in spec.shuffle,
+        pad_to=spec.print.pad_to, shuffle_problems="problems" in spec.shuffle, language=spec.language,
     )
 
 

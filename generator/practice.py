@@ -36,11 +36,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__, exports
+from generator import __version__, exports, i18n
 from generator.answers import Answer, reading
 from generator.bank import Bank, builtin
 from generator.build import Document, compile_all, pdflatex
-from generator.documents import render_variant, sheet_context, variant_contexts
+from generator.documents import render_variant, sheet_context, translation_warnings, variant_contexts
 from generator.errors import ExamgenError
 from generator.exports import Export, Exporter
 from generator.exports.html import ProblemHtml
@@ -76,22 +76,28 @@ def slug(target: str) -> str:
 
 # ---------------------------------------------------------------- plan and variants
 
-def _base_slots(target: str, seed: int, bank: Bank) -> tuple[str, str, list[Slot], Bank]:
-    """(title, course, slots, bank) of a target, before --count."""
+def _base_slots(target: str, seed: int, bank: Bank, language: str | None = None
+                ) -> tuple[str, str, list[Slot], Bank, tuple[str, ...]]:
+    """(title, course, slots, bank, languages) of a target, before --count: a spec's languages
+    unless `language` is given, else English."""
+    languages = (language,) if language else (i18n.DEFAULT,)
+    _ = i18n.gettext(languages[0])
     if is_spec(target):
         from generator.spec import load_spec
 
         spec, where = load_spec(target)
         plan = make_plan(spec, where, target, variants=1, seed=seed, bank=bank)
-        return f"Practice: {plan.title}", plan.course, list(plan.slots), plan.bank
+        languages = languages if language else plan.language
+        _ = i18n.gettext(languages[0])
+        return _("Practice:") + " " + plan.title, plan.course, list(plan.slots), plan.bank, languages
     ids = bank.resolve_target(target, "practice")
     slots = []
     for problem_id in ids:
         problem = bank.load(problem_id)
         slots.append(Slot(0, problem_id, problem_id, tuple((p.name, float(p.points)) for p in problem.parts),
                           {}, "practice"))
-    title = bank.load(ids[0]).title if len(ids) == 1 else f"topic {target}"
-    return f"Practice: {title}", "examgen practice", slots, bank
+    title = bank.load(ids[0]).title if len(ids) == 1 else _("topic") + " " + target
+    return _("Practice:") + " " + title, "examgen practice", slots, bank, languages
 
 
 def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
@@ -109,8 +115,8 @@ def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
 
 
 def practice_plan(target: str, seed: int, count: int | None = None, page_variants: int = PAGE_VARIANTS,
-                  bank: Bank | None = None) -> Plan:
-    title, course, slots, bank = _base_slots(target, seed, bank or builtin())
+                  bank: Bank | None = None, language: str | None = None) -> Plan:
+    title, course, slots, bank, languages = _base_slots(target, seed, bank or builtin(), language)
     count = len(slots) if count is None else count
     if not 1 <= count <= MAX_COUNT:
         raise ExamgenError(f"--count {count} is out of range", "--count", f"ask for 1 to {MAX_COUNT} problems")
@@ -118,7 +124,7 @@ def practice_plan(target: str, seed: int, count: int | None = None, page_variant
         raise ExamgenError(f"--variants {page_variants} is out of range", "--variants", "ask for 1 to 20 variants")
     return Plan(title=title, course=course, date="", instructions="", seed=seed, spec_name=slug(target),
                 slots=tuple(_select(slots, count, seed)),
-                variant_keys=tuple(str(j) for j in range(1, page_variants + 1)), bank=bank)
+                variant_keys=tuple(str(j) for j in range(1, page_variants + 1)), bank=bank, language=languages)
 
 
 def page_seed(seed: int, index: int) -> int:
@@ -152,7 +158,8 @@ def practice_tex(plan: Plan, variant: Variant, command: str) -> str:
     statements = dict(contexts["exam"], solutions=False)
     solutions = dict(contexts["solutions"], solutions=True)
     return render_template("practice.tex.j2", sheet_context(plan, [statements, solutions],
-                                                            practice={"seed": plan.seed, "command": command}))
+                                                            practice={"seed": plan.seed, "command": command}),
+                           language=plan.language[0])
 
 
 # ---------------------------------------------------------------- the page (HTML)
@@ -286,13 +293,17 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
     keys map to their script files in `lazy`; `more` says how to get variants beyond the last;
     `progress_id` is the problem id under which a site page reports progress to its index."""
     page_id = page_id or plan.spec_name
+    language = plan.language[0]
+    _ = i18n.gettext(language)
     key = page_key(page_id, plan.seed)
     embedded = len(variants) if embedded is None else embedded
     views = variant_views(plan, variants[:embedded], problems[:embedded], key)
     page = {"id": page_id, "seed": plan.seed, "key": key.hex(), "keys": [v.key for v in variants],
-            "lazy": dict(lazy or {}), "more": more or f"Rebuild with another seed for more: {command}",
-            "progress": progress_id}
+            "lazy": dict(lazy or {}), "more": more or _("Rebuild with another seed for more:") + " " + command,
+            "progress": progress_id, "decimal": i18n.language(language).decimal,
+            "strings": i18n.strings(language, page_strings())}
     return {"title": plan.title, "seed": plan.seed, "command": command, "variants": views, "page": page,
+            "language": language,
             "home": home, "generator": f"examgen {__version__}",
             "style": Markup(_asset("practice.css")), "script": Markup(_asset("practice.js"))}
 
@@ -300,7 +311,7 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
 def variant_script(plan: Plan, variant: Variant, problems: Sequence[ProblemHtml], page_id: str) -> str:
     """A variant the page loads when asked: `window.examgenVariant(key, html)` in a .js file."""
     [view] = variant_views(plan, [variant], [problems], page_key(page_id, plan.seed))
-    environment = html_environment()
+    environment = html_environment(plan.language[0])
     try:
         html = environment.get_template("practice-variant.html.j2").render(v=view, hidden=True)
         return environment.get_template("practice-variant.js.j2").render(key=variant.key, html=Markup(html))
@@ -314,21 +325,30 @@ def _asset(name: str) -> str:
 
 
 @cache
-def html_environment() -> jinja2.Environment:
-    """The HTML templates' environment: autoescaped (never the LaTeX environment)."""
+def page_strings() -> tuple[str, ...]:
+    """The fixed strings of practice.js, each written `T("...")` there: the page gets their
+    translations as a table (its script runs in the browser, away from the catalogs)."""
+    return tuple(dict.fromkeys(json.loads(f'"{literal}"') for literal in
+                               re.findall(r'\bT\("((?:[^"\\]|\\.)*)"\)', _asset("practice.js"))))
+
+
+@cache
+def html_environment(language: str = i18n.DEFAULT) -> jinja2.Environment:
+    """The HTML templates' environment in one language: autoescaped (never the LaTeX environment)."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                                      keep_trailing_newline=True)
     # How the page reads numbers and formulas, from the answer registry (one definition).
     environment.globals["answer_rules"] = reading.page_rules()
-    # Fixed strings are written `{{ _("Check") }}` so a message catalog can translate them.
-    environment.globals["_"] = lambda text: text
+    # Fixed strings are written `{{ _("Check") }}`: the language's catalog translates them.
+    environment.globals["_"] = i18n.gettext(language)
+    environment.globals["language"] = language
     return environment
 
 
 def render_page(context: Mapping[str, Any]) -> str:
     try:
-        return html_environment().get_template("practice.html.j2").render(**context)
+        return html_environment(context.get("language", i18n.DEFAULT)).get_template("practice.html.j2").render(**context)
     except jinja2.TemplateError as error:
         raise ExamgenError(f"template error: {error}", "templates/practice.html.j2", "fix the template") from error
 
@@ -361,17 +381,18 @@ class PracticeResult:
 
 def build_practice(target: str, seed: int, out: Path | None = None, count: int | None = None,
                    page_variants: int = PAGE_VARIANTS, pdf: bool = True,
-                   progress: Progress = _noop, bank: Bank | None = None) -> PracticeResult:
+                   progress: Progress = _noop, bank: Bank | None = None,
+                   language: str | None = None) -> PracticeResult:
     if pdf:
         pdflatex()  # before any work: TeX missing is a clear error, not a failure after rendering
-    plan = practice_plan(target, seed, count, page_variants, bank)
+    plan = practice_plan(target, seed, count, page_variants, bank, language)
     command = rebuild_command(target, seed, count, page_variants)
     out = Path(out) if out is not None else Path("output") / "practice" / f"{plan.spec_name}-seed{seed}"
     variants = practice_variants(plan, progress)
     exporters = [exports.get("practice"), exports.get("key")]
     export = exports.prepare(plan, variants, [render_variant(plan, v) for v in variants], exporters, command,
                              progress)
-    warnings = []
+    warnings = translation_warnings(plan)
     for variant, problems in zip(variants, export.slot_html("mathml"), strict=True):
         for (slot, _), html in zip(variant.slots, problems, strict=True):
             for tex in html.raw_math:

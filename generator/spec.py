@@ -26,6 +26,7 @@
     rules: [No notes or phones., ...]     # the cover's list of rules
     declaration: I worked alone.          # optional: printed with a signature line
     print: {pad_to: 2}                    # pad every variant to a multiple of 2 (or 4) pages
+    language: de                          # the sheets' language (default en); [de, en]: bilingual
         vary: numbers                     # the default: one structure (sizes, norm, ...) for every
                                           # variant, numbers per variant; `all`: structure per variant too
 
@@ -57,7 +58,7 @@ from pydantic import (
     model_validator,
 )
 
-from generator import usertext
+from generator import i18n, usertext
 from generator.errors import ExamgenError, closest, shown
 from generator.precision import DEFAULT as DEFAULT_PRECISION
 from generator.precision import parse as parse_precision
@@ -178,6 +179,12 @@ class ExamSpec(BaseModel):
     declaration: str = ""
     print: PrintSpec = Field(default_factory=PrintSpec)
     shuffle: list[Literal["parts", "problems"]] = Field(default_factory=list)   # per-variant order
+    language: tuple[str, ...] = (i18n.DEFAULT,)   # the sheets' language(s): de, or [de, en] (bilingual)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value):
+        return i18n.validate(value)
 
     @field_validator("shuffle", mode="before")
     @classmethod
@@ -350,6 +357,7 @@ FIELD_HINTS = {
     "rules": "give a list of lines, e.g. rules: [No notes., No phones.]",
     "one_of": "give a list of problem ids, e.g. one_of: [conv-layer-cost, receptive-field]",
     "shuffle": "write shuffle: problems, shuffle: parts, or shuffle: [problems, parts]",
+    "language": f"write language: de, or a list for a bilingual exam, language: [de, en] (known: {i18n.known()})",
 }
 
 

@@ -56,7 +56,7 @@ def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
     return {
         "exam": {"title": plan.title, "course": plan.course, "date": plan.date, "seed": plan.seed,
                  "spec": plan.spec_name, "precision": plan.precision.text, "generator": f"examgen {__version__}",
-                 "total_points": plan.total_points},
+                 "total_points": plan.total_points, "language": list(plan.language)},
         "variants": out_variants,
     }
 
