@@ -15,7 +15,14 @@ from typing import Any
 from generator import i18n, markers
 from generator.instance import Instance
 from generator.plan import Plan, Slot
-from generator.render import RenderedProblem, bilingual, environment, render_problem, render_template, untranslated
+from generator.render import (
+    RenderedProblem,
+    bilingual,
+    environment,
+    render_problem,
+    render_template,
+    untranslated,
+)
 from generator.variantcode import variant_code
 from generator.variants import Variant
 

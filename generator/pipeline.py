@@ -31,7 +31,13 @@ from generator.build import (
     split_pdf,
     tex_identity,
 )
-from generator.documents import SHEETS, render_sheet, rendered_problems, translation_warnings, variant_contexts
+from generator.documents import (
+    SHEETS,
+    render_sheet,
+    rendered_problems,
+    translation_warnings,
+    variant_contexts,
+)
 from generator.outdir import OutputFolder, open_output, worker_init
 from generator.plan import Plan
 from generator.roster import shared_instances

@@ -40,7 +40,12 @@ from generator import __version__, exports, i18n
 from generator.answers import Answer, reading
 from generator.bank import Bank, builtin
 from generator.build import Document, compile_all, pdflatex
-from generator.documents import render_variant, sheet_context, translation_warnings, variant_contexts
+from generator.documents import (
+    render_variant,
+    sheet_context,
+    translation_warnings,
+    variant_contexts,
+)
 from generator.errors import ExamgenError
 from generator.exports import Export, Exporter
 from generator.exports.html import ProblemHtml
@@ -116,6 +121,7 @@ def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
 
 def practice_plan(target: str, seed: int, count: int | None = None, page_variants: int = PAGE_VARIANTS,
                   bank: Bank | None = None, language: str | None = None) -> Plan:
+    language = i18n.check(language, "--language") if language is not None else None
     title, course, slots, bank, languages = _base_slots(target, seed, bank or builtin(), language)
     count = len(slots) if count is None else count
     if not 1 <= count <= MAX_COUNT:
@@ -141,8 +147,11 @@ def practice_variants(plan: Plan, progress: Progress = _noop) -> list[Variant]:
     return variants
 
 
-def rebuild_command(target: str, seed: int, count: int | None, page_variants: int) -> str:
+def rebuild_command(target: str, seed: int, count: int | None, page_variants: int,
+                    language: str | None = None) -> str:
     words = ["examgen", "practice", target, "--seed", str(seed)]
+    if language:
+        words += ["--language", language]
     if count is not None:
         words += ["--count", str(count)]
     if page_variants != PAGE_VARIANTS:
@@ -386,7 +395,7 @@ def build_practice(target: str, seed: int, out: Path | None = None, count: int |
     if pdf:
         pdflatex()  # before any work: TeX missing is a clear error, not a failure after rendering
     plan = practice_plan(target, seed, count, page_variants, bank, language)
-    command = rebuild_command(target, seed, count, page_variants)
+    command = rebuild_command(target, seed, count, page_variants, language)
     out = Path(out) if out is not None else Path("output") / "practice" / f"{plan.spec_name}-seed{seed}"
     variants = practice_variants(plan, progress)
     exporters = [exports.get("practice"), exports.get("key")]

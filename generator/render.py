@@ -391,13 +391,13 @@ def render_problem(
     texts: dict[str, str] = {}
 
     def file_solution(name: str, caller) -> str:
-        body = caller()
+        body = figures_with_points(caller(), language)
         if name in part_points:
             solutions[name] = body.strip()
         return ""
 
     def file_part(name: str, caller) -> str:
-        body = caller().strip()
+        body = figures_with_points(caller(), language).strip()
         if name not in part_points:
             return ""
         texts[name] = body
@@ -406,8 +406,10 @@ def render_problem(
     question_name, solution_name = (template_name(problem_id, kind, language, bank) for kind in ("question", "solution"))
     general = render_template(solution_name, {"p": params, "s": values, "part": file_solution,
                                               "label": labels, "precision": precision}, bank, language).strip()
-    statement = render_template(question_name, {"p": params, "s": values, "part": file_part,
-                                                "label": labels, "precision": precision}, bank, language)
+    general = figures_with_points(general, language)
+    statement = figures_with_points(render_template(question_name, {"p": params, "s": values, "part": file_part,
+                                                                    "label": labels, "precision": precision},
+                                                    bank, language), language)
     where = f"problem_bank/{question_name}"
     fix = "write each part as one \\BLOCK{call part('name')} block inside \\begin{parts}...\\end{parts}"
     missing = [name for name in part_points if name not in texts]
@@ -455,6 +457,24 @@ def untranslated(problem_id: str, languages: Iterable[str], bank: Bank | None = 
             out.append(f"problem {problem_id} has no {i18n.language(code).name} translation ({files}): "
                        "printed in English")
     return out
+
+
+_PICTURE = re.compile(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", re.S)
+_MATH = re.compile(r"(\$[^$]*\$)")
+_COMMA = re.compile(r"(?<=\d)\{,\}(?=\d)")
+
+
+def figures_with_points(tex: str, language: str) -> str:
+    """TikZ reads coordinates with a decimal point only: inside a picture, the number filters'
+    decimal commas outside maths (`(0{,}5, 1)`) become points again; labels in `$...$` keep them."""
+    if i18n.language(language).decimal == "." or "tikzpicture" not in tex:
+        return tex
+
+    def points(picture: re.Match) -> str:
+        pieces = _MATH.split(picture.group(0))
+        return "".join(p if i % 2 else _COMMA.sub(".", p) for i, p in enumerate(pieces))
+
+    return _PICTURE.sub(points, tex)
 
 
 SECOND_LANGUAGE = "examgensecond"   # the environment (sheet.tex.j2) that sets a second language's text
