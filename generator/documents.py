@@ -21,6 +21,7 @@ from generator.render import (
     environment,
     render_problem,
     render_template,
+    template_name,
     untranslated,
 )
 from generator.variantcode import variant_code
@@ -36,10 +37,15 @@ def render_slot(plan: Plan, slot: Slot, instance: Instance) -> RenderedProblem:
     the plan resolved them."""
     problem = plan.bank.load(slot.problem_id)
     spaces = {p.name: p.space for p in problem.parts} | dict(slot.space)   # the plan's, where it set them
-    # One rendering per language of the exam, of the same instance (a bilingual exam prints all).
+    # One rendering per language of the exam, of the same instance (a bilingual exam prints all);
+    # a language the problem has no templates in adds no second copy of the English.
+    templates = {code: tuple(template_name(slot.problem_id, kind, code, plan.bank) for kind in ("question", "solution"))
+                 for code in plan.language}
+    languages = [code for i, code in enumerate(plan.language) if templates[code] not in
+                 [templates[other] for other in plan.language[:i]]]
     rendered = bilingual([render_problem(slot.problem_id, instance.params, instance.values, dict(slot.parts),
                                          spaces, plan.bank, precision=plan.precision, language=code)
-                          for code in plan.language])
+                          for code in languages])
     # the parts as the slot asks them (its order is drawn under `shuffle: parts`), labels (a), (b) in that order
     order = [name for name, _ in slot.parts]
     return replace(rendered, parts=tuple(sorted(rendered.parts, key=lambda part: order.index(part.name))))
