@@ -1,6 +1,7 @@
 """The answer key: `key.json`, every variant's slots, parameters, answers and tolerances.
 
-    {"exam": {"title", "course", "date", "seed", "spec", "precision", "generator", "total_points"},
+    {"exam": {"title", "course", "date", "seed", "spec", "precision", "generator", "total_points",
+              "language": ["de"] (the languages the sheets print; grade reads numbers the first one's way)},
      "variants": [{"key": "001", "code": "K7Q2M4XA", "seed": ..., "fingerprint": ..., "student": {...}?,
                    "problems": [{"slot", "slot_key", "id", "points", "parts", "pool"?,
                                  "params", "answers", "tolerances", "exact"?, "bank"}]}]}
