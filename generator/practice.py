@@ -53,7 +53,8 @@ from generator.instance import mistake_answers
 from generator.outdir import write_output
 from generator.plan import Plan, Slot, make_plan
 from generator.problem import Problem
-from generator.render import TEMPLATES, num, render_template
+from generator.render import TEMPLATES, render_template
+from generator.render import num as render_num
 from generator.seeds import Sampler, variant_seed
 from generator.variants import Variant, slot_instance
 
@@ -255,6 +256,10 @@ def variant_views(plan: Plan, variants: Sequence[Variant], problems: Sequence[Se
                   key: bytes) -> list[dict[str, Any]]:
     """What the variant template shows of each variant, its checks obfuscated with `key`."""
     out_variants = []
+
+    def num(value: float) -> str:   # points in the page's language: 2,5
+        return i18n.decimal_text(render_num(value), plan.language[0])
+
     for variant, htmls in zip(variants, problems, strict=True):
         checks: dict[str, Any] = {}
         out_problems = []

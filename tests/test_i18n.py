@@ -193,3 +193,36 @@ def test_practice_page_in_german(tmp_path):
                   "--out", str(tmp_path / "bad"))
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1
     assert "--language 'xx' is not a language examgen prints (known: en, de)" in bad.stderr
+
+
+def test_german_page_reads_the_decimal_comma_in_chromium(tmp_path):
+    """The page's own check in a German page: the comma answer right, a lone 1.000 refused with
+    a German reason, 1.000,5 read as grade reads it; a screenshot to look at."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("Chromium is not installed; 'make test' installs it")
+    out = tmp_path / "practice"
+    result = run_cli("practice", "tiny/quarter", "--bank", str(BANK), "--seed", "3", "--language", "de",
+                     "--variants", "1", "--no-pdf", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    quarters = json.loads((out / "key.json").read_text(encoding="utf-8"))["variants"][0]["problems"][0]["params"]["quarters"]
+    comma = f"{quarters / 4:g}".replace(".", ",")
+    with playwright.sync_playwright() as run:
+        browser = run.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 900, "height": 700})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto((out / "index.html").as_uri())
+        page.wait_for_selector("html.js")
+        assert page.evaluate('() => window.examgen.readNumber("1.000,5", false)') == 1000.5
+        page.fill("#v1-q1-share-1", comma)
+        page.click("#v1-q1 button.check")
+        assert page.locator("#v1-q1-share-verdict").inner_text().startswith("\u2713 richtig")
+        page.fill("#v1-q1-share-1", "1.000")
+        page.click("#v1-q1 button.check")
+        assert "ein Punkt kann Dezimalkomma oder Tausender bedeuten" in page.locator("#v1-q1-share-verdict").inner_text()
+        assert "Antworten prüfen" in page.locator("#v1-q1 button.check").inner_text()
+        page.screenshot(path=str(ROOT / "output" / "practice-de.png"), full_page=True)
+        browser.close()
+    assert not errors, errors
