@@ -89,13 +89,19 @@ def catalog_path(code: str):
 
 @cache
 def translations(code: str):
-    """The language's catalog as a Babel `Translations` (gettext, ngettext)."""
+    """The language's catalog as a Babel `Translations` (gettext, ngettext). English is the
+    source language: every message is its own translation, so its catalog (the template that
+    translators copy, complete and with empty msgstrs, tests/test_i18n.py) is not read and an
+    English build loads no catalog at all."""
+    from babel.support import NullTranslations, Translations
+
+    if code == DEFAULT:
+        return NullTranslations()
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
-    from babel.support import Translations
 
     with open(catalog_path(code), "rb") as po:
-        catalog = read_po(po, locale=code, domain=DOMAIN)
+        catalog = read_po(po, domain=DOMAIN)   # the header has the plural rule: no CLDR data to load
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)

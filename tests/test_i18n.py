@@ -44,6 +44,13 @@ def test_every_message_of_the_sources_has_an_entry(code):
     assert not missing, f"{len(missing)} messages without a {code} entry:\n" + "\n".join(missing)
 
 
+def test_english_is_the_source_language():
+    """en.po lists every message with an empty msgstr: English prints the messages themselves
+    (generator.i18n does not read en.po), so a msgstr there would be silently ignored."""
+    translated = [m.id for m in _catalog("en") if m.id and (any(m.string) if isinstance(m.string, tuple) else m.string)]
+    assert translated == []
+
+
 def test_sources_hold_the_messages_the_sheets_print():
     """The extraction finds messages of every kind of source (so the test above can fail)."""
     messages = {m[0]: where for m, where in i18n.source_messages().items()}
