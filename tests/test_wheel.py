@@ -85,6 +85,7 @@ def test_wheel_holds_templates_and_the_bank(installed):
             assert f"generator/problem_bank/{folder}/{name}" in names
     assert "generator/scaffold/problem/problem.py" in names
     assert "generator/scaffold/course/workflow.yml" in names
+    assert "generator/locale/de/LC_MESSAGES/examgen.po" in names
     assert not any("__pycache__" in n for n in names)
     assert wheel.stat().st_size < WHEEL_LIMIT
 
@@ -99,6 +100,12 @@ def test_installed_package_is_the_wheel(installed):
 
 
 @needs_tex
+def test_catalogs_from_the_wheel(installed):
+    said = _run(installed["python"], "-c", "from generator import i18n; print(i18n.gettext('de')('Student ID:'))",
+                cwd=installed["base"]).stdout.strip()
+    assert said == "Matrikelnummer:"
+
+
 def test_list_build_verify_from_elsewhere(installed, tmp_path):
     examgen = installed["examgen"]
     listed = _run(examgen, "list", cwd=tmp_path).stdout
