@@ -8,7 +8,7 @@ TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra
 # pandoc: LaTeX to HTML for the practice page and moodle.xml; chromium: the page's browser tests
 WEB_PACKAGES := pandoc chromium
 
-.PHONY: exam test install tex web apt-tex apt-web lint verify stress bench clean
+.PHONY: exam test install tex web apt-tex apt-web lint verify stress bench catalogs clean
 
 exam: install tex
 	$(BIN)/examgen build exams/demo.yaml
@@ -57,6 +57,11 @@ lint: install
 
 verify: install
 	$(BIN)/examgen verify --seeds 500
+
+# The message catalogs (generator/locale/*/LC_MESSAGES/examgen.po) brought up to date with the
+# sources: new messages added with an empty msgstr (to translate), unused ones dropped.
+catalogs: install
+	$(BIN)/python -m generator.i18n
 
 # The long certification (not part of `make test`): 5000 seeds of every problem through
 # the independent checks, and seeds 0-49 of every problem compiled to PDF.

@@ -191,3 +191,39 @@ def source_messages() -> dict[tuple[str, ...], str]:
     for literal in _SCRIPT_MESSAGE.findall(script):
         found.setdefault((json.loads(f'"{literal}"'),), "practice.js")
     return found
+
+
+def update_catalogs() -> dict[str, list[str]]:
+    """Add every source message a catalog lacks, with an empty msgstr (to be translated; English
+    stays empty), and drop the ones no source uses any more. Returns the added messages per
+    language. `make catalogs` runs it; the catalogs' existing translations are kept as they are."""
+    from babel.messages.pofile import read_po, write_po
+
+    messages = source_messages()
+    added: dict[str, list[str]] = {}
+    for code in LANGUAGES:
+        path = catalog_path(code)
+        with open(path, "rb") as po:
+            catalog = read_po(po, domain=DOMAIN)
+        known = {message.id if isinstance(message.id, str) else message.id[0] for message in catalog if message.id}
+        added[code] = [key[0] for key in messages if key[0] not in known]
+        for key in messages:
+            if key[0] not in known:
+                catalog.add(key[0] if len(key) == 1 else key, "" if len(key) == 1 else ("", ""),
+                            locations=[(messages[key], None)])
+        for message in list(catalog):
+            identity = message.id if isinstance(message.id, str) else (message.id[0] if message.id else "")
+            if identity and identity not in {key[0] for key in messages}:
+                catalog.delete(message.id, message.context)
+        text = io.BytesIO()
+        write_po(text, catalog, width=100, include_lineno=False, sort_output=False)
+        # No dates in the header: Babel would import its date machinery to read them, in every build.
+        path.write_bytes(re.sub(rb'^"(POT-Creation-Date|PO-Revision-Date|Generated-By): .*\\n"\n', b"",
+                                text.getvalue(), flags=re.M))
+    return added
+
+
+if __name__ == "__main__":   # make catalogs
+    for language, messages in update_catalogs().items():
+        print(f"{language}: {len(messages)} new message{'s' if len(messages) != 1 else ''} to translate"
+              + "".join(f"\n  {message!r}" for message in messages))
