@@ -9,7 +9,8 @@ The one module that knows the languages. A language is a code (`en`, `de`) with
   it costs about a millisecond, once per process);
 - its decimal separator, for printed numbers (LaTeX maths writes `0{,}25`, so TeX sets no space
   after the comma) and for reading what students type (`generator.answers.reading.delocalise`);
-- its date format (Babel's `format_date`, the long form: "1. Dezember 2026");
+- its date format (Babel's `format_date`, German in the long form: "1. Dezember 2026"; English
+  keeps the spec's ISO date, 2026-12-01);
 - the babel (LaTeX package) option that sets its hyphenation, or none.
 
 An exam may be printed in several languages at once (`language: [de, en]`): the first is the
@@ -39,11 +40,13 @@ class Language:
     decimal: str         # the decimal separator students read and write
     babel_option: str    # LaTeX babel's option (hyphenation); "" for none
     list_separator: str  # between the entries of an inline vector, (1{,}5; 2)
+    date_format: str     # Babel's format of a printed date ("long": 14. Dezember 2026); "": ISO as written
 
 
 LANGUAGES: dict[str, Language] = {
-    "en": Language("en", "English", ".", "", ", "),
-    "de": Language("de", "German", ",", "ngerman", "; "),
+    # English prints the date as the spec writes it (2026-12-14), as examgen always has.
+    "en": Language("en", "English", ".", "", ", ", ""),
+    "de": Language("de", "German", ",", "ngerman", "; ", "long"),
 }
 DEFAULT = "en"
 
@@ -150,13 +153,13 @@ def decimal_text(text: str, code: str) -> str:
 
 
 def format_date(iso: str, code: str) -> str:
-    """An ISO date (YYYY-MM-DD, as the spec holds it) in the language's long format:
-    December 1, 2026 / 1. Dezember 2026. Empty stays empty."""
-    if not iso:
-        return ""
+    """An ISO date (YYYY-MM-DD, as the spec holds it) in the language's format: 1. Dezember 2026
+    in German, 2026-12-01 in English. Empty stays empty."""
+    if not iso or not LANGUAGES[code].date_format:
+        return iso
     from babel.dates import format_date as babel_format_date
 
-    return babel_format_date(dt.date.fromisoformat(iso), format="long", locale=code)
+    return babel_format_date(dt.date.fromisoformat(iso), format=LANGUAGES[code].date_format, locale=code)
 
 
 # ---------------------------------------------------------------- the sources' messages

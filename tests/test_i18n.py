@@ -70,7 +70,7 @@ def test_german_numbers_dates_and_labels():
     assert env.from_string(r'\VAR{_("Student ID:")}').render() == "Matrikelnummer:"
     assert environment(language="en").from_string(r"\VAR{x|tup}").render(x=[1.5, 2]) == r"\left(1.5, 2\right)"
     assert i18n.format_date("2026-12-14", "de") == "14. Dezember 2026"
-    assert i18n.format_date("2026-12-14", "en") == "December 14, 2026"
+    assert i18n.format_date("2026-12-14", "en") == "2026-12-14"   # as examgen always printed it
 
 
 def test_figures_keep_points_for_tikz():
