@@ -149,6 +149,8 @@ def test_german_exam_and_solutions(write_spec):
     share = f"{_share(out):g}".replace(".", ",")
     assert f"= {share} des Stapels" in solutions     # the decimal comma, and no space after it
     assert "Lösung." in solutions
+    preamble = (out / "variants" / "001" / "exam.tex").read_text(encoding="utf-8").split("\\begin{document}")[0]
+    assert "\\usepackage[ngerman]{babel}" in preamble and "\\pointpoints{Punkt}{Punkte}" in preamble
     key = json.loads((out / "key.json").read_text(encoding="utf-8"))
     assert key["exam"]["language"] == ["de"]
     assert key["exam"]["date"] == "2026-12-14"        # the key keeps the ISO date
@@ -175,6 +177,7 @@ def _grade(tmp_path: Path, out: Path, value: str) -> str:
 def test_grade_reads_the_decimal_comma_of_a_german_exam_only(write_spec, tmp_path):
     _, german = _build(_spec(write_spec, "de", problems=("tiny/quarter",), name="de.yaml"), "--no-pdf")
     _, english = _build(_spec(write_spec, "en", problems=("tiny/quarter",), name="en.yaml"), "--no-pdf")
+    assert "babel" not in (english / "variants" / "001" / "exam.tex").read_text(encoding="utf-8")
     assert _share(german) == _share(english)          # the same seed: the same instance
     comma = f"{_share(german):g}".replace(".", ",")
     feedback = _grade(tmp_path, german, comma)
