@@ -638,12 +638,12 @@ def _show(value: Any, kind: str = "real") -> str:
     return answer_type(kind).show(value)
 
 
-def _tolerance_text(result: FieldResult) -> str:
-    return answer_type(result.kind).tolerance_text(result.expected, result.tolerance)
+def _tolerance_text(result: FieldResult, language: str = "en") -> str:
+    return i18n.translate(answer_type(result.kind).tolerance_text(result.expected, result.tolerance), language)
 
 
-def _count(expected: Any, given: Any, kind: str = "vector") -> str:
-    return answer_type(kind).count_note(expected, given)
+def _count(expected: Any, given: Any, kind: str = "vector", language: str = "en") -> str:
+    return i18n.translate(answer_type(kind).count_note(expected, given), language)
 
 
 def feedback_text(grades: Grades, student: StudentResult) -> str:
@@ -692,13 +692,13 @@ def feedback_text(grades: Grades, student: StudentResult) -> str:
                           }[result.status]
                 lines.append(f"    {result.field}: {status}, {share}")
                 if result.status != "unanswered":
-                    lines.append("      " + _("your answer:") + f" {result.given}{_count(result.expected, result.given, result.kind)}")
+                    lines.append("      " + _("your answer:") + f" {result.given}{_count(result.expected, result.given, result.kind, grades.language)}")
                 exact = "  (" + _("exact:") + f" {_show(result.exact, result.kind)})" if result.exact is not None else ""
                 lines.append("      " + _("expected:   ") + f" {value(_show(result.expected, result.kind))}{exact}")
                 for alternative in result.alternatives:
                     lines.append("      " + _("also right: ") + f" {value(_show(alternative['value'], result.kind))}"
                                  f"  ({alternative['convention']})")
-                lines.append("      " + _("tolerance:  ") + f" {value(_tolerance_text(result))}")
+                lines.append("      " + _("tolerance:  ") + f" {value(_tolerance_text(result, grades.language))}")
                 for description in result.mistakes:
                     lines.append("      " + _("likely mistake:") + f" {description}")
         lines.append("")

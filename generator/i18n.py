@@ -123,6 +123,27 @@ def strings(code: str, messages: Sequence[str]) -> dict[str, str]:
     return {message: _(message) for message in messages}
 
 
+class Text(str):
+    """A fixed English text made where the language is not known (an answer type's tolerance
+    description): it is the English text, and `translate` gives it in a language later."""
+
+    msgid: str
+    args: dict[str, Any]
+
+    def __new__(cls, msgid: str, **args: Any) -> Text:
+        text = super().__new__(cls, msgid % args if args else msgid)
+        text.msgid, text.args = msgid, args
+        return text
+
+
+def translate(text: str, code: str) -> str:
+    """A `Text` in the language (any other string as it is)."""
+    if not isinstance(text, Text):
+        return text
+    translated = gettext(code)(text.msgid)
+    return translated % text.args if text.args else translated
+
+
 # ---------------------------------------------------------------- numbers and dates
 
 def precision_sentence(precision: Any, code: str) -> str:
@@ -171,7 +192,7 @@ _SCRIPT_MESSAGE = re.compile(r'\bT\("((?:[^"\\]|\\.)*)"\)')
 
 def source_messages() -> dict[tuple[str, ...], str]:
     """Every message the outputs print, each once, with the first file that uses it: `_()` in
-    the templates, `_()`/`ngettext()` in the engine's Python (Babel's extractor), `T()` in the
+    the templates, `_()`/`ngettext()`/`Text()` in the engine's Python (Babel's extractor), `T()` in the
     page's script. A message is a tuple: (singular,) or (singular, plural). What a catalog must
     translate (tests/test_i18n.py holds every catalog to it)."""
     import json
@@ -186,7 +207,7 @@ def source_messages() -> dict[tuple[str, ...], str]:
         if resources.builtin_bank() in path.parents or resources.scaffold() in path.parents:
             continue
         with open(path, "rb") as source:
-            for _line, message, _comments, _context in extract("python", source, DEFAULT_KEYWORDS):
+            for _line, message, _comments, _context in extract("python", source, {**DEFAULT_KEYWORDS, "Text": None}):
                 key = message if isinstance(message, tuple) else (message,)
                 if all(key):
                     found.setdefault(tuple(key), path.name)
