@@ -183,6 +183,9 @@ def test_grade_reads_the_decimal_comma_of_a_german_exam_only(write_spec, tmp_pat
     feedback = _grade(tmp_path, german, comma)
     assert "share: richtig, 2 von 2" in feedback
     assert "Ergebnis: 2 von 2 Punkte" in feedback
+    feedback = _grade(tmp_path, german, "0,9")           # never right: the share is at most 3/4
+    assert "share: falsch, 0 von 2" in feedback and "Ihre Antwort: 0,9" in feedback
+    assert f"erwartet:    {comma}" in feedback and "Toleranz:    richtig innerhalb +/- 0," in feedback
     feedback = _grade(tmp_path, english, comma)
     assert "share: could not be read" in feedback and "counted as wrong, 0 of 2" in feedback
     assert "share: right, 2 of 2" in _grade(tmp_path, english, f"{_share(english):g}")
