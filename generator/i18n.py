@@ -173,6 +173,7 @@ def decimal_text(text: str, code: str) -> str:
     return re.sub(r"(?<=\d)\.(?=\d)", LANGUAGES[code].decimal, text)
 
 
+@cache
 def format_date(iso: str, code: str) -> str:
     """An ISO date (YYYY-MM-DD, as the spec holds it) in the language's format: 1. Dezember 2026
     in German, 2026-12-01 in English. Empty stays empty."""

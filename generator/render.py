@@ -432,6 +432,7 @@ def render_problem(
 
 # ---------------------------------------------------------------- languages
 
+@cache   # a miss is a search of every bank folder; the answer does not change within a run
 def template_name(problem_id: str, kind: str, language: str, bank: Bank | None = None) -> str:
     """The problem's `question` or `solution` template in `language`: `question.de.tex.j2` where
     the problem has one, else the English `question.tex.j2`."""
