@@ -4,11 +4,11 @@ PYTHON  ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils texlive-lang-german
 # pandoc: LaTeX to HTML for the practice page and moodle.xml; chromium: the page's browser tests
 WEB_PACKAGES := pandoc chromium
 
-.PHONY: exam test install tex web apt-tex apt-web lint verify stress bench clean
+.PHONY: exam test install tex web apt-tex apt-web lint verify stress bench catalogs clean
 
 exam: install tex
 	$(BIN)/examgen build exams/demo.yaml
@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 
 # System packages from Debian, each group only when one of its commands is missing: as root
 # with apt-get, otherwise stop and print the exact command to run.
-#   tex: TeX Live for the PDFs (and pdftotext, used by the tests)
+#   tex: TeX Live for the PDFs (and pdftotext, used by the tests), German hyphenation for `language: de`
 #   web: pandoc (LaTeX to HTML: practice page, moodle.xml) and Chromium (the page's browser tests)
 define apt_install
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -40,7 +40,7 @@ endef
 
 tex:
 	@command -v pdflatex >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
-	  || $(MAKE) --no-print-directory apt-tex
+	  && kpsewhich ngerman.ldf >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-tex
 
 web:
 	@command -v pandoc >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 \
@@ -57,6 +57,11 @@ lint: install
 
 verify: install
 	$(BIN)/examgen verify --seeds 500
+
+# The message catalogs (generator/locale/*/LC_MESSAGES/examgen.po) brought up to date with the
+# sources: new messages added with an empty msgstr (to translate), unused ones dropped.
+catalogs: install
+	$(BIN)/python -m generator.i18n
 
 # The long certification (not part of `make test`): 5000 seeds of every problem through
 # the independent checks, and seeds 0-49 of every problem compiled to PDF.

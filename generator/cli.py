@@ -134,6 +134,7 @@ def make_parser() -> Parser:
     practice.add_argument("--variants", type=_positive, default=5, help="variants on the self-check page (default 5)")
     practice.add_argument("--out", type=Path, help="output folder (default output/practice/<target>-seed<N>/)")
     practice.add_argument("--no-pdf", action="store_true", help="write the page and the .tex only, no pdflatex")
+    practice.add_argument("--language", help="the sheet's and page's language, e.g. de (default: the spec's, else en)")
 
     init = commands.add_parser("init", help="a new course repository: exams/, problems/, CI example, README")
     init.add_argument("folder", type=Path, help="the folder to create (must be empty or new)")
@@ -153,6 +154,7 @@ def make_parser() -> Parser:
     site.add_argument("--out", type=Path, required=True, help="output folder of the site")
     site.add_argument("--variants", type=_positive, default=50, help="variants per problem (default 50)")
     site.add_argument("--seed", type=_seed, default=1, help="site seed (default 1): variant 1 is show ID --seed S")
+    site.add_argument("--language", default="en", help="the pages' language, e.g. de (default en)")
 
     for name, sub in commands.choices.items():  # --bank is accepted before or after the command
         sub.add_argument("--bank", action="append", dest="banks_after", default=argparse.SUPPRESS, metavar="DIR",
@@ -453,7 +455,7 @@ def cmd_practice(args) -> int:
     seed = args.seed if args.seed is not None else fresh_seed()
     with _progress() as progress:
         result = build_practice(args.target, seed, out=args.out, count=args.count, page_variants=args.variants,
-                                pdf=not args.no_pdf, progress=progress, bank=_bank(args))
+                                pdf=not args.no_pdf, progress=progress, bank=_bank(args), language=args.language)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     count = len(result.problems)
@@ -469,7 +471,7 @@ def cmd_site(args) -> int:
 
     with _progress() as progress:
         result = build_site(args.out, bank=_bank(args), variants=args.variants, seed=args.seed,
-                            banks=tuple(_bank_folders(args)), progress=progress)
+                            banks=tuple(_bank_folders(args)), progress=progress, language=args.language)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"practice site of {len(result.problems)} problems, {result.variants} variants each: "

@@ -12,10 +12,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from generator import markers
+from generator import i18n, markers
 from generator.instance import Instance
 from generator.plan import Plan, Slot
-from generator.render import RenderedProblem, environment, render_problem, render_template
+from generator.render import (
+    RenderedProblem,
+    bilingual,
+    environment,
+    render_problem,
+    render_template,
+    template_name,
+    untranslated,
+)
 from generator.variantcode import variant_code
 from generator.variants import Variant
 
@@ -29,8 +37,15 @@ def render_slot(plan: Plan, slot: Slot, instance: Instance) -> RenderedProblem:
     the plan resolved them."""
     problem = plan.bank.load(slot.problem_id)
     spaces = {p.name: p.space for p in problem.parts} | dict(slot.space)   # the plan's, where it set them
-    rendered = render_problem(slot.problem_id, instance.params, instance.values, dict(slot.parts),
-                              spaces, plan.bank, precision=plan.precision)
+    # One rendering per language of the exam, of the same instance (a bilingual exam prints all);
+    # a language the problem has no templates in adds no second copy of the English.
+    templates = {code: tuple(template_name(slot.problem_id, kind, code, plan.bank) for kind in ("question", "solution"))
+                 for code in plan.language}
+    languages = [code for i, code in enumerate(plan.language) if templates[code] not in
+                 [templates[other] for other in plan.language[:i]]]
+    rendered = bilingual([render_problem(slot.problem_id, instance.params, instance.values, dict(slot.parts),
+                                         spaces, plan.bank, precision=plan.precision, language=code)
+                          for code in languages])
     # the parts as the slot asks them (its order is drawn under `shuffle: parts`), labels (a), (b) in that order
     order = [name for name, _ in slot.parts]
     parts = tuple(sorted(rendered.parts, key=lambda part: order.index(part.name)))
@@ -62,6 +77,13 @@ def choice_views(problem: Any, part: str, choices: Mapping[str, Any]) -> tuple[d
                        "note": notes.get(str(i), "")} for i, tex in enumerate(texs)],
         })
     return tuple(views)
+
+
+def translation_warnings(plan: Plan) -> list[str]:
+    """One warning per problem of the plan (pool problems too) that has no statement or solution
+    template in one of the exam's languages: it prints from its English ones."""
+    problem_ids = dict.fromkeys(option.problem_id for slot in plan.slots for option in (slot, *slot.options))
+    return [warning for problem_id in problem_ids for warning in untranslated(problem_id, plan.language, plan.bank)]
 
 
 def points_rows(slots: Sequence[Mapping[str, Any]], total: float) -> list[dict[str, Any]]:
@@ -108,9 +130,11 @@ def rendered_problems(contexts: dict[str, dict[str, Any]]) -> tuple[RenderedProb
 
 
 def exam_context(plan: Plan) -> dict[str, Any]:
-    return {"title": plan.title, "course": plan.course, "date": plan.date,
-            "instructions": plan.instructions, "seed": plan.seed,
-            "precision": plan.precision.instructions(), "cover": plan.cover, "duration": plan.duration,
+    language = plan.language[0]
+    return {"title": plan.title, "course": plan.course, "date": i18n.format_date(plan.date, language),
+            "instructions": plan.instructions, "seed": plan.seed, "language": language,
+            "babel": i18n.language(language).babel_option,
+            "precision": i18n.precision_sentence(plan.precision, language), "cover": plan.cover, "duration": plan.duration,
             "rules": list(plan.rules), "declaration": plan.declaration, "pad_to": plan.pad_to,
             "appendix": [{"title": title, "tex": tex} for title, tex in plan.appendix]}
 
@@ -122,7 +146,7 @@ def sheet_context(plan: Plan, contexts: Sequence[dict[str, Any]], **extra: Any) 
 
 def render_sheet(plan: Plan, contexts: Sequence[dict[str, Any]], sheet: str) -> str:
     """One LaTeX document holding the given variants' contexts (see `variant_contexts`)."""
-    return render_template(f"{sheet}.tex.j2", sheet_context(plan, contexts))
+    return render_template(f"{sheet}.tex.j2", sheet_context(plan, contexts), language=plan.language[0])
 
 
 def problem_tex(rendered: RenderedProblem, with_solutions: bool) -> str:

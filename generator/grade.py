@@ -53,7 +53,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from generator import bank, keyfile
+from generator import bank, i18n, keyfile
 from generator.answers import Answer, Unreadable, answer_type, matches, reading
 from generator.answers.choice import asked
 from generator.errors import ExamgenError, closest
@@ -252,9 +252,10 @@ def parse_expression(text: str, answer: Answer) -> str:
     return answer.kind.parse(answer, text)
 
 
-def parse_value(answer: Answer, text: str) -> Any:
-    """The response text as a value of the answer's type, or `Unreadable`."""
-    return answer.kind.parse(answer, text)
+def parse_value(answer: Answer, text: str, decimal: str = ".") -> Any:
+    """The response text as a value of the answer's type, or `Unreadable`; `decimal` is the
+    exam language's decimal separator (a German exam reads 0,25)."""
+    return answer.kind.parse(answer, reading.delocalise(text, decimal))
 
 
 def how_to_write(answer: Answer) -> str:
@@ -345,6 +346,7 @@ class Grades:
     # Every problem of the key (all variants, pools too): id -> {"title", "mistakes": [{"name",
     # "text"}]}, its declared mistakes, so a report can count the ones nobody made.
     problems: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"                         # the exam's language: the feedback's
 
 
 class _Warnings:
@@ -506,6 +508,8 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
                                      f"{entry['slot']}.{name} counts as unanswered; add the column")
 
     students = []
+    language = document.get("exam", {}).get("language", [i18n.DEFAULT])[0]
+    decimal = i18n.language(language).decimal
     position = {key: i for i, key in enumerate(variants)}
     for key in sorted(order, key=position.__getitem__):  # the key's order (a roster's order)
         variant = variants[key]
@@ -519,7 +523,7 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
                 share = part["points"] / len(part["fields"]) if part["fields"] else 0.0
                 try:
                     results = [_score(problem, entry, name, share, given[key].get((int(entry["slot"]), name)), warn,
-                                      key) for name in part["fields"]]
+                                      key, decimal) for name in part["fields"]]
                 except _BadKeyValue as bad:
                     raise ExamgenError(f"expected a value of the field's type ({bad.kind}), got "
                                        f"{keyfile.shown_value(bad.value)}",
@@ -541,7 +545,7 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
     return Grades(title=str(exam.get("title", "")), seed=exam.get("seed"),
                   slots=[(int(e["slot"]), e["id"], float(e["points"])) for e in first],
                   students=students, warnings=warn.lines(),
-                  absent=[k for k in variants if k not in given], problems=problems)
+                  absent=[k for k in variants if k not in given], problems=problems, language=language)
 
 
 class _BadKeyValue(Exception):
@@ -590,7 +594,7 @@ def _credit(answer: Answer, expected: Any, given: Any, atol: float, rtol: float)
 
 
 def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, response: Response | None,
-           warn: _Warnings, student: str) -> FieldResult:
+           warn: _Warnings, student: str, decimal: str = ".") -> FieldResult:
     try:
         answer = problem.answer(name)
     except KeyError:
@@ -623,7 +627,7 @@ def _score(problem: Problem, entry: Mapping[str, Any], name: str, share: float, 
         if response.refused:  # too long or too deep to parse: refused as it was read, shown cut
             result.given = _cut(response.value, 60)
             raise Unreadable(response.refused)
-        value = parse_value(answer, response.value)
+        value = parse_value(answer, response.value, decimal)
     except Unreadable as error:
         shown = response.value if len(response.value) <= 40 else response.value[:37] + "..."
         warn.add(response.line, f"{what}: {shown!r} {error}; counted as wrong: "
@@ -697,57 +701,78 @@ def _show(value: Any, kind: str = "real") -> str:
     return answer_type(kind).show(value)
 
 
-def _tolerance_text(result: FieldResult) -> str:
-    return answer_type(result.kind).tolerance_text(result.expected, result.tolerance)
+def _tolerance_text(result: FieldResult, language: str = "en") -> str:
+    return i18n.translate(answer_type(result.kind).tolerance_text(result.expected, result.tolerance), language)
 
 
-def _count(expected: Any, given: Any, kind: str = "vector") -> str:
-    return answer_type(kind).count_note(expected, given)
+def _count(expected: Any, given: Any, kind: str = "vector", language: str = "en") -> str:
+    return i18n.translate(answer_type(kind).count_note(expected, given), language)
 
 
 def feedback_text(grades: Grades, student: StudentResult) -> str:
     """A student's feedback: every field with its points; for each wrong one the expected value,
     the tolerance and, when the answer matches a known mistake, that mistake."""
-    lines = [f"{grades.title}: feedback", f"Student: {student.key}" + (f"  {student.name}" if student.name else ""),
-             f"Variant {student.key}, exam seed {grades.seed}, fingerprint {student.fingerprint}", ""]
-    total = f"Score: {points_text(student.points)} of {points_text(student.max_points)} points"
+    # Fixed texts in the exam's language (the catalog's); numbers with its decimal separator.
+    _, ngettext = i18n.gettext(grades.language), i18n.translations(grades.language).ngettext
+
+    def pts(value: float) -> str:
+        return i18n.decimal_text(points_text(value), grades.language)
+
+    def of(got: float, most: float) -> str:
+        return _("%(got)s of %(most)s") % {"got": pts(got), "most": pts(most)}
+
+    def word(value: float) -> str:
+        count = 1 if points_text(value) == "1" else 2   # "1 point", "0.5 points"
+        return ngettext("%(n)s point", "%(n)s points", count) % {"n": pts(value)}
+
+    def value(shown: str) -> str:
+        return i18n.decimal_text(shown, grades.language)
+
+    lines = [grades.title + ": " + _("feedback"), _("Student:") + f" {student.key}" + (f"  {student.name}" if student.name else ""),
+             _("Variant %(key)s, exam seed %(seed)s, fingerprint %(fingerprint)s") % {
+                 "key": student.key, "seed": grades.seed, "fingerprint": student.fingerprint}, ""]
+    total = _("Score: %(score)s points") % {"score": of(student.points, student.max_points)}
     if student.by_hand:
-        total += f" graded automatically; {points_word(student.by_hand)} more to be graded by hand"
+        total += " " + _("graded automatically; %(points)s more to be graded by hand") % {"points": word(student.by_hand)}
     lines += [total, ""]
     for slot in student.slots:
-        lines.append(f"Question {slot.number}. {slot.title} ({slot.problem_id}): "
-                     f"{points_text(slot.points)} of {points_text(slot.max_points)} points")
+        lines.append(_("Question") + f" {slot.number}. {slot.title} ({slot.problem_id}): "
+                     + _("%(score)s points") % {"score": of(slot.points, slot.max_points)})
         for part in slot.parts:
-            lines.append(f"  {part.label} {part.name}: {points_text(part.points)} of {points_text(part.max_points)}")
+            lines.append(f"  {part.label} {part.name}: {of(part.points, part.max_points)}")
             for result in part.fields:
-                share = f"{points_text(result.points)} of {points_text(result.max_points)}"
+                share = of(result.points, result.max_points)
                 if result.status == "by hand":
-                    lines.append(f"    {result.field}: to be graded by hand ({points_word(result.max_points)}, "
-                                 "not included in the score above)")
+                    lines.append(f"    {result.field}: " + _("to be graded by hand (%(points)s, not included in the "
+                                                           "score above)") % {"points": word(result.max_points)})
                     continue
                 if result.status == "right":
-                    lines.append(f"    {result.field}: right, {share}"
-                                 + (f" (accepted convention: {result.convention})" if result.convention else ""))
+                    lines.append(f"    {result.field}: " + _("right") + f", {share}"
+                                 + (" (" + _("accepted convention:") + f" {result.convention})" if result.convention else ""))
                     continue
                 if result.status == "partial":
                     right = result.right_entries
-                    lines.append(f"    {result.field}: {len(right)} of {result.entries} entries right "
-                                 f"(entr{'y' if len(right) == 1 else 'ies'} {', '.join(map(str, right))}), "
-                                 f"{share} points")
+                    lines.append(f"    {result.field}: "
+                                 + ngettext("%(right)d of %(count)d entries right (entry %(which)s), %(points)s points",
+                                            "%(right)d of %(count)d entries right (entries %(which)s), %(points)s points",
+                                            len(right))
+                                 % {"right": len(right), "count": result.entries,
+                                    "which": ", ".join(map(str, right)), "points": share})
                 else:
-                    status = {"wrong": "wrong", "unanswered": "no answer",
-                              "unreadable": f"could not be read ({result.note}), counted as wrong"}[result.status]
+                    status = {"wrong": _("wrong"), "unanswered": _("no answer"),
+                              "unreadable": _("could not be read (%(why)s), counted as wrong") % {"why": result.note}
+                              }[result.status]
                     lines.append(f"    {result.field}: {status}, {share}")
                 if result.status != "unanswered":
-                    lines.append(f"      your answer: {result.given}{_count(result.expected, result.given, result.kind)}")
-                exact = f"  (exact: {_show(result.exact, result.kind)})" if result.exact is not None else ""
-                lines.append(f"      expected:    {_show(result.expected, result.kind)}{exact}")
+                    lines.append("      " + _("your answer:") + f" {result.given}{_count(result.expected, result.given, result.kind, grades.language)}")
+                exact = "  (" + _("exact:") + f" {_show(result.exact, result.kind)})" if result.exact is not None else ""
+                lines.append("      " + _("expected:   ") + f" {value(_show(result.expected, result.kind))}{exact}")
                 for alternative in result.alternatives:
-                    lines.append(f"      also right:  {_show(alternative['value'], result.kind)}"
+                    lines.append("      " + _("also right: ") + f" {value(_show(alternative['value'], result.kind))}"
                                  f"  ({alternative['convention']})")
-                lines.append(f"      tolerance:   {_tolerance_text(result)}")
+                lines.append("      " + _("tolerance:  ") + f" {value(_tolerance_text(result, grades.language))}")
                 for description in result.mistakes:
-                    lines.append(f"      likely mistake: {description}")
+                    lines.append("      " + _("likely mistake:") + f" {description}")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -14,12 +14,13 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from generator.answers.choice import record_problem
 from generator.errors import ExamgenError
+from generator.i18n import LANGUAGES
 from generator.problem import Problem
 from generator.spec import MAX_VARIANTS, field_path
 from generator.userfiles import read_user_text
@@ -84,6 +85,9 @@ class VariantKey(_Model):
 
 class ExamKey(_Model):
     title: str = ""
+    # The exam's languages (the first is the sheet's): grade reads numbers as it prints them.
+    # A key without it is English.
+    language: list[Literal[tuple(LANGUAGES)]] = Field(default_factory=lambda: ["en"], min_length=1)  # type: ignore[valid-type]
 
 
 class KeyDocument(_Model):

@@ -31,7 +31,13 @@ from generator.build import (
     split_pdf,
     tex_identity,
 )
-from generator.documents import SHEETS, render_sheet, rendered_problems, variant_contexts
+from generator.documents import (
+    SHEETS,
+    render_sheet,
+    rendered_problems,
+    translation_warnings,
+    variant_contexts,
+)
 from generator.grader import LABEL as GRADER
 from generator.grader import render_grader
 from generator.outdir import OutputFolder, open_output, worker_init
@@ -247,7 +253,7 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
                                  progress=progress)
         for exporter in exporters:
             write(exporter.filename, exporter.write(export))
-        warnings = shared_instances(plan, variants)
+        warnings = translation_warnings(plan) + shared_instances(plan, variants)
         reports = slot_reports(plan, variants)
         warnings += [f"slot {r.number} ({r.problem_id}): {w}" for r in reports for w in r.warnings]
         for variant, contexts in prepared:

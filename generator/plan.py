@@ -87,6 +87,7 @@ class Plan:
     shuffle_problems: bool = False                # the slots' order is drawn per variant
     grader: bool = False                          # a build writes the grader's copy (exams: the spec's default on)
     appendix: tuple[tuple[str, str], ...] = ()    # the formula sheet: (name, LaTeX) per snippet, after each exam
+    language: tuple[str, ...] = ("en",)           # the sheets' languages; the first is the sheet's own
 
     @property
     def total_points(self) -> float:
@@ -226,7 +227,7 @@ def make_plan(spec: ExamSpec, where: Mapping[str, str], spec_path: str | Path,
         slots=tuple(slots), variant_keys=keys, students=dict(students or {}),
         precision=parse_precision(spec.precision), bank=bank,
         cover=spec.cover, duration=spec.duration, rules=tuple(spec.rules), declaration=spec.declaration,
-        pad_to=spec.print.pad_to, shuffle_problems="problems" in spec.shuffle,
+        pad_to=spec.print.pad_to, shuffle_problems="problems" in spec.shuffle, language=spec.language,
         grader=spec.grader, appendix=appendix_snippets(spec.appendix, spec_path, bank, where.get("appendix", "appendix")),
     )
 

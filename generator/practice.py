@@ -36,11 +36,16 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__, exports
+from generator import __version__, exports, i18n
 from generator.answers import Answer, reading
 from generator.bank import Bank, builtin
 from generator.build import Document, compile_all, pdflatex
-from generator.documents import render_variant, sheet_context, variant_contexts
+from generator.documents import (
+    render_variant,
+    sheet_context,
+    translation_warnings,
+    variant_contexts,
+)
 from generator.errors import ExamgenError
 from generator.exports import Export, Exporter
 from generator.exports.html import ProblemHtml
@@ -48,7 +53,8 @@ from generator.instance import mistake_answers
 from generator.outdir import write_output
 from generator.plan import Plan, Slot, make_plan
 from generator.problem import Problem
-from generator.render import TEMPLATES, num, render_template
+from generator.render import TEMPLATES, render_template
+from generator.render import num as render_num
 from generator.seeds import Sampler, variant_seed
 from generator.variants import Variant, slot_instance, variant_slots
 
@@ -76,22 +82,29 @@ def slug(target: str) -> str:
 
 # ---------------------------------------------------------------- plan and variants
 
-def _base_slots(target: str, seed: int, bank: Bank) -> tuple[str, str, list[Slot], Bank, bool]:
-    """(title, course, slots, bank, shuffle: problems) of a target, before --count."""
+def _base_slots(target: str, seed: int, bank: Bank, language: str | None = None
+                ) -> tuple[str, str, list[Slot], Bank, bool, tuple[str, ...]]:
+    """(title, course, slots, bank, shuffle: problems, languages) of a target, before --count: a
+    spec's languages unless `language` is given, else English."""
+    languages = (language,) if language else (i18n.DEFAULT,)
+    _ = i18n.gettext(languages[0])
     if is_spec(target):
         from generator.spec import load_spec
 
         spec, where = load_spec(target)
         plan = make_plan(spec, where, target, variants=1, seed=seed, bank=bank)
-        return f"Practice: {plan.title}", plan.course, list(plan.slots), plan.bank, plan.shuffle_problems
+        languages = languages if language else plan.language
+        _ = i18n.gettext(languages[0])
+        return (_("Practice:") + " " + plan.title, plan.course, list(plan.slots), plan.bank, plan.shuffle_problems,
+                languages)
     ids = bank.resolve_target(target, "practice")
     slots = []
     for problem_id in ids:
         problem = bank.load(problem_id)
         slots.append(Slot(0, problem_id, problem_id, tuple((p.name, float(p.points)) for p in problem.parts),
                           {}, "practice"))
-    title = bank.load(ids[0]).title if len(ids) == 1 else f"topic {target}"
-    return f"Practice: {title}", "examgen practice", slots, bank, False
+    title = bank.load(ids[0]).title if len(ids) == 1 else _("topic") + " " + target
+    return _("Practice:") + " " + title, "examgen practice", slots, bank, False, languages
 
 
 def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
@@ -112,8 +125,9 @@ def _select(slots: Sequence[Slot], count: int, seed: int) -> list[Slot]:
 
 
 def practice_plan(target: str, seed: int, count: int | None = None, page_variants: int = PAGE_VARIANTS,
-                  bank: Bank | None = None) -> Plan:
-    title, course, slots, bank, shuffle_problems = _base_slots(target, seed, bank or builtin())
+                  bank: Bank | None = None, language: str | None = None) -> Plan:
+    language = i18n.check(language, "--language") if language is not None else None
+    title, course, slots, bank, shuffle_problems, languages = _base_slots(target, seed, bank or builtin(), language)
     count = len(slots) if count is None else count
     if not 1 <= count <= MAX_COUNT:
         raise ExamgenError(f"--count {count} is out of range", "--count", f"ask for 1 to {MAX_COUNT} problems")
@@ -122,7 +136,7 @@ def practice_plan(target: str, seed: int, count: int | None = None, page_variant
     return Plan(title=title, course=course, date="", instructions="", seed=seed, spec_name=slug(target),
                 slots=tuple(_select(slots, count, seed)),
                 variant_keys=tuple(str(j) for j in range(1, page_variants + 1)), bank=bank,
-                shuffle_problems=shuffle_problems)
+                shuffle_problems=shuffle_problems, language=languages)
 
 
 def page_seed(seed: int, index: int) -> int:
@@ -140,8 +154,11 @@ def practice_variants(plan: Plan, progress: Progress = _noop) -> list[Variant]:
     return variants
 
 
-def rebuild_command(target: str, seed: int, count: int | None, page_variants: int) -> str:
+def rebuild_command(target: str, seed: int, count: int | None, page_variants: int,
+                    language: str | None = None) -> str:
     words = ["examgen", "practice", target, "--seed", str(seed)]
+    if language:
+        words += ["--language", language]
     if count is not None:
         words += ["--count", str(count)]
     if page_variants != PAGE_VARIANTS:
@@ -157,7 +174,8 @@ def practice_tex(plan: Plan, variant: Variant, command: str) -> str:
     statements = dict(contexts["exam"], solutions=False)
     solutions = dict(contexts["solutions"], solutions=True)
     return render_template("practice.tex.j2", sheet_context(plan, [statements, solutions],
-                                                            practice={"seed": plan.seed, "command": command}))
+                                                            practice={"seed": plan.seed, "command": command}),
+                           language=plan.language[0])
 
 
 # ---------------------------------------------------------------- the page (HTML)
@@ -244,6 +262,10 @@ def variant_views(plan: Plan, variants: Sequence[Variant], problems: Sequence[Se
                   key: bytes) -> list[dict[str, Any]]:
     """What the variant template shows of each variant, its checks obfuscated with `key`."""
     out_variants = []
+
+    def num(value: float) -> str:   # points in the page's language: 2,5
+        return i18n.decimal_text(render_num(value), plan.language[0])
+
     for variant, htmls in zip(variants, problems, strict=True):
         checks: dict[str, Any] = {}
         out_problems = []
@@ -291,13 +313,17 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
     keys map to their script files in `lazy`; `more` says how to get variants beyond the last;
     `progress_id` is the problem id under which a site page reports progress to its index."""
     page_id = page_id or plan.spec_name
+    language = plan.language[0]
+    _ = i18n.gettext(language)
     key = page_key(page_id, plan.seed)
     embedded = len(variants) if embedded is None else embedded
     views = variant_views(plan, variants[:embedded], problems[:embedded], key)
     page = {"id": page_id, "seed": plan.seed, "key": key.hex(), "keys": [v.key for v in variants],
-            "lazy": dict(lazy or {}), "more": more or f"Rebuild with another seed for more: {command}",
-            "progress": progress_id}
+            "lazy": dict(lazy or {}), "more": more or _("Rebuild with another seed for more:") + " " + command,
+            "progress": progress_id, "decimal": i18n.language(language).decimal,
+            "strings": i18n.strings(language, page_strings())}
     return {"title": plan.title, "seed": plan.seed, "command": command, "variants": views, "page": page,
+            "language": language,
             "home": home, "generator": f"examgen {__version__}",
             "style": Markup(_asset("practice.css")), "script": Markup(_asset("practice.js"))}
 
@@ -305,7 +331,7 @@ def page_context(plan: Plan, variants: Sequence[Variant], problems: Sequence[Seq
 def variant_script(plan: Plan, variant: Variant, problems: Sequence[ProblemHtml], page_id: str) -> str:
     """A variant the page loads when asked: `window.examgenVariant(key, html)` in a .js file."""
     [view] = variant_views(plan, [variant], [problems], page_key(page_id, plan.seed))
-    environment = html_environment()
+    environment = html_environment(plan.language[0])
     try:
         html = environment.get_template("practice-variant.html.j2").render(v=view, hidden=True)
         return environment.get_template("practice-variant.js.j2").render(key=variant.key, html=Markup(html))
@@ -319,21 +345,30 @@ def _asset(name: str) -> str:
 
 
 @cache
-def html_environment() -> jinja2.Environment:
-    """The HTML templates' environment: autoescaped (never the LaTeX environment)."""
+def page_strings() -> tuple[str, ...]:
+    """The fixed strings of practice.js, each written `T("...")` there: the page gets their
+    translations as a table (its script runs in the browser, away from the catalogs)."""
+    return tuple(dict.fromkeys(json.loads(f'"{literal}"') for literal in
+                               re.findall(r'\bT\("((?:[^"\\]|\\.)*)"\)', _asset("practice.js"))))
+
+
+@cache
+def html_environment(language: str = i18n.DEFAULT) -> jinja2.Environment:
+    """The HTML templates' environment in one language: autoescaped (never the LaTeX environment)."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                                      keep_trailing_newline=True)
     # How the page reads numbers and formulas, from the answer registry (one definition).
     environment.globals["answer_rules"] = reading.page_rules()
-    # Fixed strings are written `{{ _("Check") }}` so a message catalog can translate them.
-    environment.globals["_"] = lambda text: text
+    # Fixed strings are written `{{ _("Check") }}`: the language's catalog translates them.
+    environment.globals["_"] = i18n.gettext(language)
+    environment.globals["language"] = language
     return environment
 
 
 def render_page(context: Mapping[str, Any]) -> str:
     try:
-        return html_environment().get_template("practice.html.j2").render(**context)
+        return html_environment(context.get("language", i18n.DEFAULT)).get_template("practice.html.j2").render(**context)
     except jinja2.TemplateError as error:
         raise ExamgenError(f"template error: {error}", "templates/practice.html.j2", "fix the template") from error
 
@@ -366,17 +401,18 @@ class PracticeResult:
 
 def build_practice(target: str, seed: int, out: Path | None = None, count: int | None = None,
                    page_variants: int = PAGE_VARIANTS, pdf: bool = True,
-                   progress: Progress = _noop, bank: Bank | None = None) -> PracticeResult:
+                   progress: Progress = _noop, bank: Bank | None = None,
+                   language: str | None = None) -> PracticeResult:
     if pdf:
         pdflatex()  # before any work: TeX missing is a clear error, not a failure after rendering
-    plan = practice_plan(target, seed, count, page_variants, bank)
-    command = rebuild_command(target, seed, count, page_variants)
+    plan = practice_plan(target, seed, count, page_variants, bank, language)
+    command = rebuild_command(target, seed, count, page_variants, language)
     out = Path(out) if out is not None else Path("output") / "practice" / f"{plan.spec_name}-seed{seed}"
     variants = practice_variants(plan, progress)
     exporters = [exports.get("practice"), exports.get("key")]
     export = exports.prepare(plan, variants, [render_variant(plan, v) for v in variants], exporters, command,
                              progress)
-    warnings = []
+    warnings = translation_warnings(plan)
     for variant, problems in zip(variants, export.slot_html("mathml"), strict=True):
         for (slot, _), html in zip(variant.slots, problems, strict=True):
             for tex in html.raw_math:

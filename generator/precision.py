@@ -44,6 +44,16 @@ _PATTERN = re.compile(
 )
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogs (gettext's no-op marker): translated where it prints."""
+    return message
+
+
+# The instructions' sentence on exact values (a message catalog translates it, generator.i18n).
+EXACT_RULE = N_("Where an answer has a short exact form (such as 1/3 or sqrt(2)/2) you may give it"
+              " instead; otherwise give the decimal.")
+
+
 @dataclass(frozen=True)
 class Precision:
     """`digits` significant digits (unit SIGNIFICANT) or decimal places (unit DECIMALS)."""
@@ -80,8 +90,7 @@ class Precision:
         """The instructions' sentence on exact values, honest about which ones are meant: a
         short exact form is right (the key's tolerance holds its value), a long one is not
         asked for."""
-        return ("Where an answer has a short exact form (such as 1/3 or sqrt(2)/2) you may give it"
-                " instead; otherwise give the decimal.")
+        return EXACT_RULE
 
     def instructions(self) -> str:
         """Both sentences, as the instructions print them."""

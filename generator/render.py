@@ -24,8 +24,8 @@ from __future__ import annotations
 import math
 import re
 import traceback
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
@@ -33,7 +33,7 @@ from typing import Any
 
 import jinja2
 
-from generator import resources
+from generator import i18n, resources
 from generator.answers import Exact
 from generator.bank import Bank, builtin
 from generator.errors import ExamgenError
@@ -157,9 +157,10 @@ def vec(values: Iterable[Any], digits: Digits = None, precision: Precision | Non
     return r"\begin{bmatrix}" + r" \\ ".join(_cell(v, digits, precision) for v in values) + r"\end{bmatrix}"
 
 
-def tup(values: Iterable[Any], digits: Digits = None, precision: Precision | None = None) -> str:
-    """A vector written inline: (1, -2, 0.5)."""
-    return r"\left(" + ", ".join(_cell(v, digits, precision) for v in values) + r"\right)"
+def tup(values: Iterable[Any], digits: Digits = None, precision: Precision | None = None,
+        sep: str = ", ") -> str:
+    """A vector written inline: (1, -2, 0.5); `sep` between the entries."""
+    return r"\left(" + sep.join(_cell(v, digits, precision) for v in values) + r"\right)"
 
 
 def upto(n: int, first: int = 1, symbol: str = "") -> str:
@@ -250,18 +251,28 @@ def _at_precision(function):
     return at_precision
 
 
-def _untranslated(text: str) -> str:
-    return text
+# Filters that print numbers: in a language with a decimal comma their output has it.
+NUMBERS = ("num", "approx", "frac", "exact", "exact_approx", "vec", "tup", "mat", "sym", "signed",
+           "paren", "points")
 
 
-def environment(bank: Bank | None = None) -> jinja2.Environment:
-    """The LaTeX environment: the sheets' templates, then every folder of `bank` (default:
-    the built-in one), so `topic/name/question.tex.j2` finds the problem's own template."""
-    return _environment(bank or builtin())
+def _in_language(function, code: str):
+    def localised(*args, **kwargs):
+        if function is tup:
+            kwargs.setdefault("sep", i18n.language(code).list_separator)
+        return i18n.decimal_tex(function(*args, **kwargs), code)
+    return localised
+
+
+def environment(bank: Bank | None = None, language: str = i18n.DEFAULT) -> jinja2.Environment:
+    """The LaTeX environment of one language: the sheets' templates, then every folder of `bank`
+    (default: the built-in one), so `topic/name/question.tex.j2` finds the problem's own
+    template; `_` translates and the number filters print the language's decimal separator."""
+    return _environment(bank or builtin(), language)
 
 
 @cache
-def _environment(bank: Bank) -> jinja2.Environment:
+def _environment(bank: Bank, language: str = i18n.DEFAULT) -> jinja2.Environment:
     env = jinja2.Environment(
         block_start_string=r"\BLOCK{",
         block_end_string="}",
@@ -281,12 +292,15 @@ def _environment(bank: Bank) -> jinja2.Environment:
             *(jinja2.FileSystemLoader(str(root)) for root in bank.roots),
         ]),
     )
-    # Fixed strings in templates are written `\VAR{_("Name:")}` so a message catalog can
-    # translate them; without one, a string is itself.
-    env.globals["_"] = _untranslated
-    env.filters.update(FILTERS)
-    env.filters.update({name: _at_precision(FILTERS[name]) for name in ROUNDING})
+    # Fixed strings in templates are written `\VAR{_("Name:")}`: the language's message catalog
+    # translates them (generator/i18n.py).
+    env.globals["_"] = i18n.gettext(language)
+    env.globals["language"] = language
+    filters = dict(FILTERS) | {name: _in_language(FILTERS[name], language) for name in NUMBERS}
+    env.filters.update(filters)
+    env.filters.update({name: _at_precision(filters[name]) for name in ROUNDING})
     env.tests["rounded"] = _at_precision(is_rounded)
+    env.filters["date"] = lambda iso: i18n.format_date(iso, language)
     return env
 
 
@@ -334,8 +348,9 @@ def _template_error(error: Exception, fallback: str) -> ExamgenError:
     return ExamgenError(f"template error: {type(error).__name__}: {error}", where, "fix the template")
 
 
-def render_template(name: str, context: Mapping[str, Any], bank: Bank | None = None) -> str:
-    env = environment(bank)
+def render_template(name: str, context: Mapping[str, Any], bank: Bank | None = None,
+                    language: str = i18n.DEFAULT) -> str:
+    env = environment(bank, language)
     try:
         return env.get_template(name).render(**context)
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
@@ -361,9 +376,12 @@ def render_problem(
     part_space: Mapping[str, str],
     bank: Bank | None = None,
     precision: Precision = DEFAULT_PRECISION,
+    language: str = i18n.DEFAULT,
 ) -> RenderedProblem:
     """Render a problem's two templates for the parts in `part_points` (in that order); the
-    rounding filters print at least the exam's `precision`.
+    rounding filters print at least the exam's `precision`. In a `language` other than English
+    the problem's `question.<language>.tex.j2` and `solution.<language>.tex.j2` are used where
+    they exist (`translated` says which), else the English ones.
 
     The `part` call block collects each asked part's text (question.tex.j2) or solution
     (solution.tex.j2) as data instead of printing it; the statement must hold its parts in
@@ -374,24 +392,26 @@ def render_problem(
     texts: dict[str, str] = {}
 
     def file_solution(name: str, caller) -> str:
-        body = caller()
+        body = figures_with_points(caller(), language)
         if name in part_points:
             solutions[name] = body.strip()
         return ""
 
     def file_part(name: str, caller) -> str:
-        body = caller().strip()
+        body = figures_with_points(caller(), language).strip()
         if name not in part_points:
             return ""
         texts[name] = body
         return _PART_TOKEN
 
-    question_name, solution_name = f"{problem_id}/question.tex.j2", f"{problem_id}/solution.tex.j2"
+    question_name, solution_name = (template_name(problem_id, kind, language, bank) for kind in ("question", "solution"))
     general = render_template(solution_name, {"p": params, "s": values, "part": file_solution,
-                                              "label": labels, "precision": precision}, bank).strip()
-    statement = render_template(question_name, {"p": params, "s": values, "part": file_part,
-                                                "label": labels, "precision": precision}, bank)
-    where = f"problem_bank/{problem_id}/question.tex.j2"
+                                              "label": labels, "precision": precision}, bank, language).strip()
+    general = figures_with_points(general, language)
+    statement = figures_with_points(render_template(question_name, {"p": params, "s": values, "part": file_part,
+                                                                    "label": labels, "precision": precision},
+                                                    bank, language), language)
+    where = f"problem_bank/{question_name}"
     fix = "write each part as one \\BLOCK{call part('name')} block inside \\begin{parts}...\\end{parts}"
     missing = [name for name in part_points if name not in texts]
     if missing:
@@ -409,3 +429,77 @@ def render_problem(
     )
     return RenderedProblem(problem_id, intro[: -len(BEGIN_PARTS)].strip(), parts,
                            outro[len(END_PARTS):].strip(), general)
+
+
+# ---------------------------------------------------------------- languages
+
+@cache   # a miss is a search of every bank folder; the answer does not change within a run
+def template_name(problem_id: str, kind: str, language: str, bank: Bank | None = None) -> str:
+    """The problem's `question` or `solution` template in `language`: `question.de.tex.j2` where
+    the problem has one, else the English `question.tex.j2`."""
+    if language != i18n.DEFAULT:
+        name = f"{problem_id}/{kind}.{language}.tex.j2"
+        try:
+            environment(bank, language).get_template(name)
+            return name
+        except jinja2.TemplateNotFound:
+            pass
+    return f"{problem_id}/{kind}.tex.j2"
+
+
+def untranslated(problem_id: str, languages: Iterable[str], bank: Bank | None = None) -> list[str]:
+    """A warning for each language the problem has no statement or solution template in (it is
+    printed from the English ones)."""
+    out = []
+    for code in languages:
+        missing = [kind for kind in ("question", "solution")
+                   if code != i18n.DEFAULT and template_name(problem_id, kind, code, bank).endswith(f"/{kind}.tex.j2")]
+        if missing:
+            files = " and ".join(f"{kind}.{code}.tex.j2" for kind in missing)
+            out.append(f"problem {problem_id} has no {i18n.language(code).name} translation ({files}): "
+                       "printed in English")
+    return out
+
+
+_PICTURE = re.compile(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", re.S)
+_MATH = re.compile(r"(\$[^$]*\$)")
+_COMMA = re.compile(r"(?<=\d)\{,\}(?=\d)")
+
+
+def figures_with_points(tex: str, language: str) -> str:
+    """TikZ reads coordinates with a decimal point only: inside a picture, the number filters'
+    decimal commas outside maths (`(0{,}5, 1)`) become points again; labels in `$...$` keep them."""
+    if i18n.language(language).decimal == "." or "tikzpicture" not in tex:
+        return tex
+
+    def points(picture: re.Match) -> str:
+        pieces = _MATH.split(picture.group(0))
+        return "".join(p if i % 2 else _COMMA.sub(".", p) for i, p in enumerate(pieces))
+
+    return _PICTURE.sub(points, tex)
+
+
+SECOND_LANGUAGE = "examgensecond"   # the environment (sheet.tex.j2) that sets a second language's text
+
+
+def bilingual(problems: Sequence[RenderedProblem]) -> RenderedProblem:
+    """One problem printed in several languages (the same instance): each piece of text in the
+    first language, then in every further one set apart (smaller, italic) below it."""
+    first, others = problems[0], problems[1:]
+    if not others:
+        return first
+
+    def both(texts: Sequence[str]) -> str:
+        extra = [t for t in texts[1:] if t.strip()]
+        if not texts[0].strip() and not extra:
+            return texts[0]
+        return "\n".join([texts[0], *(f"\\begin{{{SECOND_LANGUAGE}}}\n{t}\n\\end{{{SECOND_LANGUAGE}}}"
+                                       for t in extra)])
+
+    by_name = [{p.name: p for p in other.parts} for other in others]
+    parts = tuple(replace(part, text=both([part.text, *(o[part.name].text for o in by_name)]),
+                          solution=both([part.solution, *(o[part.name].solution for o in by_name)]))
+                  for part in first.parts)
+    return replace(first, intro=both([first.intro, *(o.intro for o in others)]), parts=parts,
+                   outro=both([first.outro, *(o.outro for o in others)]),
+                   general=both([first.general, *(o.general for o in others)]))

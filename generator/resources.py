@@ -42,3 +42,9 @@ def builtin_bank() -> Path:
 def scaffold() -> Path:
     """The exemplar problem folder and the course-repository files `examgen init` writes."""
     return _folder("generator.scaffold")
+
+
+@cache
+def locale() -> Path:
+    """The message catalogs: `<language>/LC_MESSAGES/examgen.po` (see generator/i18n.py)."""
+    return engine() / "locale"

@@ -32,6 +32,7 @@
     rules: [No notes or phones., ...]     # the cover's list of rules
     declaration: I worked alone.          # optional: printed with a signature line
     print: {pad_to: 2}                    # pad every variant to a multiple of 2 (or 4) pages
+    language: de                          # the sheets' language (default en); [de, en]: bilingual
         vary: numbers                     # the default: one structure (sizes, norm, ...) for every
                                           # variant, numbers per variant; `all`: structure per variant too
 
@@ -63,7 +64,7 @@ from pydantic import (
     model_validator,
 )
 
-from generator import usertext
+from generator import i18n, usertext
 from generator.errors import ExamgenError, closest, shown
 from generator.precision import DEFAULT as DEFAULT_PRECISION
 from generator.precision import parse as parse_precision
@@ -224,6 +225,12 @@ class ExamSpec(BaseModel):
         if isinstance(value, list) and not value:
             raise ValueError("must list at least one formula name")
         return value
+    language: tuple[str, ...] = (i18n.DEFAULT,)   # the sheets' language(s): de, or [de, en] (bilingual)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value):
+        return i18n.validate(value)
 
     @field_validator("shuffle", mode="before")
     @classmethod
@@ -402,6 +409,7 @@ FIELD_HINTS = {
     "grader": "write grader: true (the default: grader.pdf) or grader: false",
     "appendix": "give a .tex file relative to the spec (appendix: formulas.tex) or formula names "
                 "(appendix: [backprop, softmax-cross-entropy])",
+    "language": f"write language: de, or a list for a bilingual exam, language: [de, en] (known: {i18n.known()})",
 }
 
 

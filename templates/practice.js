@@ -30,6 +30,10 @@
   var CHECKS = {};
   var RULES = JSON.parse(document.getElementById("examgen-rules").textContent);
   var EDGE_SLACK = RULES.slack;
+  // The page's fixed strings in its language (generator.practice.page_strings: every T() string of
+  // this file, translated by the catalog); a string the table lacks is itself.
+  var STRINGS = PAGE.strings || {};
+  function T(text) { return Object.prototype.hasOwnProperty.call(STRINGS, text) ? STRINGS[text] : text; }
 
   // ------------------------------------------------------------ formulas
 
@@ -182,19 +186,32 @@
   var COMMAS = /^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/;
   var SPACES = /^[+-]?\d{1,3}( \d{3})+(\.\d*)?$/;
   var SEVERAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(\s+[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)+$/;
+  // A decimal comma (PAGE.decimal ","), rewritten to a point as generator.answers.reading.delocalise
+  // does: 0,25 and 1.000,5; a lone 1.000 is ambiguous; ";" separates entries.
+  var LOCAL_NUMBER = /(^|[^\w.,])(\d{1,3}(?:\.\d{3})+|\d+)(,\d+)?(?![\d.,])/g;
+  function delocalise(text) {
+    if (PAGE.decimal !== ",") { return text; }
+    return String(text).replace(LOCAL_NUMBER, function (all, before, whole, fraction) {
+      if (whole.indexOf(".") >= 0 && whole.charAt(0) !== "0") {
+        if (!fraction && whole.split(".").length === 2) { throw new Error(T("one point could mean a decimal comma or thousands: write 1,5 or 1500")); }
+        whole = whole.replace(/\./g, "");
+      }
+      return before + whole + (fraction ? "." + fraction.slice(1) : "");
+    }).replace(/;/g, ",");
+  }
   function readNumber(text, whole) {
-    var t = String(text).replace(/[\u2009\u202f\u00a0]/g, " ").replace(/\u2212/g, "-").trim();
+    var t = delocalise(String(text).replace(/[\u2009\u202f\u00a0]/g, " ").replace(/\u2212/g, "-").trim());
     if (t === "") { return null; }
     if (COMMAS.test(t)) {
-      if (t.split(",").length === 2 && t.indexOf(".") < 0 && !whole) { throw new Error("one comma could mean a decimal point or thousands: write 1.5 or 1500"); }
+      if (t.split(",").length === 2 && t.indexOf(".") < 0 && !whole) { throw new Error(T("one comma could mean a decimal point or thousands: write 1.5 or 1500")); }
       t = t.replace(/,/g, "");
     } else if (SPACES.test(t)) { t = t.replace(/ /g, ""); }
     if (PLAIN.test(t)) { return parseFloat(t); }
-    if (t.indexOf(",") >= 0) { throw new Error("a comma: write decimals with a point"); }
-    if (/\d*\.\d*\./.test(t)) { throw new Error("two decimal points"); }
-    if (SEVERAL.test(t)) { throw new Error("several numbers: write one"); }
+    if (t.indexOf(",") >= 0) { throw new Error(T("a comma: write decimals with a point")); }
+    if (/\d*\.\d*\./.test(t)) { throw new Error(T("two decimal points")); }
+    if (SEVERAL.test(t)) { throw new Error(T("several numbers: write one")); }
     var value = evaluate(parse(t), {});
-    if (typeof value !== "number" || !isFinite(value)) { throw new Error("not a number"); }
+    if (typeof value !== "number" || !isFinite(value)) { throw new Error(T("not a number")); }
     return value;
   }
 
@@ -263,7 +280,7 @@
   function entryRight(check, expected, text) {
     switch (check.compare) {
       case "word": return text.trim().toLowerCase() === String(expected).trim().toLowerCase();
-      case "formula": return sameExpression(String(expected), text, check.symbols);
+      case "formula": return sameExpression(String(expected), delocalise(text), check.symbols);
       case "whole": return readNumber(text, true) === expected;
       case "close": return close(expected, readNumber(text, false), check.atol, check.rtol);
     }
@@ -324,19 +341,19 @@
         if (value === null || close(expected, value, check.atol, check.rtol)) { return; }
         var bound = check.atol + check.rtol * Math.abs(expected);
         var off = expected !== 0 ? Math.abs(value - expected) / Math.abs(expected) : Math.abs(value - expected);
-        far.push((many ? "entry " + (k + 1) + " " : "") + (value > expected ? "too high" : "too low") + " by "
-                 + (expected !== 0 ? (100 * off).toPrecision(2) + "%" : off.toPrecision(2))
-                 + ", allowed \u00b1" + bound.toPrecision(2));
+        far.push((many ? T("entry") + " " + (k + 1) + " " : "") + (value > expected ? T("too high") : T("too low")) + " " + T("by") + " "
+                 + decimalText(expected !== 0 ? (100 * off).toPrecision(2) + "%" : off.toPrecision(2))
+                 + ", " + T("allowed") + " \u00b1" + decimalText(bound.toPrecision(2)));
       });
     }
     var verdict = document.getElementById(dom + "-verdict");
     var field = verdict.closest(".field");
     var message;
-    if (wrong.length === 0) { message = "\u2713 right" + (convention ? " (accepted convention: " + convention + ")" : ""); }
-    else if (empty === check.entries.length) { message = "\u2717 no answer yet"; }
-    else if (many) { message = "\u2717 wrong: entr" + (wrong.length > 1 ? "ies " : "y ") + wrong.join(", "); }
-    else { message = "\u2717 wrong"; }
-    likely.forEach(function (description) { message += " (likely mistake: " + description + ")"; });
+    if (wrong.length === 0) { message = "\u2713 " + T("right") + (convention ? " (" + T("accepted convention:") + " " + convention + ")" : ""); }
+    else if (empty === check.entries.length) { message = "\u2717 " + T("no answer yet"); }
+    else if (many) { message = "\u2717 " + (wrong.length > 1 ? T("wrong: entries") : T("wrong: entry")) + " " + wrong.join(", "); }
+    else { message = "\u2717 " + T("wrong"); }
+    likely.forEach(function (description) { message += " (" + T("likely mistake:") + " " + description + ")"; });
     if (far.length) { message += " (" + far.join("; ") + ")"; }
     // Points as grade gives them (AnswerType.credit): a field of several entries scored entry by
     // entry (check.partial) earns its share times (entries right / entries), any other all or nothing.
@@ -347,11 +364,12 @@
     if (wrong.length > 0 && many && rightCount > 0) {
       var rightEntries = [];
       for (var e = 1; e <= count; e++) { if (wrong.indexOf(e) < 0) { rightEntries.push(e); } }
-      message += " \u2014 " + rightCount + " of " + count + " entries right (entr" + (rightCount > 1 ? "ies " : "y ")
-                 + rightEntries.join(", ") + ")" + (check.partial ? "" : "; this field scores only when all are");
+      message += " \u2014 " + rightCount + " " + T("of") + " " + count + " " + T("entries right") + " ("
+                 + (rightCount > 1 ? T("entries") : T("entry")) + " " + rightEntries.join(", ") + ")"
+                 + (check.partial ? "" : "; " + T("this field scores only when all are"));
     }
-    message += " [" + pointsText(got) + " of " + pointsText(check.points) + " pt]";
-    if (unread.length) { message += " (could not read " + (many ? "entry " + unread.join(", ") : "the answer") + ": " + reason + ")"; }
+    message += " [" + pointsText(got) + " " + T("of") + " " + pointsText(check.points) + " " + T("pt") + "]";
+    if (unread.length) { message += " (" + T("could not read") + " " + (many ? T("entry") + " " + unread.join(", ") : T("the answer")) + ": " + reason + ")"; }
     verdict.textContent = message;
     field.classList.remove("is-right", "is-wrong", "is-partial");
     field.classList.add(wrong.length === 0 ? "is-right" : "is-wrong");
@@ -359,7 +377,8 @@
     return got;
   }
 
-  function pointsText(value) { return String(Math.round(value * 100) / 100); }
+  function pointsText(value) { return decimalText(String(Math.round(value * 100) / 100)); }
+  function decimalText(text) { return PAGE.decimal === "," ? text.replace(/(\d)\.(\d)/g, "$1,$2") : text; }
 
   // ------------------------------------------------------------ formula preview (MathML)
 
@@ -408,10 +427,10 @@
       var unknown = Object.keys(names(tree, {})).filter(function (n) {
         return check.symbols.indexOf(n) < 0 && names(parse(String(check.expected[0])), {})[n] === undefined;
       });
-      box.innerHTML = "Read as <math>" + mathml(tree, 0) + "</math>"
-        + (unknown.length ? " <span class=\"warn\">(unknown name " + esc(unknown.join(", ")) + "; use "
+      box.innerHTML = esc(T("Read as")) + " <math>" + mathml(tree, 0) + "</math>"
+        + (unknown.length ? " <span class=\"warn\">(" + esc(T("unknown name")) + " " + esc(unknown.join(", ")) + "; " + esc(T("use")) + " "
            + esc(check.symbols.join(", ")) + ")</span>" : "");
-    } catch (error) { box.textContent = "Not yet a formula: " + error.message; }
+    } catch (error) { box.textContent = T("Not yet a formula:") + " " + error.message; }
   }
 
   // ------------------------------------------------------------ checks of each variant
@@ -497,7 +516,7 @@
         cue = document.createElement("p");
         cue.className = "scroll-cue";
         cue.setAttribute("aria-hidden", "true");
-        cue.textContent = "\u2194 wide formula: scroll sideways";
+        cue.textContent = "\u2194 " + T("wide formula: scroll sideways");
         box.parentNode.insertBefore(cue, box);
       } else if (!wide && has) { cue.parentNode.removeChild(cue); }
     });
@@ -515,8 +534,8 @@
       got += points; right += field.classList.contains("is-right") ? 1 : 0;
       state.checked[dom] = { points: points, max: CHECKS[dom].points };
     });
-    form.querySelector(".score").textContent = pointsText(got) + " of " + pointsText(total) + " points ("
-      + right + " of " + count + " answer" + (count === 1 ? "" : "s") + " right)";
+    form.querySelector(".score").textContent = pointsText(got) + " " + T("of") + " " + pointsText(total) + " " + T("points") + " ("
+      + right + " " + T("of") + " " + count + " " + (count === 1 ? T("answer right") : T("answers right")) + ")";
     if (!quiet) { save(); }
     updateTotal(form.closest(".variant"));
   }
@@ -530,8 +549,8 @@
       total += CHECKS[dom].points;
       if (has(state.checked, dom)) { got += state.checked[dom].points; checked += 1; }
     });
-    section.querySelector(".variant-total").textContent = checked ? "\u2014 total " + pointsText(got) + " of "
-      + pointsText(total) + " points" : "";
+    section.querySelector(".variant-total").textContent = checked ? "\u2014 " + T("total") + " " + pointsText(got) + " " + T("of") + " "
+      + pointsText(total) + " " + T("points") : "";
   }
 
   function toggle(button) {
@@ -541,8 +560,8 @@
       if (element) { element.hidden = !open; if (open) { markWide(element.parentNode); } }
     });
     button.setAttribute("aria-expanded", open ? "true" : "false");
-    var what = button.classList.contains("reveal-hint") ? "hint" : "solution";
-    button.textContent = (open ? "Hide " : "Show ") + what;
+    var hint = button.classList.contains("reveal-hint");
+    button.textContent = open ? (hint ? T("Hide hint") : T("Hide solution")) : (hint ? T("Show hint") : T("Show solution"));
   }
 
   var select = document.getElementById("variant-select");
@@ -558,14 +577,14 @@
       pending = { key: key, announce: announce };
       var script = document.createElement("script");
       script.src = PAGE.lazy[key];
-      script.onerror = function () { say("Variant " + key + " could not be loaded (" + PAGE.lazy[key] + " is missing)."); };
+      script.onerror = function () { say(T("Variant") + " " + key + " " + T("could not be loaded") + " (" + PAGE.lazy[key] + " " + T("is missing") + ")."); };
       document.body.appendChild(script);
-      say("Loading variant " + key + "\u2026");
+      say(T("Loading variant") + " " + key + "\u2026");
       return;
     }
     if (!section) {
-      say("There is no variant " + key + " on this page: it has variants " + PAGE.keys[0] + " to "
-          + PAGE.keys[PAGE.keys.length - 1] + ". Showing variant " + select.value + ".");
+      say(T("There is no variant") + " " + key + " " + T("on this page: it has variants") + " " + PAGE.keys[0] + " " + T("to") + " "
+          + PAGE.keys[PAGE.keys.length - 1] + ". " + T("Showing variant") + " " + select.value + ".");
       return;
     }
     Array.prototype.forEach.call(document.querySelectorAll(".variant"), function (other) { other.hidden = other !== section; });
@@ -576,7 +595,7 @@
     if (window.history && window.history.replaceState) {
       try { window.history.replaceState(null, "", "#variant-" + key); } catch (error) { /* file: URLs in some browsers */ }
     }
-    if (announce) { status.textContent = "Showing variant " + key + " of " + PAGE.keys.length; }
+    if (announce) { status.textContent = T("Showing variant") + " " + key + " " + T("of") + " " + PAGE.keys.length; }
   }
 
   window.examgenVariant = function (key, html) {
@@ -610,7 +629,7 @@
   select.addEventListener("change", function () { showVariant(select.value, true); });
   document.getElementById("next-variant").addEventListener("click", function () {
     var next = select.selectedIndex + 1;
-    if (next >= select.options.length) { say("That was the last of the " + PAGE.keys.length + " variants. " + PAGE.more); return; }
+    if (next >= select.options.length) { say(T("That was the last of the") + " " + PAGE.keys.length + " " + T("variants.") + " " + PAGE.more); return; }
     showVariant(select.options[next].value, true);
   });
   document.getElementById("forget").addEventListener("click", function () {

@@ -41,7 +41,8 @@ def test_key_format(key):
     document, out = key
     assert document["exam"] == {"title": "Three problems", "course": "DL", "date": "2026-12-01", "seed": 11,
                                 "spec": "three", "precision": "3 significant digits",  # the default
-                                "generator": document["exam"]["generator"], "total_points": 24.0}
+                                "generator": document["exam"]["generator"], "total_points": 24.0,
+                                "language": ["en"]}
     assert document["exam"]["generator"].startswith("examgen ")
     assert [v["key"] for v in document["variants"]] == [f"{i:03d}" for i in range(1, 41)]
     for variant in document["variants"]:

@@ -89,6 +89,7 @@ def test_wheel_holds_templates_and_the_bank(installed):
     shipped = {Path(n).name for n in names if n.startswith("generator/problem_bank/formulas/")}
     assert shipped == {p.name for p in (ROOT / "problem_bank" / "formulas").glob("*.tex")} and "backprop.tex" in shipped
     assert {"generator/templates/grader.tex.j2", "generator/templates/appendix.tex.j2"} <= names
+    assert "generator/locale/de/LC_MESSAGES/examgen.po" in names
     assert not any("__pycache__" in n for n in names)
     assert wheel.stat().st_size < WHEEL_LIMIT
 
@@ -103,6 +104,12 @@ def test_installed_package_is_the_wheel(installed):
 
 
 @needs_tex
+def test_catalogs_from_the_wheel(installed):
+    said = _run(installed["python"], "-c", "from generator import i18n; print(i18n.gettext('de')('Student ID:'))",
+                cwd=installed["base"]).stdout.strip()
+    assert said == "Matrikelnummer:"
+
+
 def test_list_build_verify_from_elsewhere(installed, tmp_path):
     examgen = installed["examgen"]
     listed = _run(examgen, "list", cwd=tmp_path).stdout

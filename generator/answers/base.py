@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
+from generator.i18n import Text
+
 # Reference solver against independent check: both are exact or float64 computations, so
 # they must agree to rounding. A check whose method is approximate (Monte Carlo, finite
 # differences) says so explicitly with `Approx`.
@@ -381,7 +383,7 @@ class AnswerType:
         return ""
 
     def tolerance_text(self, expected: Any, tolerance: dict[str, float] | None) -> str:
-        return "must match exactly"
+        return Text("must match exactly")
 
     # -- Moodle
     def entries(self, value: Any) -> list[Any]:

@@ -17,6 +17,7 @@ from generator.answers.base import (
     plain,
     register,
 )
+from generator.i18n import Text
 
 
 @register
@@ -50,7 +51,7 @@ class Expr(AnswerType):
             return False
 
     def tolerance_text(self, expected: Any, tolerance: dict[str, float] | None) -> str:
-        return "any equivalent formula (compared at a few points)"
+        return Text("any equivalent formula (compared at a few points)")
 
     def moodle_subquestion(self, answer: Answer, value: Any, weight: int,
                            alternatives: Sequence[tuple[Any, str]] = (),

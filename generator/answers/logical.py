@@ -17,6 +17,7 @@ from generator.answers.base import (
     plain,
     register,
 )
+from generator.i18n import Text
 
 
 def _multichoice(weight: int, options: Sequence[str], right: str) -> str:
@@ -110,7 +111,7 @@ class Bools(Bool):
         except Unreadable:
             return ""
         if isinstance(expected, list) and len(value) != len(expected):
-            return f" (the key has {len(expected)} entries, your answer {len(value)})"
+            return Text(" (the key has %(key)s entries, your answer %(yours)s)", key=len(expected), yours=len(value))
         return ""
 
     def moodle_field(self, answer: Answer, value: Any, weights: Sequence[int],

@@ -24,6 +24,7 @@ from generator.answers.base import (
     structure,
     tolerance_text,
 )
+from generator.i18n import Text
 
 
 def _number(value: Any) -> Any:
@@ -108,7 +109,7 @@ class _Numbers(AnswerType):
         except Unreadable:
             return ""
         if len(value) != len(expected):
-            return f" (the key has {len(expected)} entries, your answer {len(value)})"
+            return Text(" (the key has %(key)s entries, your answer %(yours)s)", key=len(expected), yours=len(value))
         return ""
 
     # -- Moodle: one NUMERICAL blank per entry
@@ -288,8 +289,10 @@ class _Tolerant(_Numbers):
         atol, rtol = tolerance["atol"], tolerance["rtol"]
         if _is_number(expected):
             bound = atol + rtol * abs(expected)
-            return f"right within +/- {bound:.6g} (atol {atol:g} + rtol {rtol:g} x |value|)"
-        return f"each entry right within atol {atol:g} + rtol {rtol:g} x |entry|"
+            return Text("right within +/- %(bound)s (atol %(atol)s + rtol %(rtol)s x |value|)",
+                        bound=format(bound, ".6g"), atol=format(atol, "g"), rtol=format(rtol, "g"))
+        return Text("each entry right within atol %(atol)s + rtol %(rtol)s x |entry|", atol=format(atol, "g"),
+                    rtol=format(rtol, "g"))
 
     def page_check(self, answer: Answer, tolerance: Mapping[str, float] | None = None) -> dict[str, Any]:
         atol, rtol = _tolerances(answer, tolerance)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator.answers.base import EDGE_SLACK, Answer, AnswerType, QtiGap, register
+from generator.i18n import Text
 
 
 @register
@@ -23,7 +24,7 @@ class Proof(AnswerType):
         return True
 
     def tolerance_text(self, expected: Any, tolerance: dict[str, float] | None) -> str:
-        return "graded by hand"
+        return Text("graded by hand")
 
     def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
                     alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:

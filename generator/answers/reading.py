@@ -399,6 +399,38 @@ def read_number(text: str, whole: bool = False) -> float | int:
     return value
 
 
+# ---------------------------------------------------------------- a decimal comma
+
+# In a language that writes decimals with a comma (German: 0,25), what a student types is
+# first rewritten to the point notation above, then read by the same rules:
+# - a comma between two digits is the decimal comma: `0,25` is 0.25, `-1,5e3` is -1500;
+# - points grouping thousands come before it in groups of three: `1.000,5` is 1000.5;
+# - a point alone is a decimal point where it cannot group thousands (`0.25`, `1.5`,
+#   `3.14159`); `1.000` or `12.500` (one or more groups of three, no comma) is refused as
+#   ambiguous, as `1,500` is in English;
+# - in a list, entries are separated by `;` (`[0,5; 1]`), or by a comma followed by a space
+#   (`(46, 62, 20)`); numpy's spaces work as before.
+_LOCAL_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:\.\d{3})+|\d+)(,\d+)?(?![\d.,])")
+
+
+def delocalise(text: str, decimal: str = ".") -> str:
+    """A response typed with `decimal` as the decimal separator, in the point notation the
+    readers take (see above); unchanged for a point. `Unreadable` when ambiguous."""
+    if decimal == "." or not isinstance(text, str):
+        return text
+
+    def number(match: re.Match) -> str:
+        whole, fraction = match.group(1), match.group(2) or ""
+        if "." in whole and not whole.startswith("0"):       # points grouping thousands
+            if not fraction and whole.count(".") == 1:
+                raise Unreadable(f"could mean {whole.replace('.', decimal)} or {whole.replace('.', '')} "
+                                 f"(write decimals with a comma, 0{decimal}25, and no thousands separator)")
+            whole = whole.replace(".", "")
+        return whole + ("." + fraction[1:] if fraction else "")
+
+    return _LOCAL_NUMBER.sub(number, normalise(text)).replace(";", ",")
+
+
 # ---------------------------------------------------------------- lists
 
 def _closing(text: str, start: int) -> int:

@@ -1,6 +1,7 @@
 """The answer key: `key.json`, every variant's slots, parameters, answers and tolerances.
 
-    {"exam": {"title", "course", "date", "seed", "spec", "precision", "generator", "total_points"},
+    {"exam": {"title", "course", "date", "seed", "spec", "precision", "generator", "total_points",
+              "language": ["de"] (the languages the sheets print; grade reads numbers the first one's way)},
      "variants": [{"key": "001", "code": "K7Q2M4XA", "seed": ..., "fingerprint": ..., "student": {...}?,
                    "problems": [{"slot", "slot_key", "id", "points", "parts", "pool"?,
                                  "params", "answers", "tolerances", "exact"?, "choices"?, "bank"}]}]}
@@ -59,7 +60,7 @@ def key_document(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
     return {
         "exam": {"title": plan.title, "course": plan.course, "date": plan.date, "seed": plan.seed,
                  "spec": plan.spec_name, "precision": plan.precision.text, "generator": f"examgen {__version__}",
-                 "total_points": plan.total_points},
+                 "total_points": plan.total_points, "language": list(plan.language)},
         "variants": out_variants,
     }
 

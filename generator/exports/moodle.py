@@ -46,6 +46,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from generator import i18n
 from generator.answers import Answer
 from generator.answers import base as answers_base
 from generator.answers.choice import asked
@@ -167,11 +168,13 @@ def _solution_pieces(problem_html: ProblemHtml, keys: dict[str, str] | None = No
     return pieces
 
 
-def _statement_pieces(problem_html: ProblemHtml, title: str, fields_html: dict[str, str]) -> list[Html]:
+def _statement_pieces(problem_html: ProblemHtml, title: str, fields_html: dict[str, str],
+                      language: str = i18n.DEFAULT) -> list[Html]:
+    _ = i18n.gettext(language)
     pieces = [_fragment(f"<h4>{html.escape(title)}</h4>"), problem_html.intro]
     for part in problem_html.parts:
         pieces.append(_fragment(f'<div class="examgen-part"><p>{_part_head(part)} '
-                                f"[{num(part.points)} pt]</p>"))
+                                f"[{i18n.decimal_text(num(part.points), language)} {_('pt')}]</p>"))
         pieces.append(part.text)
         if part.name in fields_html:
             pieces.append(_fragment(fields_html[part.name]))
@@ -319,7 +322,7 @@ def _pad_blanks(text: str, width: int) -> str:
 # ---------------------------------------------------------------- questions
 
 def _cloze(root, plan, slot, variant, problem, problem_html: ProblemHtml, fields_html: dict[str, str]) -> None:
-    statement, figures = _html(_statement_pieces(problem_html, problem.title, fields_html))
+    statement, figures = _html(_statement_pieces(problem_html, problem.title, fields_html, plan.language[0]))
     feedback, feedback_figures = _html(_solution_pieces(problem_html))
     question = ET.SubElement(root, "question", {"type": "cloze"})
     name = ET.SubElement(question, "name")
@@ -342,9 +345,11 @@ def _key_html(problem, part_name: str, answers: dict[str, Any]) -> str:
 def _essay(root, plan, slot, variant, problem, instance, problem_html: ProblemHtml) -> None:
     asked = {name: "; ".join(_label(problem.answer(f).label or f) for f in problem.part(name).answers
                              if problem.answer(f).graded) for name, _ in slot.parts}
-    fields = {name: f'<p class="examgen-field">Give: {labels}.</p>' for name, labels in asked.items() if labels}
-    statement, figures = _html(_statement_pieces(problem_html, problem.title, fields))
-    statement += "<p><strong>Answer every part here, each under its label.</strong></p>"
+    _ = i18n.gettext(plan.language[0])
+    give, answer_here = _("Give:"), _("Answer every part here, each under its label.")
+    fields = {name: f'<p class="examgen-field">{give} {labels}.</p>' for name, labels in asked.items() if labels}
+    statement, figures = _html(_statement_pieces(problem_html, problem.title, fields, plan.language[0]))
+    statement += f"<p><strong>{answer_here}</strong></p>"
     keys = {name: _key_html(problem, name, instance.answers) for name, _ in slot.parts}
     model, model_figures = _html(_solution_pieces(problem_html, keys))
     feedback, feedback_figures = _html(_solution_pieces(problem_html))

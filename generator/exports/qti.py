@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator import i18n
 from generator.answers.base import QtiGap
 from generator.exports import Export
 from generator.exports.html import Figure, Html, ProblemHtml
@@ -68,6 +69,7 @@ class Item:
     problem_html: ProblemHtml
     problem_title: str
     key_html: Mapping[str, str]   # part -> the key's values (for the essay's grader)
+    language: str = i18n.DEFAULT  # the exam's (first) language: the fixed texts' language
 
     def statement(self, mark: Callable[[int, Gap], tuple[str, bool]]) -> list[Html]:
         """The statement's fragments, each field's gaps written by `mark(index, gap)` as
@@ -82,13 +84,16 @@ class Item:
                 lines.append(f'<div class="examgen-field"><p>{_label(label)}: {inline}</p>{blocks}</div>')
             if lines:
                 fields[part] = "".join(lines)
+        _ = i18n.gettext(self.language)
         if self.written:
-            asked = {part: "; ".join(label for label, _ in entries) for part, entries in self.fields.items()}
-            fields = {part: f'<p class="examgen-field">Give: {html.escape(labels)}.</p>'
+            asked = {part: "; ".join(label for label, _entries in entries) for part, entries in self.fields.items()}
+            give = _("Give:")
+            fields = {part: f'<p class="examgen-field">{give} {html.escape(labels)}.</p>'
                       for part, labels in asked.items() if labels}
-        pieces = _statement_pieces(self.problem_html, self.problem_title, fields)
+        pieces = _statement_pieces(self.problem_html, self.problem_title, fields, self.language)
         if self.written:
-            pieces.append(Html("<p><strong>Answer every part here, each under its label.</strong></p>"))
+            answer_here = _("Answer every part here, each under its label.")
+            pieces.append(Html(f"<p><strong>{answer_here}</strong></p>"))
         return pieces
 
     def solution(self) -> list[Html]:
@@ -144,7 +149,7 @@ def _item(plan: Plan, slot: Slot, index: int, variant: Variant, problem_html: Pr
                 f"{plan.spec_name} slot {slot.number} {slot.problem_id} variant {variant.key}",
                 slot, variant.key, float(slot.points), written, () if written else tuple(gaps), fields,
                 problem_html, problem.title,
-                {part: _key_html(problem, part, instance.answers) for part, _ in slot.parts})
+                {part: _key_html(problem, part, instance.answers) for part, _ in slot.parts}, plan.language[0])
 
 
 def joined(pieces: Sequence[Html], src: Callable[[Figure], str]) -> tuple[str, dict[str, Figure]]:
