@@ -31,7 +31,7 @@ from generator.build import (
     split_pdf,
     tex_identity,
 )
-from generator.documents import SHEETS, render_sheet, rendered_problems, variant_contexts
+from generator.documents import SHEETS, engine, render_sheet, rendered_problems, variant_contexts
 from generator.outdir import OutputFolder, open_output, worker_init
 from generator.plan import Plan
 from generator.roster import shared_instances
@@ -127,12 +127,18 @@ def documents(plan: Plan, prepared: Sequence[tuple[Variant, dict[str, Any]]]) ->
     """(sheet, combined document) pairs; the biggest first so the cores finish together."""
     out = []
     keys = [v.key for v, _ in prepared]
-    ranges = batches(len(prepared))
+    # Variants whose name needs the Unicode fonts go to documents of their own (lualatex), so
+    # every other variant's document, its speed and its bytes stay as without them.
+    unicode = [i for i, (_, contexts) in enumerate(prepared) if contexts[SHEETS[0]].get("unicode_fonts")]
+    groups = [("", [i for i in range(len(prepared)) if i not in set(unicode)]), ("unicode-", unicode)]
     for sheet in reversed(SHEETS):  # solutions sheets are the longer ones: start them first
-        for number, span in enumerate(ranges, start=1):
-            tex = render_sheet(plan, [prepared[i][1][sheet] for i in span], sheet)
-            name = f"{sheet}-{number}" if len(ranges) > 1 else sheet
-            out.append((sheet, Document(name, tex, tuple(keys[i] for i in span))))
+        for prefix, members in groups:
+            ranges = batches(len(members)) if members else []
+            for number, span in enumerate(ranges, start=1):
+                chosen = [members[i] for i in span]
+                tex = render_sheet(plan, [prepared[i][1][sheet] for i in chosen], sheet)
+                name = f"{sheet}-{prefix}{number}" if len(ranges) > 1 or prefix else sheet
+                out.append((sheet, Document(name, tex, tuple(keys[i] for i in chosen), engine(tex))))
     return out
 
 
@@ -332,8 +338,12 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
         compile_all(to_compile, workdir, jobs, done, notes)
         shutil.rmtree(workdir)
 
+    mixed = any(d.engine != "pdflatex" for _, d in docs)
     for sheet in SHEETS:
-        # batches are in variant order
-        join_pdfs([pdf_dir / f"{d.name}.pdf" for kind, d in docs if kind == sheet], staging / COMBINED[sheet])
+        # batches are in variant order; with lualatex documents besides, the variants' own PDFs are
+        if mixed:
+            join_pdfs([staging / "variants" / v.key / f"{sheet}.pdf" for v, _ in prepared], staging / COMBINED[sheet])
+        else:
+            join_pdfs([pdf_dir / f"{d.name}.pdf" for kind, d in docs if kind == sheet], staging / COMBINED[sheet])
         written.append(COMBINED[sheet])
     return len(to_compile), cache
