@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from generator import __version__, exports, resources
+from generator import __version__, accessible, exports, resources
 from generator.bank import Bank
 from generator.build import (
     Document,
@@ -256,9 +256,12 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
         for variant, contexts in prepared:
             for sheet in SHEETS:
                 write(f"variants/{variant.key}/{sheet}.tex", render_sheet(plan, [contexts[sheet]], sheet))
+        for key, page in accessible.html_exams(plan, prepared).items():   # roster accommodation `html`
+            write(f"variants/{key}/exam.html", page)
         cache: dict[str, Any] = {}
         if pdf:
             compiled, cache = _pdfs(plan, prepared, jobs, staging, target, previous, written, progress, notes)
+            written.extend(accessible.build_large_print(plan, prepared, staging, jobs, notes))
             warnings = warnings + page_count_warnings(cache)
         manifest = {"generator": __version__, "inputs": digest, "files": sorted(written), "documents": cache,
                     "warnings": warnings, "sha256": {f: _file_hash(staging / f) for f in sorted(written)}}
