@@ -162,7 +162,7 @@ def test_large_print_is_the_same_exam_on_a4_in_larger_type(built):
         assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
         ratio = statistics.median(_word_heights(large)) / statistics.median(_word_heights(exam))
         assert 1.4 < ratio < 1.52, ratio             # 11 pt type at 16 pt
-        assert _decimals(large) == _decimals(exam)   # the same instance: the same numbers
+        assert set(_decimals(large)) == set(_decimals(exam))   # the same instance: the same numbers (a set: pdftotext reads matrices in varying order)
         text = " ".join(pdftotext(large).split())
         assert NAMES[key] in text or key == "s7"
     assert not (built / "variants" / "s2" / "exam-large.pdf").exists()
