@@ -94,7 +94,7 @@ def sheet_context(plan: Plan, contexts: Sequence[dict[str, Any]], **extra: Any) 
     `unicode_fonts` when a variant's name needs the lualatex set-up, `large_print` (set by the
     large-print build) for 16.5 pt type."""
     return {"exam": exam_context(plan), "variants": list(contexts), "names": markers.context(),
-            "unicode_fonts": any(c.get("unicode_fonts") for c in contexts), "large_print": False, **extra}
+            "unicode_fonts": any(c.get("unicode_fonts") for c in contexts), **extra}
 
 
 def engine(tex: str) -> str:
