@@ -184,7 +184,8 @@ def _read_manifest(out: Path) -> dict[str, Any]:
 
 def _document_hash(document: Document) -> str:
     # QR_LAYOUT: the QR codes are drawn into the exam PDFs after pdflatex, so they are part of the document
-    return hashlib.sha256((tex_identity() + "\n" + QR_LAYOUT + "\n" + document.tex).encode()).hexdigest()
+    identity = tex_identity() + ("" if document.engine == "pdflatex" else f" {shutil.which(document.engine)}")
+    return hashlib.sha256((identity + "\n" + QR_LAYOUT + "\n" + document.tex).encode()).hexdigest()
 
 
 def _file_hash(path: Path) -> str | None:
