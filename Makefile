@@ -5,15 +5,21 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils texlive-lang-german
-# pandoc: LaTeX to HTML for the practice page and moodle.xml; chromium: the page's browser tests
-WEB_PACKAGES := pandoc chromium
+# lualatex and the Noto fonts: the sheets of roster names in other scripts (Vietnamese, Greek,
+# Cyrillic, CJK, Arabic); every other sheet is pdflatex's
+FONT_PACKAGES := texlive-luatex fonts-noto-core fonts-noto-cjk
+# pandoc: LaTeX to HTML for the practice page and moodle.xml; chromium: the page's browser tests;
+# npm: axe-core, the accessibility checker the accessible exam's test runs in Chromium
+WEB_PACKAGES := pandoc chromium npm
+AXE     := $(VENV)/axe/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.14.1
 
-.PHONY: exam test install tex web apt-tex apt-web lint verify stress bench catalogs clean
+.PHONY: exam test install tex fonts web axe apt-tex apt-fonts apt-web lint verify stress bench catalogs clean
 
-exam: install tex
+exam: install tex fonts
 	$(BIN)/examgen build exams/demo.yaml
 
-test: install tex web
+test: install tex fonts web axe
 	$(BIN)/ruff check generator problem_bank tests benchmarks
 	$(BIN)/python -m pytest -q
 
@@ -42,12 +48,24 @@ tex:
 	@command -v pdflatex >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
 	  && kpsewhich ngerman.ldf >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-tex
 
+fonts:
+	@command -v lualatex >/dev/null 2>&1 && kpsewhich luaotfload.sty >/dev/null 2>&1 \
+	  && fc-list | grep -q NotoSerifCJK && fc-list | grep -q NotoNaskhArabic \
+	  || $(MAKE) --no-print-directory apt-fonts
+
 web:
-	@command -v pandoc >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 \
+	@command -v pandoc >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
 	  || $(MAKE) --no-print-directory apt-web
+
+# axe-core from the npm registry, into the virtual environment's folder (not the project's)
+axe: install web
+	@[ -f $(AXE) ] || npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/axe axe-core@$(AXE_VERSION)
 
 apt-tex:
 	$(call apt_install,TeX Live,$(TEX_PACKAGES))
+
+apt-fonts:
+	$(call apt_install,lualatex and the Noto fonts,$(FONT_PACKAGES))
 
 apt-web:
 	$(call apt_install,pandoc and Chromium,$(WEB_PACKAGES))

@@ -43,6 +43,7 @@ class Document:
     name: str
     tex: str
     variant_keys: tuple[str, ...]
+    engine: str = "pdflatex"    # lualatex for a sheet with a name in another script (documents.engine)
 
 
 def tex_environment() -> dict[str, str]:
@@ -62,6 +63,20 @@ def pdflatex() -> str:
     path = shutil.which("pdflatex")
     if path is None:
         raise ExamgenError("pdflatex was not found", None, INSTALL_HINT)
+    return path
+
+
+LUALATEX_HINT = ("install lualatex and the Noto fonts: apt-get install texlive-luatex fonts-noto-core "
+                 "fonts-noto-cjk (or run 'make exam'); they print roster names in other scripts")
+
+
+def tex_binary(engine: str) -> str:
+    """The path of `engine` (pdflatex or lualatex), or a clear error naming what to install."""
+    if engine == "pdflatex":
+        return pdflatex()
+    path = shutil.which(engine)
+    if path is None:
+        raise ExamgenError(f"{engine} was not found", None, LUALATEX_HINT)
     return path
 
 
@@ -246,7 +261,7 @@ def compile_document(document: Document, workdir: Path, timeout: float | None = 
     workdir.mkdir(parents=True, exist_ok=True)
     tex_path = workdir / f"{document.name}.tex"
     tex_path.write_text(document.tex, encoding="utf-8")
-    command = [pdflatex(), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), tex_path.name]
+    command = [tex_binary(document.engine), *PDFLATEX_FLAGS, *([f"-fmt={fmt}"] if fmt else []), tex_path.name]
     pdf = workdir / f"{document.name}.pdf"
     if _figures_once(document, workdir, limit, running, scratch, warnings):
         tex_path.write_text(include_pages(document.tex), encoding="utf-8")
@@ -395,7 +410,9 @@ def compile_all(documents: Sequence[Document], workdir: Path, jobs: int,
         for document in documents:
             head = document.tex.partition("\\begin{document}")[0]
             if head not in formats:
-                formats[head] = preamble_format(document.tex, Path(scratch), warnings)
+                # mylatexformat is for pdflatex: a lualatex sheet (rare) loads its preamble each pass
+                formats[head] = (preamble_format(document.tex, Path(scratch), warnings)
+                                 if document.engine == "pdflatex" else None)
         running = Running()
         results: dict[str, Path] = {}
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))

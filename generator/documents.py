@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from generator import i18n, markers
+from generator import i18n, markers, usertext
 from generator.instance import Instance
 from generator.plan import Plan, Slot
 from generator.render import (
@@ -116,7 +116,10 @@ def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
         "code": variant_code(plan.seed, variant.key),
         "seed": variant.seed,
         "fingerprint": variant.fingerprint,
-        "student": {"name": student.name, "id": student.key} if student else None,
+        "student": {"name": student.name, "id": student.key, "extra_time": student.extra_time,
+                    "has_extra_time": "extra-time" in student.accommodations} if student else None,
+        # a name pdflatex cannot print: this variant's sheets go to lualatex (templates/fonts-unicode.tex.j2)
+        "unicode_fonts": bool(student) and usertext.needs_unicode_fonts(student.name),
         "total": plan.total_points,
         "slots": slots,
         "points_rows": points_rows(slots, plan.total_points),
@@ -140,13 +143,24 @@ def exam_context(plan: Plan) -> dict[str, Any]:
 
 
 def sheet_context(plan: Plan, contexts: Sequence[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    """What every sheet template sees: the exam, the variants, and the names the build reads."""
-    return {"exam": exam_context(plan), "variants": list(contexts), "names": markers.context(), **extra}
+    """What every sheet template sees: the exam, the variants, and the names the build reads;
+    `unicode_fonts` when a variant's name needs the lualatex set-up, `large_print` (set by the
+    large-print build) for 16.5 pt type."""
+    return {"exam": exam_context(plan), "variants": list(contexts), "names": markers.context(),
+            "unicode_fonts": any(c.get("unicode_fonts") for c in contexts), **extra}
 
 
-def render_sheet(plan: Plan, contexts: Sequence[dict[str, Any]], sheet: str) -> str:
+def engine(tex: str) -> str:
+    """The TeX engine a sheet's LaTeX needs: lualatex for the Unicode fonts' set-up, else pdflatex."""
+    return "lualatex" if UNICODE_MARK in tex.partition("\\begin{document}")[0] else "pdflatex"
+
+
+UNICODE_MARK = "% examgen-fonts: unicode"   # first line of templates/fonts-unicode.tex.j2
+
+
+def render_sheet(plan: Plan, contexts: Sequence[dict[str, Any]], sheet: str, **extra: Any) -> str:
     """One LaTeX document holding the given variants' contexts (see `variant_contexts`)."""
-    return render_template(f"{sheet}.tex.j2", sheet_context(plan, contexts), language=plan.language[0])
+    return render_template(f"{sheet}.tex.j2", sheet_context(plan, contexts, **extra), language=plan.language[0])
 
 
 def problem_tex(rendered: RenderedProblem, with_solutions: bool) -> str:

@@ -17,6 +17,11 @@ from collections.abc import Sequence
 from generator import resources
 
 TIKZ = re.compile(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", re.S)
+# Every picture declares its alt text, for the accessible exam and the HTML exports, as a
+# comment line inside it (TeX ignores it; the template's \VAR{} put the instance's numbers in):
+#   \begin{tikzpicture}
+#   % alt: Bar chart of the learning rate over 10 epochs, dropping from 0.1 to 0.01 at epoch 5
+ALT = re.compile(r"^[ \t]*% alt:[ \t]*(.*?)[ \t]*$", re.M)
 FIGURES = "figures"        # the figure document's name in a document's work folder
 MIN_PICTURES = 4           # below this, a second pdflatex run costs more than it saves
 
@@ -40,6 +45,17 @@ def figure_document(sources: Sequence[str], border: str = "0pt") -> str:
 
 def pictures(tex: str) -> list[str]:
     return TIKZ.findall(tex)
+
+
+def alt_text(picture: str) -> str:
+    """The alt text a TikZ picture declares (see ALT), or '' when it declares none."""
+    match = ALT.search(picture)
+    return " ".join(match.group(1).replace("\\,", "").split()) if match else ""   # 10\,000 reads 10000
+
+
+def missing_alt(tex: str) -> list[int]:
+    """The 1-based numbers of the pictures in `tex` that declare no alt text."""
+    return [i for i, picture in enumerate(pictures(tex), start=1) if not alt_text(picture)]
 
 
 def include_pages(tex: str, pdf_name: str = FIGURES) -> str:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from generator import __version__, exports, resources
+from generator import __version__, accessible, exports, resources
 from generator.bank import Bank
 from generator.build import (
     Document,
@@ -33,6 +33,7 @@ from generator.build import (
 )
 from generator.documents import (
     SHEETS,
+    engine,
     render_sheet,
     rendered_problems,
     translation_warnings,
@@ -136,12 +137,18 @@ def documents(plan: Plan, prepared: Sequence[tuple[Variant, dict[str, Any]]]) ->
     """(sheet, combined document) pairs; the biggest first so the cores finish together."""
     out = []
     keys = [v.key for v, _ in prepared]
-    ranges = batches(len(prepared))
+    # Variants whose name needs the Unicode fonts go to documents of their own (lualatex), so
+    # every other variant's document, its speed and its bytes stay as without them.
+    unicode = [i for i, (_, contexts) in enumerate(prepared) if contexts[SHEETS[0]].get("unicode_fonts")]
+    groups = [("", [i for i in range(len(prepared)) if i not in set(unicode)]), ("unicode-", unicode)]
     for sheet in reversed(SHEETS):  # solutions sheets are the longer ones: start them first
-        for number, span in enumerate(ranges, start=1):
-            tex = render_sheet(plan, [prepared[i][1][sheet] for i in span], sheet)
-            name = f"{sheet}-{number}" if len(ranges) > 1 else sheet
-            out.append((sheet, Document(name, tex, tuple(keys[i] for i in span))))
+        for prefix, members in groups:
+            ranges = batches(len(members)) if members else []
+            for number, span in enumerate(ranges, start=1):
+                chosen = [members[i] for i in span]
+                tex = render_sheet(plan, [prepared[i][1][sheet] for i in chosen], sheet)
+                name = f"{sheet}-{prefix}{number}" if len(ranges) > 1 or prefix else sheet
+                out.append((sheet, Document(name, tex, tuple(keys[i] for i in chosen), engine(tex))))
     return out
 
 
@@ -187,7 +194,8 @@ def _read_manifest(out: Path) -> dict[str, Any]:
 
 def _document_hash(document: Document) -> str:
     # QR_LAYOUT: the QR codes are drawn into the exam PDFs after pdflatex, so they are part of the document
-    return hashlib.sha256((tex_identity() + "\n" + QR_LAYOUT + "\n" + document.tex).encode()).hexdigest()
+    identity = tex_identity() + ("" if document.engine == "pdflatex" else f" {shutil.which(document.engine)}")
+    return hashlib.sha256((identity + "\n" + QR_LAYOUT + "\n" + document.tex).encode()).hexdigest()
 
 
 def _file_hash(path: Path) -> str | None:
@@ -263,10 +271,13 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
         grader = Document(GRADER, render_grader(plan, variants), plan.variant_keys) if plan.grader else None
         if grader is not None:
             write(f"{GRADER}.tex", grader.tex)
+        for key, page in accessible.html_exams(plan, prepared).items():   # roster accommodation `html`
+            write(f"variants/{key}/exam.html", page)
         cache: dict[str, Any] = {}
         if pdf:
             compiled, cache = _pdfs(plan, prepared, jobs, staging, target, previous, written, progress, notes,
                                     grader)
+            written.extend(accessible.build_large_print(plan, prepared, staging, jobs, notes))
             warnings = warnings + page_count_warnings(cache)
         manifest = {"generator": __version__, "inputs": digest, "files": sorted(written), "documents": cache,
                     "warnings": warnings, "sha256": {f: _file_hash(staging / f) for f in sorted(written)}}
@@ -352,8 +363,12 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
         compile_all(to_compile, workdir, jobs, done, notes)
         shutil.rmtree(workdir)
 
+    mixed = any(d.engine != "pdflatex" for _, d in docs)
     for sheet in SHEETS:
-        # batches are in variant order
-        join_pdfs([pdf_dir / f"{d.name}.pdf" for kind, d in docs if kind == sheet], staging / COMBINED[sheet])
+        # batches are in variant order; with lualatex documents besides, the variants' own PDFs are
+        if mixed:
+            join_pdfs([staging / "variants" / v.key / f"{sheet}.pdf" for v, _ in prepared], staging / COMBINED[sheet])
+        else:
+            join_pdfs([pdf_dir / f"{d.name}.pdf" for kind, d in docs if kind == sheet], staging / COMBINED[sheet])
         written.append(COMBINED[sheet])
     return len(to_compile), cache

@@ -64,6 +64,8 @@ class Student:
     key: str
     name: str
     extra: Mapping[str, str] = field(default_factory=dict)
+    accommodations: tuple[str, ...] = ()      # roster column `accommodations`: large-print, html, extra-time
+    extra_time: str = ""                      # '30 minutes', '25%' (empty: none, or not stated)
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,14 @@ def _literal(escaped: str) -> str:
     return re.sub(r"([,<>])(?=\1)", r"\1{}", out)
 
 
+def name(value: Any) -> str:
+    """A person's name as `text` prints it, each right-to-left run (Arabic, Hebrew) set right to
+    left (\\examgenrtl, defined by templates/fonts-unicode.tex.j2, which such a name brings in)."""
+    from generator.usertext import RTL_RUN
+
+    return RTL_RUN.sub(lambda m: r"\examgenrtl{" + m.group(0) + "}", text(value))
+
+
 def join_tex(values: Iterable[Any], sep: str = ", ") -> str:
     return sep.join(str(v) for v in values)
 
@@ -236,7 +244,7 @@ def join_tex(values: Iterable[Any], sep: str = ", ") -> str:
 FILTERS = {
     "num": num, "approx": approx, "frac": frac, "exact": exact, "exact_approx": exact_approx,
     "vec": vec, "tup": tup, "mat": mat, "sym": sym, "signed": signed, "paren": paren,
-    "points": points, "text": text, "join_tex": join_tex, "upto": upto,
+    "points": points, "text": text, "name": name, "join_tex": join_tex, "upto": upto,
 }
 # Filters that round: in a template they take the exam's precision from the context (a
 # problem's templates get `precision`), so `num(4)` prints at least 4 decimals and at least

@@ -13,9 +13,14 @@ The id becomes the variant key, which names the folder `variants/<id>/` and seed
 student's variant, so it must be unique and path-safe: letters, digits and `. _ - + @`,
 starting with a letter or digit. Ids that differ only in case or a trailing dot (`abc`,
 `ABC`, `abc.`) are rejected too, since they would share a folder on Windows. Names must be
-printable by the sheets (`generator.usertext`, the rule the spec's text follows too); a name
-a spreadsheet would run as a formula (`=HYPERLINK(...)`) is printed as typed, and the CSV
-writers neutralise it.
+printable by the sheets (`generator.usertext`, the rule the spec's text follows too, with the
+scripts of `usertext.UNICODE_NAMES` besides); a name a spreadsheet would run as a formula
+(`=HYPERLINK(...)`) is printed as typed, and the CSV writers neutralise it.
+
+An optional column `accommodations` lists what a student gets besides the exam, separated
+by `;`: `large-print` (variants/<id>/exam-large.pdf), `html` (variants/<id>/exam.html, the
+accessible exam) and `extra-time`, `extra-time=30` (minutes, also `30 min`) or
+`extra-time=25%`, noted on the student's cover page.
 """
 
 from __future__ import annotations
@@ -40,6 +45,33 @@ MAX_ID_LENGTH = 64
 RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 MAX_NAME_LENGTH = 200
+ACCOMMODATIONS = ("large-print", "html", "extra-time")
+_EXTRA_TIME = re.compile(r"extra-time(?:\s*=\s*(\d{1,3})\s*(%|min|minutes)?)?")
+
+
+def parse_accommodations(text: str, key: str, where: str) -> tuple[tuple[str, ...], str]:
+    """(accommodations, extra time as the cover prints it, e.g. '30 minutes' or '25%') of a
+    roster cell such as 'large-print; extra-time=25%'."""
+    found: list[str] = []
+    extra = ""
+    allowed = "large-print, html, extra-time, extra-time=30 (minutes) or extra-time=25%"
+    for raw in text.split(";"):
+        value = raw.strip().lower()
+        if not value:
+            continue
+        match = _EXTRA_TIME.fullmatch(value)
+        if match:
+            number, unit = match.groups()
+            extra = "" if number is None else f"{int(number)}%" if unit == "%" else f"{int(number)} minutes"
+            value = "extra-time"
+        elif value not in ACCOMMODATIONS:
+            hint = closest(value, ACCOMMODATIONS)
+            raise ExamgenError(f"student '{key}' has the unknown accommodation '{raw.strip()}'", where,
+                               (hint + " " if hint else "") + f"the allowed values, separated by ';': {allowed}")
+        if value in found:
+            raise ExamgenError(f"student '{key}' has the accommodation '{value}' twice", where, "name it once")
+        found.append(value)
+    return tuple(found), extra
 
 
 def _plain_letters(text: str) -> str:
@@ -163,12 +195,14 @@ def load_roster(path: str | Path) -> dict[str, Student]:
         plain = _plain_letters(name)
         example = f" (e.g. '{cut(plain)}')" if plain != name and usertext.problem(plain) is None else ""
         try:
-            name = usertext.check(name, limit=MAX_NAME_LENGTH,
+            name = usertext.check(name, limit=MAX_NAME_LENGTH, printable=usertext.NAME_PRINTABLE,
                                   latin_hint=f"write the name in Latin letters{example}; the id stays the same")
         except usertext.UnprintableText as error:
             raise ExamgenError(f"the name of student '{key}' {error.what}", where, error.fix) from None
         extra = {columns[i]: fields[i].strip() for i in range(len(columns)) if i not in (id_col, name_col)}
-        students[key] = Student(key, name, extra)
+        needs, extra_time = (parse_accommodations(fields[lowered.index("accommodations")], key, where)
+                             if "accommodations" in lowered else ((), ""))
+        students[key] = Student(key, name, extra, needs, extra_time)
         first_line[key] = line
         folded[_folded(key)] = key
     if not students:

@@ -17,13 +17,17 @@ in order:
    blank line) is allowed only in multi-line fields (instructions).
 
 The languages a sheet can print may grow: then PRINTABLE (or the set passed in) grows
-here, and nothing else changes.
+here, and nothing else changes. Roster names may also use the scripts of UNICODE_NAMES
+(Vietnamese, Greek, Cyrillic, CJK, Arabic, ...): a sheet holding such a name is compiled
+with lualatex and the Noto fonts (templates/fonts-unicode.tex.j2), every other sheet with
+pdflatex as before; `needs_unicode_fonts` tells which.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Container
 
 # The characters the sheets' LaTeX set-up (utf8 input, T1 fonts) prints, measured with
 # pdflatex: ASCII, Latin-1 and Latin Extended-A but for nine letters, some of Latin
@@ -34,6 +38,50 @@ PRINTABLE = frozenset(
     | set("ƒǄǅǆǇǈǉǊǋǌǍǎǏǐǑǒǓǔǢǣǦǧǨǩǪǫǰǴǵȘșȚțȲȳȷ")
     | set("\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u20ac\u2022\u2039\u203a\u2122")
 )
+
+
+
+class _Ranges:
+    """Characters in a few code point ranges (a set of all CJK ideographs would be large)."""
+
+    def __init__(self, *ranges: tuple[int, int]):
+        self.ranges = ranges
+
+    def __contains__(self, char: object) -> bool:
+        return isinstance(char, str) and len(char) == 1 and any(a <= ord(char) <= b for a, b in self.ranges)
+
+
+# What the Noto fonts of the lualatex set-up (fonts-noto-core, fonts-noto-cjk) print besides
+# PRINTABLE: Latin Extended (Vietnamese), Greek, Cyrillic, Arabic, CJK punctuation, kana,
+# ideographs, Hangul and full-width forms. Letters only: names need no symbols.
+UNICODE_NAMES = _Ranges(
+    (0x0180, 0x024F), (0x1E00, 0x1EFF),              # Latin Extended-B, Additional (Vietnamese)
+    (0x0370, 0x03FF), (0x1F00, 0x1FFF),              # Greek and Coptic, Greek Extended
+    (0x0400, 0x052F),                                 # Cyrillic and its supplement
+    (0x0600, 0x06FF), (0x0750, 0x077F),              # Arabic and its supplement
+    (0x3000, 0x303F), (0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),  # CJK, kana, ideographs
+    (0xAC00, 0xD7AF), (0xFF00, 0xFFEF),              # Hangul syllables, full-width forms
+)
+# Right-to-left letters: printed in a right-to-left run on the sheet (see render.name).
+_RTL_CLASS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
+RTL_RUN = re.compile(f"[{_RTL_CLASS}]+(?: [{_RTL_CLASS}]+)*")
+
+
+class _Either:
+    def __init__(self, *sets: Container[str]):
+        self.sets = sets
+
+    def __contains__(self, char: object) -> bool:
+        return any(char in s for s in self.sets)
+
+
+NAME_PRINTABLE = _Either(PRINTABLE, UNICODE_NAMES)
+
+
+def needs_unicode_fonts(text: str) -> bool:
+    """Whether `text` (checked with NAME_PRINTABLE) has a character outside what pdflatex prints."""
+    return any(char not in PRINTABLE and char != "\n" for char in text)
+
 
 DROPPED = frozenset("\ufeff\u200b\u200c\u200d\u2060")
 LIGATURES = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
@@ -75,7 +123,7 @@ def normalize(text: str) -> str:
 
 
 def check(text: str, *, multiline: bool = False, limit: int | None = None,
-          printable: Collection[str] = PRINTABLE, latin_hint: str = "write it in Latin letters") -> str:
+          printable: Container[str] = PRINTABLE, latin_hint: str = "write it in Latin letters") -> str:
     """The normalised text, or UnprintableText naming the first character the sheet cannot print
     (or the paragraph break or length that the field does not allow)."""
     if limit is not None and len(text) > limit:

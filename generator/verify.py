@@ -19,6 +19,7 @@ from typing import Any
 from generator.answers import matches
 from generator.bank import Bank, builtin
 from generator.errors import ExamgenError
+from generator.figures import missing_alt
 from generator.instance import (
     Instance,
     check_instance,
@@ -26,6 +27,7 @@ from generator.instance import (
     mistake_answers,
     mistake_clashes,
 )
+from generator.markers import QUESTION_TEMPLATE, SOLUTION_TEMPLATE
 from generator.precision import DECIMALS, DEFAULT, Precision, rounded
 from generator.render import RenderedProblem, render_problem
 from generator.seeds import Sampler
@@ -74,9 +76,23 @@ def verify_seed(problem_id: str, seed: int, bank: Bank | None = None) -> tuple[i
             return instance.tries, f"render: {error}"
         problems = check_precision(problem, instance, precision) + solution_digits(problem, instance, rendered,
                                                                                    precision)
+        problems += figures_without_alt(rendered)
         if problems:
             return instance.tries, f"precision {precision.text}: " + "; ".join(problems)
     return instance.tries, None
+
+
+def figures_without_alt(rendered: RenderedProblem) -> list[str]:
+    """One line per template whose rendered text holds a TikZ picture without alt text."""
+    pieces = {QUESTION_TEMPLATE: [rendered.intro, rendered.outro, *(p.text for p in rendered.parts)],
+              SOLUTION_TEMPLATE: [rendered.general, *(p.solution for p in rendered.parts)]}
+    out = []
+    for template, texts in pieces.items():
+        count = sum(len(missing_alt(text)) for text in texts)
+        if count:
+            out.append(f"{template}: {count} figure(s) without alt text (write a line '% alt: what the figure "
+                       f"shows, with its numbers' inside each tikzpicture)")
+    return out
 
 
 def _shifted(value: Any, precision: Precision, sign: int) -> Any:

@@ -32,12 +32,13 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from generator.build import PDFLATEX_FLAGS, pdflatex, preamble_format, tex_environment
 from generator.errors import ExamgenError
-from generator.figures import TIKZ, figure_document
+from generator.figures import TIKZ, alt_text, figure_document
 from generator.markers import QUESTION_TEMPLATE, SOLUTION_TEMPLATE
 from generator.outdir import die_with_parent
 from generator.render import RenderedProblem
@@ -160,6 +161,7 @@ class Figure:
 
     digest: str
     svg: str          # a standalone SVG document, without XML declaration
+    alt: str = ""     # the alt text the picture declares (generator.figures.alt_text)
 
     @property
     def name(self) -> str:
@@ -174,7 +176,8 @@ class Figure:
         svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', self.svg)
         svg = re.sub(r'(href=")#', lambda m: f"{m.group(1)}#{prefix}", svg)
         svg = svg.replace("url(#", f"url(#{prefix}")
-        return svg.replace("<svg ", '<svg class="examgen-figure" role="img" aria-label="figure" ', 1)
+        label = escape(self.alt or "figure", quote=True)
+        return svg.replace("<svg ", f'<svg class="examgen-figure" role="img" aria-label="{label}" ', 1)
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,8 @@ class Html:
 
     def with_images(self, src: Callable[[Figure], str]) -> str:
         """HTML with each figure as `<img src=src(figure)>` (Moodle: @@PLUGINFILE@@/name)."""
-        return self._fill(lambda f: f'<img src="{src(f)}" alt="figure" style="max-width:100%">')
+        return self._fill(lambda f: f'<img src="{src(f)}" alt="{escape(f.alt or "figure", quote=True)}" '
+                                    'style="max-width:100%">')
 
     @property
     def raw_math(self) -> list[str]:
@@ -387,7 +391,7 @@ class Converter:
                 svgs = list(pool.map(convert, range(1, len(keys) + 1)))
         for key, svg in zip(keys, svgs, strict=True):
             svg = re.sub(r"<\?xml[^>]*\?>\s*", "", svg).strip()
-            self._figures[key] = Figure(key, svg)
+            self._figures[key] = Figure(key, svg, alt_text(pictures[key][0]))
 
     def _pdflatex(self, sources: Sequence[str], workdir: Path, name: str) -> Path | None:
         """Compile pictures into one PDF, a page each; None when pdflatex fails."""
