@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from generator import markers
+from generator import markers, usertext
 from generator.documents import exam_context, render_slot
 from generator.plan import Plan, Slot
 from generator.precision import Precision, short_exact
@@ -154,9 +154,12 @@ def grader_context(plan: Plan, variants: Sequence[Variant]) -> dict[str, Any]:
     body = sections(plan, variants)
     page: Mapping[str, Any] = {"key": LABEL, "slots": body, "seed": plan.seed, "total": plan.total_points,
                                "count": len(variants)}
-    return {"exam": exam_context(plan), "variants": [page], "names": markers.context()}
+    # A roster name in another script (the variants' rows name their students) needs the
+    # lualatex font set-up, as that student's own sheets do.
+    unicode = any(usertext.needs_unicode_fonts(student.name) for student in plan.students.values())
+    return {"exam": exam_context(plan), "variants": [page], "names": markers.context(), "unicode_fonts": unicode}
 
 
 def render_grader(plan: Plan, variants: Sequence[Variant]) -> str:
     """The grader's copy as one LaTeX document."""
-    return render_template("grader.tex.j2", grader_context(plan, variants))
+    return render_template("grader.tex.j2", grader_context(plan, variants), language=plan.language[0])

@@ -268,7 +268,8 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
             for sheet in SHEETS:
                 write(f"variants/{variant.key}/{sheet}.tex", render_sheet(plan, [contexts[sheet]], sheet))
         # it holds every variant's key values (its time limit grows with them), on pages of its own
-        grader = Document(GRADER, render_grader(plan, variants), plan.variant_keys) if plan.grader else None
+        grader_tex = render_grader(plan, variants) if plan.grader else ""
+        grader = Document(GRADER, grader_tex, plan.variant_keys, engine(grader_tex)) if plan.grader else None
         if grader is not None:
             write(f"{GRADER}.tex", grader.tex)
         for key, page in accessible.html_exams(plan, prepared).items():   # roster accommodation `html`
