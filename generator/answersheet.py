@@ -30,19 +30,19 @@ MARK_INSET = 10.0            # from the page edge to a mark's outer edge (printe
 QR_SIZE = 26.0               # with its 2-module quiet zone: ~0.9 mm a module, 5 px at 150 dpi
 QR_LEFT = PAGE_WIDTH - MARK_INSET - QR_SIZE
 QR_TOP = MARK_INSET + MARK_SIZE + 3.0
-BOX = 5.0                    # a box's side
+BOX = 6.0                    # a box's side: a pen cross covers 20-50 % of it, a fill 75-100 %
 BOX_PITCH = 10.0             # from one box to the next in a row: its letter and a gap
-ROW_PITCH = 8.5              # from one item row to the next
-LABEL_WIDTH = 34.0           # an item's label (question, part, field) before its boxes
+ROW_PITCH = 9.5              # from one item row to the next
+BOX_LEFT = 3.0               # room for the first box's letter
+LABEL_WIDTH = 26.0           # an item's label (question, part, field) before its boxes
 COLUMN_GAP = 6.0
 MARGIN = MARK_INSET + MARK_SIZE / 2     # text and boxes stay between the marks' centres
 ITEMS_BOTTOM = PAGE_HEIGHT - MARK_INSET - MARK_SIZE - 4.0
 HEADER_BOTTOM = QR_TOP + QR_SIZE + 4.0  # below the title, name and QR code
 ID_COLUMNS = 8               # digits of a student id in the grid (builds without a roster)
-ID_PITCH = 7.0               # grid: from one digit's box to the next, across and down
+ID_PITCH = 7.5               # grid: from one digit's box to the next, across and down
 ID_TOP = HEADER_BOTTOM + 12.0          # below the write-in boxes of the id
 LETTERS = "ABCDEFGHIJKL"
-TWO_COLUMNS_UP_TO = 6        # options per item that fit a half-width row; more: one column
 SHEET_PAGE = "A"             # in the QR payload: `EXAMGEN:<code>:A1` is sheet page 1
 
 
@@ -125,6 +125,11 @@ def choice_items(record: Mapping[str, Any]) -> list[tuple[int, str, str, int, bo
     return out
 
 
+def _row_width(options: int) -> float:
+    """The width of an item's row: its label, the first letter, the boxes."""
+    return LABEL_WIDTH + BOX_LEFT + (options - 1) * BOX_PITCH + BOX
+
+
 def _id_grid() -> tuple[tuple[Box, ...], ...]:
     return tuple(tuple(Box(MARGIN + c * ID_PITCH, ID_TOP + d * ID_PITCH, BOX, str(d)) for d in range(10))
                  for c in range(ID_COLUMNS))
@@ -146,7 +151,8 @@ def sheet_layout(record: Mapping[str, Any]) -> Sheet | None:
         raise ExamgenError(f"a choice item with {widest} options does not fit the answer sheet (at most "
                            f"{len(LETTERS)})", f"slot {slot}, field {name}", "ask for fewer options")
     student = record.get("student")
-    columns = 2 if widest <= TWO_COLUMNS_UP_TO else 1
+    half = (PAGE_WIDTH - 2 * MARGIN - COLUMN_GAP) / 2
+    columns = 2 if _row_width(widest) <= half else 1      # two columns of rows when the rows fit
     width = (PAGE_WIDTH - 2 * MARGIN - (columns - 1) * COLUMN_GAP) / columns
     pages: list[Page] = []
     queue = list(items)
@@ -163,7 +169,7 @@ def sheet_layout(record: Mapping[str, Any]) -> Sheet | None:
                     break
                 slot, name, label, options, multi = queue.pop(0)
                 y = top + row * ROW_PITCH
-                boxes = tuple(Box(x + LABEL_WIDTH + i * BOX_PITCH + 3.0, y, BOX, LETTERS[i]) for i in range(options))
+                boxes = tuple(Box(x + LABEL_WIDTH + BOX_LEFT + i * BOX_PITCH, y, BOX, LETTERS[i]) for i in range(options))
                 placed.append(Item(slot, name, label, multi, x, y, boxes))
         pages.append(Page(len(pages) + 1, tuple(placed), grid))
     return Sheet(str(record["key"]), str(record.get("code", "")),

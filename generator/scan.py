@@ -44,10 +44,10 @@ from generator.errors import ExamgenError
 
 # The ink thresholds (share of dark pixels inside a box, its frame left out); see above.
 EMPTY_UP_TO = 0.08       # a clean empty box reads 0-2 %; noise and a photocopier's grey add a few
-CROSS_FROM = 0.12        # the thinnest ball-point cross covers about 15 %
-CROSS_UP_TO = 0.55       # a thick felt-tip cross about 50 %
-FILLED_FROM = 0.72       # a box filled in by hand leaves some white: 75 to 100 %
-BOX_INSET = 0.8          # mm left out at each side of a box: its frame, and a warp off by a little
+CROSS_FROM = 0.12        # the thinnest ball-point cross covers about 15 % of a 6 mm box
+CROSS_UP_TO = 0.60       # a 0.6 mm pen about 45 %, up to 55 % at 150 dpi (each stroke a pixel wider)
+FILLED_FROM = 0.75       # a box filled in by hand leaves some white: 80 to 100 %
+BOX_INSET = 0.7          # mm left out at each side of a box: its frame, and a warp off by a little
 
 WARP = 6.0               # px per mm of the page once warped (about 150 dpi: a 0.3 mm stroke is 2 px)
 FIND = 3.0               # px per mm at which the corner marks are looked for (fast, precise enough)
@@ -94,12 +94,14 @@ class ScanResult:
 
 # ---------------------------------------------------------------- reading one image
 
-def _binary(gray: Any) -> Any:
-    """Ink as 1, paper as 0: Otsu's threshold after a slight blur (noise, a grey photocopy)."""
+def _binary(gray: Any, smooth: bool = True) -> Any:
+    """Ink as 1, paper as 0, by Otsu's threshold (which follows a grey photocopy); `smooth`
+    blurs first, against noise, for finding the marks: a box's ink is measured unblurred,
+    since a blur widens every stroke."""
     import cv2
 
-    blurred = cv2.GaussianBlur(gray, (3, 3), 0)
-    _, binary = cv2.threshold(blurred, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    source = cv2.GaussianBlur(gray, (3, 3), 0) if smooth else gray
+    _, binary = cv2.threshold(source, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     return binary
 
 
@@ -222,7 +224,7 @@ def read_page(gray: Any, task: Task, sheets: Mapping[str, layout.Sheet], checked
         return _unreadable(page, task, checked, f"the QR code names sheet page {number}, but variant {sheet.variant} "
                                                 f"has {len(sheet.pages)}")
     layout_page = sheet.pages[number - 1]
-    binary = _binary(page)
+    binary = _binary(page, smooth=False)
     states: dict[layout.Box, tuple[float, str]] = {}
     problems: list[str] = []
     answers: list[tuple[int, str, str]] = []
