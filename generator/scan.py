@@ -50,6 +50,8 @@ FILLED_FROM = 0.75       # a box filled in by hand leaves some white: 80 to 100 
 BOX_INSET = 0.7          # mm left out at each side of a box: its frame, and a warp off by a little
 
 WARP = 6.0               # px per mm of the page once warped (about 150 dpi: a 0.3 mm stroke is 2 px)
+PICTURE = 4.0            # px per mm of the checked pictures (about 100 dpi: encoding a noisy scan as
+                         # PNG is most of the time a page takes, and it grows with the pixels)
 FIND = 3.0               # px per mm at which the corner marks are looked for (fast, precise enough)
 RENDER_DPI = 200         # PDF pages are rendered at this resolution
 MARK_TOLERANCE = (0.7, 1.45)   # a mark's side against the layout's (scale, rotation, blur, print)
@@ -285,29 +287,33 @@ def _draw(page: Any, states: Mapping[layout.Box, tuple[float, str]], layout_page
           problems: Sequence[str], target: Path) -> None:
     import cv2
 
-    picture = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+    def at(x: float, y: float) -> tuple[int, int]:
+        return round(x * PICTURE), round(y * PICTURE)
+
+    small = cv2.resize(page, None, fx=PICTURE / WARP, fy=PICTURE / WARP, interpolation=cv2.INTER_AREA)
+    picture = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
     colours = {"marked": GREEN, "filled": BLUE, "unclear": RED, "empty": GREY}
     for box, (ratio, what) in states.items():
-        top_left = (round(box.x * WARP), round(box.y * WARP))
-        bottom_right = (round((box.x + box.size) * WARP), round((box.y + box.size) * WARP))
-        cv2.rectangle(picture, top_left, bottom_right, colours[what], 3 if what != "empty" else 1)
+        top_left, bottom_right = at(box.x, box.y), at(box.x + box.size, box.y + box.size)
+        cv2.rectangle(picture, top_left, bottom_right, colours[what], 2 if what != "empty" else 1)
         if what in ("unclear", "filled"):
-            cv2.putText(picture, _percent(ratio), (bottom_right[0] + 2, top_left[1] - 2),
-                        cv2.FONT_HERSHEY_SIMPLEX, 0.4, colours[what], 1, cv2.LINE_AA)
+            cv2.putText(picture, _percent(ratio), (bottom_right[0] + 1, top_left[1] - 1),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.3, colours[what], 1, cv2.LINE_AA)
     given = {(slot, name): letters for slot, name, letters in answers}
     for item in layout_page.rows:
         last = item.boxes[-1]
-        value = given.get((item.slot, item.field), "-")
         unclear = any(states[b][1] == "unclear" for b in item.boxes)
-        cv2.putText(picture, "?" if unclear else value, (round((last.x + last.size + 2) * WARP), round((item.y + 4.2) * WARP)),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.8, RED if unclear else GREEN, 2, cv2.LINE_AA)
+        value = "?" if unclear else given.get((item.slot, item.field), "-")
+        cv2.putText(picture, value, at(last.x + last.size + 2, item.y + last.size * 0.8),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.55, RED if unclear else GREEN, 2, cv2.LINE_AA)
     head = f"read: variant {sheet.variant}, sheet page {layout_page.number}" + (
         f", id {student_id}" if student_id else "")
-    cv2.putText(picture, head, (round(25 * WARP), round(52 * WARP)), cv2.FONT_HERSHEY_SIMPLEX, 0.7, GREEN, 2,
-                cv2.LINE_AA)
-    for i, line in enumerate(problems[:6]):
-        cv2.putText(picture, line[:110], (round(12 * WARP), round((278 - 5 * (len(problems[:6]) - i)) * WARP)),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.45, RED, 1, cv2.LINE_AA)
+    cv2.putText(picture, head, at(layout.MARGIN, layout.HEADER_BOTTOM - 1), cv2.FONT_HERSHEY_SIMPLEX, 0.5, GREEN,
+                1, cv2.LINE_AA)
+    shown = problems[:6]
+    for i, line in enumerate(shown):
+        cv2.putText(picture, line[:110], at(layout.MARGIN, layout.ITEMS_BOTTOM - 4 * (len(shown) - i - 1)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.35, RED, 1, cv2.LINE_AA)
     cv2.imwrite(str(target), picture, [cv2.IMWRITE_PNG_COMPRESSION, 1])
 
 
@@ -316,7 +322,7 @@ def _unreadable(image: Any, task: Task, checked: Path | None, why: str) -> PageR
 
     if checked is not None:
         height, width = image.shape[:2]
-        factor = min(1.0, 1400 / max(height, width))
+        factor = min(1.0, PICTURE * layout.PAGE_HEIGHT / max(height, width))
         small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else image
         picture = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
         cv2.putText(picture, why[:90], (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.55, RED, 2, cv2.LINE_AA)
@@ -326,11 +332,23 @@ def _unreadable(image: Any, task: Task, checked: Path | None, why: str) -> PageR
 
 # ---------------------------------------------------------------- the files
 
-def load_image(task: Task) -> Any:
-    """A page of the scans as an 8-bit grey image, or None when it cannot be decoded."""
-    import cv2
+class _Pages:
+    """Opens each scanned PDF once for the pages of a chunk of tasks."""
 
-    if task.path.lower().endswith(".pdf"):
+    def __init__(self) -> None:
+        self._open: dict[str, Any] = {}
+
+    def image(self, task: Task) -> Any:
+        """A page of the scans as an 8-bit grey image, or None when it cannot be decoded. A
+        page that is one JPEG image (what scanners write) is decoded as it is, at its own
+        resolution; any other page is rendered at RENDER_DPI."""
+        import cv2
+
+        if not task.path.lower().endswith(".pdf"):
+            return cv2.imread(task.path, cv2.IMREAD_GRAYSCALE)
+        image = self._embedded(task)
+        if image is not None:
+            return image
         import pypdfium2
 
         document = pypdfium2.PdfDocument(task.path)
@@ -340,18 +358,45 @@ def load_image(task: Task) -> Any:
         finally:
             document.close()
         return image[:, :, 0] if image.ndim == 3 else image
-    return cv2.imread(task.path, cv2.IMREAD_GRAYSCALE)
+
+    def _embedded(self, task: Task) -> Any:
+        import cv2
+        import numpy as np
+        import pikepdf
+
+        try:
+            if task.path not in self._open:
+                self._open[task.path] = pikepdf.open(task.path)
+            page = self._open[task.path].pages[task.index]
+            xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+            images = [x for x in xobjects.values() if x.get("/Subtype") == "/Image"]
+            if len(images) != 1 or len(xobjects) != 1 or int(page.obj.get("/Rotate", 0)) % 360 \
+                    or images[0].get("/Filter") != "/DCTDecode":
+                return None
+            data = images[0].read_raw_bytes()
+        except (pikepdf.PdfError, ValueError, KeyError, TypeError):
+            return None
+        return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+
+    def close(self) -> None:
+        for pdf in self._open.values():
+            pdf.close()
+        self._open.clear()
 
 
-def _read_task(task: Task, sheets: Mapping[str, layout.Sheet], checked: str | None) -> PageReading:
-    image = load_image(task)
+def _read_task(task: Task, sheets: Mapping[str, layout.Sheet], checked: str | None, pages: _Pages) -> PageReading:
+    image = pages.image(task)
     if image is None or image.size == 0:
         return PageReading(task, undecodable=True)
     return read_page(image, task, sheets, Path(checked) if checked else None)
 
 
 def _read_chunk(tasks: Sequence[Task], sheets: Mapping[str, layout.Sheet], checked: str | None) -> list[PageReading]:
-    return [_read_task(task, sheets, checked) for task in tasks]
+    pages = _Pages()
+    try:
+        return [_read_task(task, sheets, checked, pages) for task in tasks]
+    finally:
+        pages.close()
 
 
 def tasks_of(paths: Sequence[Path]) -> list[Task]:
@@ -406,10 +451,14 @@ def read_all(tasks: Sequence[Task], sheets: Mapping[str, layout.Sheet], checked:
     folder = str(checked) if checked else None
     if jobs <= 1 or len(tasks) < 4:
         out = []
-        for task in tasks:
-            out.append(_read_task(task, sheets, folder))
-            if progress:
-                progress(len(out), len(tasks))
+        pages = _Pages()
+        try:
+            for task in tasks:
+                out.append(_read_task(task, sheets, folder, pages))
+                if progress:
+                    progress(len(out), len(tasks))
+        finally:
+            pages.close()
         return out
     from generator.outdir import worker_init
 
