@@ -304,15 +304,18 @@ def _draw(page: Any, states: Mapping[layout.Box, tuple[float, str]], layout_page
         last = item.boxes[-1]
         unclear = any(states[b][1] == "unclear" for b in item.boxes)
         value = "?" if unclear else given.get((item.slot, item.field), "-")
-        cv2.putText(picture, value, at(last.x + last.size + 2, item.y + last.size * 0.8),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.55, RED if unclear else GREEN, 2, cv2.LINE_AA)
+        # below the row's label: the rows of two columns leave no room to their right
+        cv2.putText(picture, f"read: {value}", at(item.x, item.y + last.size + 2.6),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.38, RED if unclear else GREEN, 1, cv2.LINE_AA)
     head = f"read: variant {sheet.variant}, sheet page {layout_page.number}" + (
         f", id {student_id}" if student_id else "")
-    cv2.putText(picture, head, at(layout.MARGIN, layout.HEADER_BOTTOM - 1), cv2.FONT_HERSHEY_SIMPLEX, 0.5, GREEN,
+    # between the bottom corner marks, below the last row
+    bottom = layout.PAGE_HEIGHT - layout.MARK_INSET - 3
+    cv2.putText(picture, head, at(layout.MARGIN + layout.MARK_SIZE, bottom), cv2.FONT_HERSHEY_SIMPLEX, 0.5, GREEN,
                 1, cv2.LINE_AA)
     shown = problems[:6]
     for i, line in enumerate(shown):
-        cv2.putText(picture, line[:110], at(layout.MARGIN, layout.ITEMS_BOTTOM - 4 * (len(shown) - i - 1)),
+        cv2.putText(picture, line[:110], at(layout.MARGIN + layout.MARK_SIZE, bottom - 4 * (len(shown) - i)),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.35, RED, 1, cv2.LINE_AA)
     cv2.imwrite(str(target), picture, [cv2.IMWRITE_PNG_COMPRESSION, 1])
 
