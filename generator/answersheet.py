@@ -287,6 +287,7 @@ def with_sheets(exam_pdfs: Sequence[tuple[Path, Sequence[str], Sequence[int]]],
 
 SHEET = "answersheet"        # the sheet's name among a build's documents (no '-': names are split on it)
 FILENAME = "answer-sheet.pdf"
+TEX_FILENAME = "answer-sheet.tex"
 
 
 def render(title: str, sheets: Sequence[Sheet]) -> str:

@@ -258,7 +258,7 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
             for sheet in SHEETS:
                 write(f"variants/{variant.key}/{sheet}.tex", render_sheet(plan, [contexts[sheet]], sheet))
             if variant.key in sheets:
-                write(f"variants/{variant.key}/{answersheet.SHEET}.tex", answersheet.render(plan.title, [sheets[variant.key]]))
+                write(f"variants/{variant.key}/{answersheet.TEX_FILENAME}", answersheet.render(plan.title, [sheets[variant.key]]))
         cache: dict[str, Any] = {}
         if pdf:
             compiled, cache = _pdfs(plan, prepared, jobs, staging, target, previous, written, progress, notes, sheets)

@@ -492,23 +492,28 @@ def _csv(rows: Sequence[Sequence[str]]) -> str:
     return buffer.getvalue()
 
 
+def _where(reading: PageReading) -> tuple[str, int]:
+    """The file (its name) and page a reading came from."""
+    return Path(reading.task.path).name, reading.task.index + 1
+
+
 def combine(readings: Sequence[PageReading], sheets: Mapping[str, layout.Sheet]
-            ) -> tuple[list[tuple[str, int, str, str]], list[tuple[str, str, str, str]], list[tuple[str, str, str]]]:
-    """The responses (student, slot, field, letters), the problems (where, variant, reason,
-    picture) and the ids read (variant, id, where), from all pages: a sheet page read twice
+            ) -> tuple[list[tuple[str, int, str, str]], list[tuple[str, int, str, str, str]], list[tuple[str, str, str, int]]]:
+    """The responses (student, slot, field, letters), the problems (file, page, variant,
+    reason, picture) and the ids read (variant, id, file, page), from all pages: a sheet page read twice
     is used once and reported, as is one student id marked on two variants' sheets."""
-    problems: list[tuple[str, str, str, str]] = []
+    problems: list[tuple[str, int, str, str, str]] = []
     seen: dict[tuple[str, int], PageReading] = {}
     for reading in readings:
         for reason in reading.problems:
-            problems.append((reading.task.label, reading.variant or "", reason, f"checked/{reading.task.picture}"))
+            problems.append((*_where(reading), reading.variant or "", reason, f"checked/{reading.task.picture}"))
         if not reading.readable or reading.variant is None or reading.sheet_page is None:
             continue
         place = (reading.variant, reading.sheet_page)
         if place in seen:
             first = seen[place]
             same = first.answers == reading.answers and first.student_id == reading.student_id
-            problems.append((reading.task.label, reading.variant,
+            problems.append((*_where(reading), reading.variant,
                              f"variant {reading.variant}, sheet page {reading.sheet_page} was scanned twice (also "
                              f"{first.task.label}); " + ("both read the same, it is counted once" if same else
                              "they read differently: the first is used, check both by hand"),
@@ -516,14 +521,14 @@ def combine(readings: Sequence[PageReading], sheets: Mapping[str, layout.Sheet]
             continue
         seen[place] = reading
     responses: list[tuple[str, int, str, str]] = []
-    ids: list[tuple[str, str, str]] = []
+    ids: list[tuple[str, str, str, int]] = []
     owners: dict[str, str] = {}
     for (variant, _), reading in sorted(seen.items()):
         responses.extend((variant, slot, name, letters) for slot, name, letters in reading.answers)
         if reading.student_id:
-            ids.append((variant, reading.student_id, reading.task.label))
+            ids.append((variant, reading.student_id, *_where(reading)))
             if reading.student_id in owners and owners[reading.student_id] != variant:
-                problems.append((reading.task.label, variant,
+                problems.append((*_where(reading), variant,
                                  f"the student id {reading.student_id} is also marked on the sheet of variant "
                                  f"{owners[reading.student_id]}: one student with two booklets? check by hand",
                                  f"checked/{reading.task.picture}"))
@@ -555,10 +560,11 @@ def scan(paths: Sequence[Path], key_document: Mapping[str, Any], out: Path, jobs
         responses, problems, ids = combine(readings, by_variant)
         (staging / "responses.csv").write_text(
             _csv([("student", "slot", "field", "value"), *responses]), encoding="utf-8")
-        (staging / "problems.csv").write_text(_csv([("file", "variant", "reason", "picture"), *problems]),
+        (staging / "problems.csv").write_text(_csv([("file", "page", "variant", "reason", "picture"), *problems]),
                                               encoding="utf-8")
         if ids:
-            (staging / "ids.csv").write_text(_csv([("variant", "student_id", "file"), *ids]), encoding="utf-8")
+            (staging / "ids.csv").write_text(_csv([("variant", "student_id", "file", "page"), *ids]), encoding="utf-8")
     read = sum(1 for r in readings if r.readable)
     students = len({r.variant for r in readings if r.readable})
-    return ScanResult(Path(out), len(readings), read, students, tuple((p[0], p[2]) for p in problems))
+    return ScanResult(Path(out), len(readings), read, students,
+                      tuple((f"{p[0]} page {p[1]}", p[3]) for p in problems))

@@ -154,6 +154,7 @@ def test_unreadable_sheet_ambiguous_mark_and_duplicate_are_reported(sheets_build
     assert result.returncode == 0, result.stderr
     problems = _rows(out / "problems.csv")
     reasons = [(p["file"], p["reason"]) for p in problems]
+    assert {p["page"] for p in problems} == {"1"}
     assert any(f == "page-0.png" and "no QR code" in r for f, r in reasons), reasons
     assert any(f == "page-1.png" and f"question {item.label}:" in r and "box A" in r for f, r in reasons), reasons
     assert any(f == "page-3.png" and "scanned twice" in r and "read the same" in r for f, r in reasons), reasons
@@ -246,7 +247,7 @@ def test_build_appends_the_sheet_to_each_exam(tmp_path, monkeypatch):
             assert len(sheet.pages) == 1 and len(exam.pages) % 2 == 0
             exam_only = json.loads((out / ".examgen" / "manifest.json").read_text())["documents"]["exam"]["pages"]
             assert len(exam.pages) == exam_only[0] + 2         # its pages, the sheet, a blank back
-        assert (folder / "answersheet.tex").is_file()
+        assert (folder / "answer-sheet.tex").is_file()
     text = (out / "variants" / "s1001" / "exam.tex").read_text(encoding="utf-8")
     assert "Mark your answers to the choice questions on the answer sheet" in text
     scans = tmp_path / "print"
