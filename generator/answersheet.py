@@ -202,7 +202,8 @@ def geometry() -> dict[str, Any]:
             "text": (left, MARK_INSET, MARK_INSET + 7.0, MARK_INSET + 14.0),   # x; title, sheet, name lines
             "instructions": HEADER_BOTTOM - 16.0,
             "id_caption": id_write_in_top() - 1.0, "id_write_in": id_write_in_top(), "write_in": 6.0,
-            "box": BOX, "label_width": LABEL_WIDTH - 2.0}
+            "box": BOX, "half": BOX / 2, "label_width": LABEL_WIDTH - 2.0,
+            "label_drop": BOX / 2 - 1.3}    # a label's first line centred on its boxes
 
 
 def note(sheet: Sheet) -> dict[str, Any]:
