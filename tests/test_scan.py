@@ -138,15 +138,19 @@ def test_every_mark_is_read_clean_and_degraded(sheets_build, tmp_path, dpi):
         assert len(list((out / "checked").glob("*.png"))) == len(marked)
 
 
-def test_unreadable_sheet_ambiguous_mark_and_duplicate_are_reported(sheets_build, tmp_path):
+def test_unreadable_sheets_ambiguous_mark_and_duplicate_are_reported(sheets_build, tmp_path):
     _, key, document, pdf = sheets_build
     marked = _marked_pages(document, pdf, 200, tmp_path, seed=11)
     sheets = sheets_of(document)
     blank_qr(marked[0][0], 200)                          # variant 1: no QR code
     item = sheets[1].pages[0].rows[2]                    # variant 2: one box neither crossed nor filled
     blot(marked[1][0], item.boxes[0], 200, 0.62)
+    torn = marked[2][0].copy()                           # variant 3 again, a corner mark torn off
+    (x, y), size = answersheet.geometry()["marks"][3], answersheet.MARK_SIZE
+    cv2.rectangle(torn, (round(x * 200 / 25.4) - 5, round(y * 200 / 25.4) - 5),
+                  (round((x + size) * 200 / 25.4) + 5, round((y + size) * 200 / 25.4) + 5), 255, -1)
     files = []
-    for i, (image, *_rest) in enumerate(marked + [marked[2]]):   # variant 3 scanned twice
+    for i, image in enumerate([m[0] for m in marked] + [marked[2][0], torn]):   # variant 3 scanned twice
         files.append(tmp_path / f"page-{i}.png")
         cv2.imwrite(str(files[-1]), image)
     out = tmp_path / "read"
@@ -158,7 +162,8 @@ def test_unreadable_sheet_ambiguous_mark_and_duplicate_are_reported(sheets_build
     assert any(f == "page-0.png" and "no QR code" in r for f, r in reasons), reasons
     assert any(f == "page-1.png" and f"question {item.label}:" in r and "box A" in r for f, r in reasons), reasons
     assert any(f == "page-3.png" and "scanned twice" in r and "read the same" in r for f, r in reasons), reasons
-    assert len(problems) == 3
+    assert any(f == "page-4.png" and "bottom right corner mark was not found" in r for f, r in reasons), reasons
+    assert len(problems) == 4
     for p in problems:
         assert (out / p["picture"]).is_file()
     got = _responses(out)
