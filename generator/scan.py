@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -282,6 +284,12 @@ def _read_id(binary: Any, grid: Sequence[Sequence[layout.Box]],
 GREEN, BLUE, RED, GREY = (0, 160, 0), (200, 80, 0), (0, 0, 230), (170, 170, 170)
 
 
+def _posterized(grey: Any) -> Any:
+    """The page in 8 shades of grey: a scan's noise makes PNG slow and large (0.08 s and 900 KB
+    a page at PICTURE px per mm, against 0.04 s and 70 KB), and 8 shades show every mark."""
+    return (grey // 32) * 32 + 16
+
+
 def _draw(page: Any, states: Mapping[layout.Box, tuple[float, str]], layout_page: layout.Page, task: Task,
           sheet: layout.Sheet, answers: Sequence[tuple[int, str, str]], student_id: str | None,
           problems: Sequence[str], target: Path) -> None:
@@ -291,7 +299,7 @@ def _draw(page: Any, states: Mapping[layout.Box, tuple[float, str]], layout_page
         return round(x * PICTURE), round(y * PICTURE)
 
     small = cv2.resize(page, None, fx=PICTURE / WARP, fy=PICTURE / WARP, interpolation=cv2.INTER_AREA)
-    picture = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
+    picture = cv2.cvtColor(_posterized(small), cv2.COLOR_GRAY2BGR)
     colours = {"marked": GREEN, "filled": BLUE, "unclear": RED, "empty": GREY}
     for box, (ratio, what) in states.items():
         top_left, bottom_right = at(box.x, box.y), at(box.x + box.size, box.y + box.size)
@@ -327,7 +335,7 @@ def _unreadable(image: Any, task: Task, checked: Path | None, why: str) -> PageR
         height, width = image.shape[:2]
         factor = min(1.0, PICTURE * layout.PAGE_HEIGHT / max(height, width))
         small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else image
-        picture = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
+        picture = cv2.cvtColor(_posterized(small), cv2.COLOR_GRAY2BGR)
         cv2.putText(picture, why[:90], (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.55, RED, 2, cv2.LINE_AA)
         cv2.imwrite(str(checked / task.picture), picture, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     return PageReading(task, problems=(why,))
@@ -394,7 +402,22 @@ def _read_task(task: Task, sheets: Mapping[str, layout.Sheet], checked: str | No
     return read_page(image, task, sheets, Path(checked) if checked else None)
 
 
-def _read_chunk(tasks: Sequence[Task], sheets: Mapping[str, layout.Sheet], checked: str | None) -> list[PageReading]:
+@cache
+def _key_sheets(key_path: str) -> dict[str, layout.Sheet]:
+    """A worker's sheets (variant code -> sheet), from the key the main process has checked:
+    read once per worker process, not pickled with every chunk of pages (300 variants' layouts
+    cost more to send than a page to read)."""
+    document = json.loads(Path(key_path).read_text(encoding="utf-8"))
+    return {sheet.code.upper(): sheet for sheet in layout.sheets(document).values()}
+
+
+def _read_chunk(tasks: Sequence[Task], source: Mapping[str, layout.Sheet] | str,
+                checked: str | None) -> list[PageReading]:
+    import cv2
+
+    sheets = _key_sheets(source) if isinstance(source, str) else source
+
+    cv2.setNumThreads(1)      # the pages are spread over processes; OpenCV's own threads only compete
     pages = _Pages()
     try:
         return [_read_task(task, sheets, checked, pages) for task in tasks]
@@ -449,8 +472,9 @@ def tasks_of(paths: Sequence[Path]) -> list[Task]:
 
 
 def read_all(tasks: Sequence[Task], sheets: Mapping[str, layout.Sheet], checked: Path | None, jobs: int = 1,
-             progress: Callable[[int, int], None] | None = None) -> list[PageReading]:
-    """Every task read, in order; in `jobs` worker processes when there are several pages."""
+             progress: Callable[[int, int], None] | None = None, key_path: Path | None = None) -> list[PageReading]:
+    """Every task read, in order; in `jobs` worker processes when there are several pages
+    (which read the sheets from `key_path` when given, the same key as `sheets`)."""
     folder = str(checked) if checked else None
     if jobs <= 1 or len(tasks) < 4:
         out = []
@@ -470,7 +494,8 @@ def read_all(tasks: Sequence[Task], sheets: Mapping[str, layout.Sheet], checked:
     out = []
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=worker_init, initargs=(os.getpid(),))
     try:
-        for result in pool.map(_read_chunk, chunks, [sheets] * len(chunks), [folder] * len(chunks)):
+        source: Mapping[str, layout.Sheet] | str = str(Path(key_path).resolve()) if key_path else sheets
+        for result in pool.map(_read_chunk, chunks, [source] * len(chunks), [folder] * len(chunks)):
             out.extend(result)
             if progress:
                 progress(len(out), len(tasks))
@@ -553,7 +578,7 @@ def scan(paths: Sequence[Path], key_document: Mapping[str, Any], out: Path, jobs
     with write_output(Path(out), "scan", inputs) as staging:
         checked = staging / "checked"
         checked.mkdir()
-        readings = read_all(tasks, sheets, checked, jobs, progress)
+        readings = read_all(tasks, sheets, checked, jobs, progress, key_path)
         broken = next((r for r in readings if r.undecodable), None)
         if broken is not None:
             raise ExamgenError("the image cannot be decoded", broken.task.label, "give the files the scanner wrote")
