@@ -294,6 +294,8 @@ def page_count_warnings(cache: dict[str, Any]) -> list[str]:
 def sheet_documents(title: str, sheets: dict[str, answersheet.Sheet]) -> list[tuple[str, Document]]:
     """The answer sheets' combined documents (in variant order, batched as the other sheets)."""
     keys = list(sheets)
+    if not keys:
+        return []
     ranges = batches(len(keys))
     out = []
     for number, span in enumerate(ranges, start=1):
