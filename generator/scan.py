@@ -1,7 +1,7 @@
 """Reading scanned answer sheets (`examgen scan`) into responses for `examgen grade`.
 
-Each page of the scans (PDF pages rendered with pypdfium2, or PNG/JPEG/TIFF images) goes
-through OpenCV: the four corner marks are found as the largest solid squares near the image
+Each page of the scans (a PDF page that is one JPEG image, as scanners write them, decoded as
+it is; any other PDF page rendered with pypdfium2; PNG/JPEG/TIFF images) goes through OpenCV: the four corner marks are found as the largest solid squares near the image
 corners, the page is warped onto the layout of generator.answersheet (which also undoes a
 rotation of a few degrees and a scale off by some per cent), the QR code is decoded at its
 place (if not, the page is turned upside down and tried again), and the ink in each box is
