@@ -123,6 +123,13 @@ def make_parser() -> Parser:
     report.add_argument("graded", type=Path, help="the folder examgen grade wrote (scores.csv, results.json)")
     report.add_argument("--out", type=Path, help="output folder (default GRADED/report/)")
 
+    scan = commands.add_parser("scan", help="read scanned answer sheets into responses.csv for 'grade'")
+    scan.add_argument("scans", nargs="+", type=Path, help="scanned PDFs or images (PNG, JPEG, TIFF), any page order")
+    scan.add_argument("--key", type=Path, required=True, help="the build's key.json")
+    scan.add_argument("--out", type=Path, help="output folder (default <first scan's name>-scanned/ beside it)")
+    scan.add_argument("--jobs", type=_jobs, default=_cores(),
+                      help="processes (default and at most: the number of cores)")
+
     lookup = commands.add_parser("lookup", help="the variant of a variant code printed on an exam page")
     lookup.add_argument("code", help="the 8-character code of the page footer (or the QR code's text)")
     lookup.add_argument("key", type=Path, help="the build's key.json")
@@ -345,6 +352,24 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_scan(args) -> int:
+    from generator.grade import load_key
+    from generator.scan import scan
+
+    document = load_key(args.key)
+    out = args.out or args.scans[0].parent / f"{args.scans[0].stem}-scanned"
+    result = scan(args.scans, document, out, jobs=args.jobs, key_path=args.key)
+    for where, reason in result.problems[:10]:
+        print(f"problem: {where}: {reason}", file=sys.stderr)
+    if len(result.problems) > 10:
+        print(f"problem: ... and {len(result.problems) - 10} more", file=sys.stderr)
+    problems = (f"; {len(result.problems)} problem{'s' if len(result.problems) != 1 else ''} listed in "
+                f"{out}/problems.csv") if result.problems else ""
+    print(f"read {result.sheets} of {result.pages} pages as answer sheets of {result.students} "
+          f"student{'s' if result.students != 1 else ''}{problems}: {out}/responses.csv, pictures in {out}/checked/")
+    return 0
+
+
 def cmd_lookup(args) -> int:
     from generator.grade import load_key
     from generator.variantcode import find_variant
@@ -542,7 +567,7 @@ def cmd_preview(args) -> int:
 
 COMMANDS = {"list": cmd_list, "show": cmd_show, "build": cmd_build, "verify": cmd_verify, "grade": cmd_grade,
             "practice": cmd_practice, "site": cmd_site, "init": cmd_init, "new": cmd_new, "preview": cmd_preview,
-            "lookup": cmd_lookup, "report": cmd_report}
+            "lookup": cmd_lookup, "report": cmd_report, "scan": cmd_scan}
 
 
 def main(argv: list[str] | None = None) -> int:

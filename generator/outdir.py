@@ -46,7 +46,7 @@ from generator.errors import ExamgenError
 STATE = ".examgen"                 # examgen's own state inside an output folder
 OWNER = f"{STATE}/owner.json"      # the mark of an examgen folder and what each kind wrote
 LEGACY = f"{STATE}/manifest.json"  # the mark of a build folder written before owner.json
-KINDS = ("build", "practice", "grade", "site", "report")
+KINDS = ("build", "practice", "grade", "site", "report", "scan")
 WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
                 errno.EBUSY)
 FIX = "choose another folder with --out (a new or empty one), or remove it yourself"

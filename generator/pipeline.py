@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from generator import __version__, accessible, exports, resources
+from generator import __version__, accessible, answersheet, exports, resources
 from generator.bank import Bank
 from generator.build import (
     Document,
@@ -62,6 +62,7 @@ PARALLEL_FROM = 24          # variants from which instances are drawn in worker 
 STATE = ".examgen"          # the build's own state inside the output folder
 COMBINED = {"exam": "all-exams.pdf", "solutions": "all-solutions.pdf"}
 GRADER_FILE = "grader.pdf"  # the grader's copy (spec `grader:`): one document for the whole build
+COMBINED_SHEETS = "all-answer-sheets.pdf"     # every answer sheet, to print spares
 
 
 @dataclass(frozen=True)
@@ -261,12 +262,20 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
                                  progress=progress)
         for exporter in exporters:
             write(exporter.filename, exporter.write(export))
+        # The answer sheets of the choice items, from the key's `choices` (generator.answersheet);
+        # the exam pages say where to mark.
+        sheets = answersheet.sheets(export.key)
+        for variant, contexts in prepared:
+            if variant.key in sheets:
+                contexts["exam"]["answer_sheet"] = answersheet.note(sheets[variant.key])
         warnings = translation_warnings(plan) + shared_instances(plan, variants)
         reports = slot_reports(plan, variants)
         warnings += [f"slot {r.number} ({r.problem_id}): {w}" for r in reports for w in r.warnings]
         for variant, contexts in prepared:
             for sheet in SHEETS:
                 write(f"variants/{variant.key}/{sheet}.tex", render_sheet(plan, [contexts[sheet]], sheet))
+            if variant.key in sheets:
+                write(f"variants/{variant.key}/{answersheet.TEX_FILENAME}", answersheet.render(plan.title, [sheets[variant.key]], plan.language[0]))
         # it holds every variant's key values (its time limit grows with them), on pages of its own
         grader_tex = render_grader(plan, variants) if plan.grader else ""
         grader = Document(GRADER, grader_tex, plan.variant_keys, engine(grader_tex)) if plan.grader else None
@@ -277,7 +286,7 @@ def _build(plan: Plan, out: Path, folder: OutputFolder, pdf: bool, jobs: int, pr
         cache: dict[str, Any] = {}
         if pdf:
             compiled, cache = _pdfs(plan, prepared, jobs, staging, target, previous, written, progress, notes,
-                                    grader)
+                                    grader, sheets)
             written.extend(accessible.build_large_print(plan, prepared, staging, jobs, notes))
             warnings = warnings + page_count_warnings(cache)
         manifest = {"generator": __version__, "inputs": digest, "files": sorted(written), "documents": cache,
@@ -308,12 +317,31 @@ def page_count_warnings(cache: dict[str, Any]) -> list[str]:
             f"or print: {{pad_to: 4}}, to even them out"]
 
 
+def sheet_documents(title: str, sheets: dict[str, answersheet.Sheet], language: str = "en") -> list[tuple[str, Document]]:
+    """The answer sheets' combined documents (in variant order, batched as the other sheets)."""
+    keys = list(sheets)
+    if not keys:
+        return []
+    ranges = batches(len(keys))
+    out = []
+    for number, span in enumerate(ranges, start=1):
+        name = f"{answersheet.SHEET}-{number}" if len(ranges) > 1 else answersheet.SHEET
+        chosen = [sheets[keys[i]] for i in span]
+        tex = answersheet.render(title, chosen, language)
+        out.append((answersheet.SHEET, Document(name, tex, tuple(s.variant for s in chosen), engine(tex))))
+    return out
+
+
 def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: dict[str, Any],
           written: list[str], progress: Progress, notes: list[str],
-          grader: Document | None = None) -> tuple[int, dict[str, Any]]:
+          grader: Document | None = None, sheets: dict[str, answersheet.Sheet] | None = None
+          ) -> tuple[int, dict[str, Any]]:
     """Compile (or reuse) the combined documents, split them per variant, join them per sheet;
-    the grader's copy (a document of no variant) is compiled with them and kept whole."""
-    docs = ([(GRADER, grader)] if grader is not None else []) + documents(plan, prepared)
+    the grader's copy (a document of no variant) is compiled with them and kept whole; with
+    answer sheets, each variant's exam gets its sheet pages at the end."""
+    sheets = sheets or {}
+    docs = (([(GRADER, grader)] if grader is not None else []) + documents(plan, prepared)
+            + sheet_documents(plan.title, sheets, plan.language[0]))
     old = previous.get("documents", {})
     old = old if isinstance(old, dict) else {}
     cache: dict[str, Any] = {}
@@ -336,7 +364,8 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
             written.append(GRADER_FILE)
             return
         sheet = document.name.split("-")[0]
-        targets = [staging / "variants" / key / f"{sheet}.pdf" for key in document.variant_keys]
+        filename = answersheet.FILENAME if sheet == answersheet.SHEET else f"{sheet}.pdf"
+        targets = [staging / "variants" / key / filename for key in document.variant_keys]
         split_pdf(pdf_dir / f"{document.name}.pdf", cache[document.name]["pages"], targets)
         written.extend(str(t.relative_to(staging)) for t in targets)
 
@@ -355,6 +384,9 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
             if document.name.split("-")[0] == "exam":  # every exam page: a QR code of variant and page
                 stamp_qr_codes(pdf_dir / f"{document.name}.pdf", cache[document.name]["pages"],
                                [variant_code(plan.seed, key) for key in document.variant_keys])
+            if document.name.split("-")[0] == answersheet.SHEET:
+                answersheet.stamp_sheet_qr_codes(pdf_dir / f"{document.name}.pdf", cache[document.name]["pages"],
+                                                 [sheets[key].code for key in document.variant_keys])
             cache[document.name]["pdf"] = _file_hash(pdf_dir / f"{document.name}.pdf")
             split(document)
             finished += 1
@@ -367,9 +399,30 @@ def _pdfs(plan: Plan, prepared, jobs: int, staging: Path, out: Path, previous: d
     mixed = any(d.engine != "pdflatex" for _, d in docs)
     for sheet in SHEETS:
         # batches are in variant order; with lualatex documents besides, the variants' own PDFs are
-        if mixed:
+        # joined in variant order instead
+        if sheet == "exam" and sheets:
+            _exams_with_sheets(docs, cache, pdf_dir, staging, plan.pad_to)
+            if mixed:
+                join_pdfs([staging / "variants" / v.key / "exam.pdf" for v, _ in prepared], staging / COMBINED[sheet])
+        elif mixed:
             join_pdfs([staging / "variants" / v.key / f"{sheet}.pdf" for v, _ in prepared], staging / COMBINED[sheet])
         else:
             join_pdfs([pdf_dir / f"{d.name}.pdf" for kind, d in docs if kind == sheet], staging / COMBINED[sheet])
         written.append(COMBINED[sheet])
+    if sheets:
+        join_pdfs([pdf_dir / f"{d.name}.pdf" for kind, d in docs if kind == answersheet.SHEET],
+                  staging / COMBINED_SHEETS)
+        written.append(COMBINED_SHEETS)
     return len(to_compile), cache
+
+
+def _exams_with_sheets(docs: list[tuple[str, Document]], cache: dict[str, Any], pdf_dir: Path, staging: Path,
+                       pad_to: int) -> None:
+    """all-exams.pdf and every variant's exam.pdf with the variant's answer sheet at the end."""
+    def parts(kind: str) -> list[tuple[Path, tuple[str, ...], list[int]]]:
+        return [(pdf_dir / f"{d.name}.pdf", d.variant_keys, cache[d.name]["pages"]) for k, d in docs if k == kind]
+
+    combined = staging / COMBINED["exam"]
+    pages = answersheet.with_sheets(parts("exam"), parts(answersheet.SHEET), pad_to, combined)
+    keys = [key for kind, d in docs if kind == "exam" for key in d.variant_keys]
+    split_pdf(combined, [pages[key] for key in keys], [staging / "variants" / key / "exam.pdf" for key in keys])

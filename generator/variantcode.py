@@ -67,7 +67,7 @@ def find_variant(key_document: Mapping[str, Any], code: str) -> Mapping[str, Any
     return None
 
 
-def _qr_form(pdf: Any, payload: str) -> Any:
+def qr_form(pdf: Any, payload: str) -> Any:
     """A form XObject of side 1 (scaled where it is placed) drawing the QR code of `payload`."""
     import pikepdf
     import segno
@@ -116,7 +116,7 @@ def stamp_qr_codes(pdf_path: Path, counts: Sequence[int], codes: Sequence[str]) 
                 box = page.mediabox
                 x, y = float(box[2]) - QR_RIGHT - QR_SIZE, float(box[1]) + QR_BOTTOM
                 # A fixed resource name (add_overlay draws a random one): the same build, the same bytes.
-                name = page.add_resource(_qr_form(pdf, qr_payload(code, number)), pikepdf.Name.XObject,
+                name = page.add_resource(qr_form(pdf, qr_payload(code, number)), pikepdf.Name.XObject,
                                          name=pikepdf.Name(QR_RESOURCE), replace_existing=True)
                 page.contents_add(pikepdf.Stream(pdf, b"q"), prepend=True)
                 page.contents_add(pikepdf.Stream(pdf, f"Q q {QR_SIZE:g} 0 0 {QR_SIZE:g} {x:.3f} {y:.3f} cm "
