@@ -1,8 +1,9 @@
 """Answer sheets and `examgen scan`, end to end on sheets this project renders.
 
-The sheets are compiled from a real build's key.json, given choice items by the fixture
-`sheet_marks.add_choices` (the bank has none of its own yet), rasterised with pdftoppm at
-150, 200 and 300 dpi, marked with pen-like crosses (random width, ends off, grey ink; some
+The reading tests' sheets are compiled from a real build's key.json given varied choice items
+by the fixture `sheet_marks.add_choices` (2 to 6 options, some with several right answers);
+the grading test's from a build of the shipped `exams/demo-choice.yaml`. Both are rasterised at
+150, 200 and 300 dpi with pdftoppm, marked with pen-like crosses (random width, ends off, grey ink; some
 crossed boxes filled in again, which counts as not marked), then degraded as a photocopy
 and a scan do (turned, scaled, blurred, darker, noisy, one page upside down, pages shuffled).
 What was marked is known from the drawing, never from the scanner: every mark must be read.
@@ -52,7 +53,7 @@ def sheets_build(tmp_path_factory):
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as file:
+    with open(path, encoding="utf-8-sig", newline="") as file:     # grade's CSVs start with a BOM (Excel)
         return list(csv.DictReader(file))
 
 
@@ -173,10 +174,36 @@ def test_unreadable_sheets_ambiguous_mark_and_duplicate_are_reported(sheets_buil
     assert not any(student == sheets[0].variant for student, _, _ in got)
 
 
-@pytest.mark.xfail(strict=True, reason="`examgen grade` scores choice letters once the grading of choice items "
-                   "(wip/choice, wip/report) is merged: then remove this mark")
-def test_scanned_responses_grade_to_the_expected_scores(sheets_build, tmp_path):
-    _, key, document, pdf = sheets_build
+@pytest.fixture(scope="module")
+def choice_build(tmp_path_factory):
+    """A real build of the shipped choice spec (options from the problems' declared mistakes,
+    one slot with negative marking, one with typed fields beside its choices) and its sheets."""
+    folder = tmp_path_factory.mktemp("choice")
+    out = folder / "build"
+    result = run_cli("build", str(ROOT / "exams" / "demo-choice.yaml"), "--variants", "3", "--no-pdf",
+                     "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    key = out / "key.json"
+    document = json.loads(key.read_text(encoding="utf-8"))
+    pdf = folder / "sheets.pdf"
+    answersheet.write_pdf(document, pdf)
+    return key, document, pdf
+
+
+def _share_earned(record: dict, letters: str) -> float:
+    """The scoring rules as the README states them, worked out here: the right letters score 1;
+    a wrong single choice -1/(n-1) under negative marking, else 0; nothing marked 0."""
+    marked = {"ABCDEFGHIJKLMNOPQRSTUVWXYZ".index(c) for c in letters}
+    if not marked:
+        return 0.0
+    if marked == set(record["right"]):
+        return 1.0
+    assert not record["multi"]          # the shipped spec asks single choices only
+    return -1.0 / (len(record["options"]) - 1) if record["scoring"] == "negative" else 0.0
+
+
+def test_scanned_responses_grade_to_the_expected_scores(choice_build, tmp_path):
+    key, document, pdf = choice_build
     marked = _marked_pages(document, pdf, 200, tmp_path, seed=3)
     files = []
     for i, (image, *_rest) in enumerate(marked):
@@ -189,18 +216,22 @@ def test_scanned_responses_grade_to_the_expected_scores(sheets_build, tmp_path):
     assert result.returncode == 0, result.stderr
     expected: dict[str, float] = {}
     given = _expected(marked)
+    negative = 0
     for variant in document["variants"]:
         total = 0.0
         for entry in variant["problems"]:
             for part in entry["parts"].values():
                 for name in part["fields"]:
-                    right = "".join("ABCDEFGHIJKL"[i] for i in entry["choices"][name]["right"])
-                    if given.get((variant["key"], entry["slot"], name)) == right:
-                        total += part["points"] / len(part["fields"])
-        expected[variant["key"]] = total
+                    record = entry.get("choices", {}).get(name)
+                    if record is None:          # a typed field: not on the sheet, unanswered
+                        continue
+                    earned = _share_earned(record, given.get((variant["key"], entry["slot"], name), ""))
+                    negative += earned < 0
+                    total += part["points"] / len(part["fields"]) * earned
+        expected[variant["key"]] = round(total, 2)
     scores = {r["student"]: float(r["total"]) for r in _rows(graded / "scores.csv")}
-    assert scores == pytest.approx(expected)
-    assert any(0 < v < max(expected.values()) for v in expected.values())
+    assert scores == pytest.approx(expected, abs=0.006)
+    assert negative > 0 and len(set(expected.values())) > 1
 
 
 def test_bad_input_is_one_line(sheets_build, tmp_path):
