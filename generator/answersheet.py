@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import ExamgenError
-from generator.variantcode import PREFIX, qr_form
+from generator.variantcode import PREFIX, stamp_pages
 
 PAGE_WIDTH = 210.0           # A4, mm
 PAGE_HEIGHT = 297.0
@@ -219,26 +219,10 @@ MM = 72.0 / 25.4             # PDF points per mm
 def stamp_sheet_qr_codes(pdf_path: Path, counts: Sequence[int], codes: Sequence[str]) -> None:
     """Draw each sheet page's QR code onto a compiled answer-sheet document holding consecutive
     variants of `counts` pages each (in place: the file is replaced whole)."""
-    import pikepdf
+    def place(box: Any) -> tuple[float, float, float]:
+        return QR_LEFT * MM, float(box[3]) - (QR_TOP + QR_SIZE) * MM, QR_SIZE * MM
 
-    tmp = pdf_path.with_name(pdf_path.name + ".qr")
-    with pikepdf.open(pdf_path) as pdf:
-        if sum(counts) != len(pdf.pages):
-            raise ExamgenError(f"{pdf_path.name}: {len(pdf.pages)} pages, but the sheets add up to {sum(counts)}")
-        index = 0
-        for count, code in zip(counts, codes, strict=True):
-            for number in range(1, count + 1):
-                page = pdf.pages[index]
-                index += 1
-                top = float(page.mediabox[3])
-                x, y, size = QR_LEFT * MM, top - (QR_TOP + QR_SIZE) * MM, QR_SIZE * MM
-                name = page.add_resource(qr_form(pdf, qr_payload(code, number)), pikepdf.Name.XObject,
-                                         name=pikepdf.Name("/ExamgenSheetQR"), replace_existing=True)
-                page.contents_add(pikepdf.Stream(pdf, b"q"), prepend=True)
-                page.contents_add(pikepdf.Stream(pdf, f"Q q {size:.3f} 0 0 {size:.3f} {x:.3f} {y:.3f} cm "
-                                                      f"{name} Do Q".encode()))
-        pdf.save(tmp, deterministic_id=True)
-    tmp.replace(pdf_path)
+    stamp_pages(pdf_path, counts, codes, place, qr_payload, "/ExamgenSheetQR", "sheets")
 
 
 def with_sheets(exam_pdfs: Sequence[tuple[Path, Sequence[str], Sequence[int]]],

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,18 @@ def qr_form(pdf: Any, payload: str) -> Any:
 def stamp_qr_codes(pdf_path: Path, counts: Sequence[int], codes: Sequence[str]) -> None:
     """Draw each page's QR code onto a compiled exam document holding consecutive variants of
     `counts` pages each (in place: the file is replaced whole)."""
+    def place(box: Any) -> tuple[float, float, float]:
+        return float(box[2]) - QR_RIGHT - QR_SIZE, float(box[1]) + QR_BOTTOM, QR_SIZE
+
+    stamp_pages(pdf_path, counts, codes, place, qr_payload, QR_RESOURCE, "variants")
+
+
+def stamp_pages(pdf_path: Path, counts: Sequence[int], codes: Sequence[str],
+                place: Callable[[Any], tuple[float, float, float]], payload: Callable[[str, int], str],
+                resource: str, what: str) -> None:
+    """Draw a QR code on every page of a compiled document holding consecutive variants of
+    `counts` pages each: page n of the variant with code c gets `payload(c, n)`, its lower left
+    corner and side in PDF points from `place(mediabox)`. In place: the file is replaced whole."""
     import pikepdf
 
     if len(counts) != len(codes):
@@ -107,19 +119,18 @@ def stamp_qr_codes(pdf_path: Path, counts: Sequence[int], codes: Sequence[str]) 
     tmp = pdf_path.with_name(pdf_path.name + ".qr")
     with pikepdf.open(pdf_path) as pdf:
         if sum(counts) != len(pdf.pages):
-            raise ExamgenError(f"{pdf_path.name}: {len(pdf.pages)} pages, but the variants add up to {sum(counts)}")
+            raise ExamgenError(f"{pdf_path.name}: {len(pdf.pages)} pages, but the {what} add up to {sum(counts)}")
         index = 0
         for count, code in zip(counts, codes, strict=True):
             for number in range(1, count + 1):
                 page = pdf.pages[index]
                 index += 1
-                box = page.mediabox
-                x, y = float(box[2]) - QR_RIGHT - QR_SIZE, float(box[1]) + QR_BOTTOM
+                x, y, size = place(page.mediabox)
                 # A fixed resource name (add_overlay draws a random one): the same build, the same bytes.
-                name = page.add_resource(qr_form(pdf, qr_payload(code, number)), pikepdf.Name.XObject,
-                                         name=pikepdf.Name(QR_RESOURCE), replace_existing=True)
+                name = page.add_resource(qr_form(pdf, payload(code, number)), pikepdf.Name.XObject,
+                                         name=pikepdf.Name(resource), replace_existing=True)
                 page.contents_add(pikepdf.Stream(pdf, b"q"), prepend=True)
-                page.contents_add(pikepdf.Stream(pdf, f"Q q {QR_SIZE:g} 0 0 {QR_SIZE:g} {x:.3f} {y:.3f} cm "
+                page.contents_add(pikepdf.Stream(pdf, f"Q q {size:g} 0 0 {size:g} {x:.3f} {y:.3f} cm "
                                                       f"{name} Do Q".encode()))
         pdf.save(tmp, deterministic_id=True)
     tmp.replace(pdf_path)
