@@ -15,6 +15,7 @@ from typing import Any
 from generator import i18n, markers, usertext
 from generator.instance import Instance
 from generator.plan import Plan, Slot
+from generator.problem import title_in
 from generator.render import (
     RenderedProblem,
     bilingual,
@@ -105,7 +106,7 @@ def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
         slots.append({
             "number": slot.number,
             "problem_id": slot.problem_id,
-            "title": plan.bank.load(slot.problem_id).title,
+            "title": title_in(plan.bank.load(slot.problem_id), plan.language),
             "points": slot.points,
             "newpage": slot.newpage,
             "problem": rendered,

@@ -19,6 +19,7 @@ from generator import markers, usertext
 from generator.documents import exam_context, render_slot
 from generator.plan import Plan, Slot
 from generator.precision import Precision, short_exact
+from generator.problem import title_in
 from generator.render import is_rounded, num, render_template, text
 from generator.variantcode import variant_code
 from generator.variants import Variant
@@ -116,7 +117,7 @@ def section(plan: Plan, slot: Slot, group: Sequence[tuple[Variant, Slot, Any]]) 
         "number": slot.number,
         "counter": slot.number - 1,       # the question counter before \question prints this number
         "problem_id": problem.id,
-        "title": problem.title,
+        "title": title_in(problem, plan.language),
         "points": canonical.points,
         "newpage": False,
         "pool": list(slot.pool),
