@@ -9,6 +9,7 @@ Fast: `--no-pdf`, the test reads the .tex.
 from __future__ import annotations
 
 import ast
+import html
 import re
 from pathlib import Path
 from types import ModuleType
@@ -60,7 +61,7 @@ def german_build(tmp_path_factory) -> Path:
     spec = folder / "german.yaml"
     spec.write_text("title: Deutsch\ncourse: DL\ndate: 2026-12-14\nseed: 7\nlanguage: de\nproblems:\n"
                     + "".join(f"  - id: {pid}\n" for pid in GERMAN), encoding="utf-8")
-    result = run_cli("build", str(spec), "--variants", "3", "--no-pdf", "--out", str(folder / "out"))
+    result = run_cli("build", str(spec), "--variants", "3", "--no-pdf", "--format", "moodle", "--out", str(folder / "out"))
     assert result.returncode == 0, result.stderr
     return folder / "out"
 
@@ -73,6 +74,7 @@ def test_german_titles_print_in_a_german_build(german_build):
     exam = (german_build / "variants" / "001" / "exam.tex").read_text(encoding="utf-8")
     solutions = (german_build / "variants" / "002" / "solutions.tex").read_text(encoding="utf-8")
     grader = (german_build / "grader.tex").read_text(encoding="utf-8")
+    moodle = html.unescape((german_build / "moodle.xml").read_text(encoding="utf-8"))
     for pid in GERMAN:
         declared = _declared(pid)
         german = declared.get("TITLES", {}).get("de")
@@ -80,6 +82,10 @@ def test_german_titles_print_in_a_german_build(german_build):
         for document in (exam, solutions, grader):
             assert f"\\textbf{{{text(german)}}}" in document, pid
             assert text(declared["TITLE"]) not in document, pid
+        # Moodle: each slot's category is named by number and title, each statement heads with it
+        assert f"/{GERMAN.index(pid) + 1:02d} {german}</text>" in moodle, pid
+        assert moodle.count(f"<h4>{german}</h4>") == 3, pid
+        assert declared["TITLE"] not in moodle, pid
 
 
 def test_no_number_prints_with_a_decimal_point(german_build):
