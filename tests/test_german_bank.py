@@ -152,3 +152,17 @@ def test_title_in_falls_back_to_the_title(tmp_path):
     module, folder = _module(tmp_path, None)
     plain = load_module(module, "topic/fake", folder)
     assert title_in(plain, "de") == "Cost of a layer"
+
+
+def test_choice_options_print_the_decimal_comma(tmp_path):
+    # the shipped choice spec in German: the options on the sheets are numbers too
+    source = (ROOT / "exams" / "demo-choice.yaml").read_text(encoding="utf-8")
+    spec = tmp_path / "choice.yaml"
+    spec.write_text("\n".join(line for line in source.splitlines() if not line.startswith("language:"))
+                    + "\nlanguage: de\n", encoding="utf-8")
+    result = run_cli("build", str(spec), "--variants", "1", "--no-pdf", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    exam = (tmp_path / "out" / "variants" / "001" / "exam.tex").read_text(encoding="utf-8")
+    options = re.findall(r"\$\\square\$\\,\(A\)~\$([^$]*)\$", exam)
+    assert options and any("{,}" in option for option in options)
+    assert numbers_with_points(exam) == []
