@@ -25,6 +25,7 @@ from generator.build import Document, compile_all
 from generator.documents import engine, render_sheet
 from generator.errors import ExamgenError
 from generator.plan import Plan
+from generator.problem import title_in
 from generator.render import RenderedProblem, num
 from generator.variantcode import stamp_qr_codes, variant_code
 from generator.variants import Variant
@@ -110,7 +111,7 @@ def exam_view(plan: Plan, variant: Variant, problems: Sequence[Any]) -> dict[str
                 fields.append(view)
             parts.append({"label": part.label, "points": num(part.points), "text": Markup(part.text.inline()),
                           "fields": fields, "dom": f"{qdom}-{part.name}"})
-        questions.append({"number": slot.number, "title": problem.title, "points": num(slot.points), "dom": qdom,
+        questions.append({"number": slot.number, "title": title_in(problem, plan.language), "points": num(slot.points), "dom": qdom,
                           "intro": Markup(html.intro.inline()), "outro": Markup(html.outro.inline()),
                           "parts": parts})
     return {"key": variant.key, "code": variant_code(plan.seed, variant.key), "questions": questions,

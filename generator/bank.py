@@ -22,8 +22,8 @@ import importlib.util
 import itertools
 import sys
 import traceback
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +48,7 @@ class Entry:
     source: str
     path: Path        # its problem.py
     root: Path        # the bank folder it comes from
+    titles: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)  # TITLES, if a literal
 
     @property
     def folder(self) -> Path:
@@ -164,9 +165,10 @@ def _entries(roots: tuple[Path, ...]) -> tuple[Entry, ...]:
                        else f"rename {topic}/{name} in one of them or leave one bank out (--bank, banks:)")
                 raise ExamgenError(f"problem '{problem_id}' is defined by two banks: {first} and {root}", None,
                                    how + "; the id is the folder's <topic>/<name>")
-            literals = _module_literals(path, ("TITLE", "SOURCE"))
+            literals = _module_literals(path, ("TITLE", "SOURCE", "TITLES"))
+            titles = literals.get("TITLES", {})
             found[problem_id] = Entry(problem_id, topic, literals.get("TITLE", "?"), literals.get("SOURCE", "?"),
-                                      path, root)
+                                      path, root, dict(titles) if isinstance(titles, dict) else {})
     return tuple(sorted(found.values(), key=lambda e: e.id))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from generator import i18n, markers, usertext
 from generator.instance import Instance
 from generator.plan import Plan, Slot
+from generator.problem import title_in
 from generator.render import (
     RenderedProblem,
     bilingual,
@@ -50,16 +51,19 @@ def render_slot(plan: Plan, slot: Slot, instance: Instance) -> RenderedProblem:
     order = [name for name, _ in slot.parts]
     parts = tuple(sorted(rendered.parts, key=lambda part: order.index(part.name)))
     if instance.choices:
-        parts = tuple(replace(part, choices=choice_views(problem, part.name, instance.choices)) for part in parts)
+        parts = tuple(replace(part, choices=choice_views(problem, part.name, instance.choices, plan.language[0]))
+                      for part in parts)
     return replace(rendered, parts=parts)
 
 
 INLINE_CHARS = 60     # options whose LaTeX is this short in all fit on one line
 
 
-def choice_views(problem: Any, part: str, choices: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+def choice_views(problem: Any, part: str, choices: Mapping[str, Any],
+                 language: str = i18n.DEFAULT) -> tuple[dict[str, Any], ...]:
     """The choice fields of a part as the sheets print them: each option's letter, its LaTeX
-    (text mode), whether it is right, and the mistake (or slip) behind a wrong one."""
+    (text mode; numbers with the language's decimal separator), whether it is right, and the
+    mistake (or slip) behind a wrong one."""
     from generator.answers.choice import letter
 
     views = []
@@ -67,7 +71,7 @@ def choice_views(problem: Any, part: str, choices: Mapping[str, Any]) -> tuple[d
         record = choices.get(name)
         if record is None:
             continue
-        texs = [tex if record["multi"] else f"${tex}$" for tex in record["tex"]]
+        texs = [i18n.decimal_tex(tex if record["multi"] else f"${tex}$", language) for tex in record["tex"]]
         notes = {**record.get("distractors", {}), **record.get("mistakes", {})}
         views.append({
             "field": name, "label": problem.answer(name).label or name, "multi": record["multi"],
@@ -105,7 +109,7 @@ def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
         slots.append({
             "number": slot.number,
             "problem_id": slot.problem_id,
-            "title": plan.bank.load(slot.problem_id).title,
+            "title": title_in(plan.bank.load(slot.problem_id), plan.language),
             "points": slot.points,
             "newpage": slot.newpage,
             "problem": rendered,

@@ -59,7 +59,7 @@ from generator.answers.choice import asked
 from generator.errors import ExamgenError, closest
 from generator.exports.csv import FORMULA_STARTS, spreadsheet_safe
 from generator.instance import mistake_answers
-from generator.problem import Problem
+from generator.problem import Problem, title_in
 from generator.roster import csv_rows, read_csv_text
 
 LONG = ("student", "slot", "field", "value")
@@ -530,7 +530,7 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
                                        f"{key_path}: variants[{position[key]}].problems[{j}].answers.{bad.field}",
                                        keyfile.FIX) from None
                 parts.append(PartResult(part_name, label, float(part["points"]), results))
-            slots.append(SlotResult(int(entry["slot"]), entry["id"], problem.title, float(entry["points"]), parts))
+            slots.append(SlotResult(int(entry["slot"]), entry["id"], title_in(problem, language), float(entry["points"]), parts))
         students.append(StudentResult(key, (variant.get("student") or {}).get("name", ""),
                                       str(variant.get("fingerprint", "")), slots))
     first = document["variants"][0]["problems"] if document["variants"] else []
@@ -540,7 +540,7 @@ def grade(document: Mapping[str, Any], responses: ResponseFile, load: Loader = b
         for entry in variant["problems"]:
             if entry["id"] not in problems:
                 problem = _load(load, entry["id"], f"{key_path}: slot {entry['slot']}")
-                problems[entry["id"]] = {"title": problem.title, "mistakes": [
+                problems[entry["id"]] = {"title": title_in(problem, language), "mistakes": [
                     {"name": m.name, "text": m.description} for m in problem.mistakes]}
     return Grades(title=str(exam.get("title", "")), seed=exam.get("seed"),
                   slots=[(int(e["slot"]), e["id"], float(e["points"])) for e in first],

@@ -15,10 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from generator import markers, usertext
+from generator import i18n, markers, usertext
 from generator.documents import exam_context, render_slot
 from generator.plan import Plan, Slot
 from generator.precision import Precision, short_exact
+from generator.problem import title_in
 from generator.render import is_rounded, num, render_template, text
 from generator.variantcode import variant_code
 from generator.variants import Variant
@@ -28,17 +29,19 @@ VARIANT_WIDTH = 0.16       # the variant column's share of the line
 LABEL = "grader"           # the document's name and its single "variant" key in the sheet frame
 
 
-def value_tex(value: Any, exact: Any, precision: Precision) -> str:
+def value_tex(value: Any, exact: Any, precision: Precision, language: str = i18n.DEFAULT) -> str:
     """A key value as a table cell (LaTeX, text mode, breakable between entries): numbers at the
-    exam's precision, lists as (a, b, c), matrices as rows separated by semicolons, text as
-    typewriter; an entry's exact form (the key's `exact`: a string, or lists of them shaped as
-    the value) before its decimal only when it is short (`short_exact`)."""
+    exam's precision with the language's decimal separator, lists as (a, b, c), matrices as rows
+    separated by semicolons (in a language whose lists separate entries by `;`, as German's:
+    (a; b; c) and [[a; b]; [c; d]], the way `grade` reads them), text as typewriter; an entry's
+    exact form (the key's `exact`: a string, or lists of them shaped as the value) before its
+    decimal only when it is short (`short_exact`)."""
     if isinstance(value, list) and isinstance(exact, list) and len(exact) == len(value):
-        cells = [value_tex(v, e, precision) for v, e in zip(value, exact, strict=True)]
+        cells = [value_tex(v, e, precision, language) for v, e in zip(value, exact, strict=True)]
         if value and all(isinstance(row, list) for row in value):
-            return "[" + "; ".join(cell[1:-1] for cell in cells) + "]"
-        return "(" + ", ".join(cells) + ")"
-    shown = _cell(value, precision)
+            return _rows(cells, language)
+        return "(" + i18n.language(language).list_separator.join(cells) + ")"
+    shown = _cell(value, precision, language)
     # the exact form only where it says more than the printed decimal, and is short
     if (isinstance(exact, str) and short_exact(exact) and isinstance(value, int | float)
             and not isinstance(value, bool) and is_rounded(value, precision, precision)):
@@ -46,7 +49,16 @@ def value_tex(value: Any, exact: Any, precision: Precision) -> str:
     return shown
 
 
-def _cell(value: Any, precision: Precision) -> str:
+def _rows(rows: Sequence[str], language: str) -> str:
+    """A matrix's rows, each printed as a vector `(a, b)`: [a, b; c, d], or where `;` separates
+    entries, [[a; b]; [c; d]]."""
+    separator = i18n.language(language).list_separator
+    if separator.strip() == ";":
+        return "[" + separator.join("[" + row[1:-1] + "]" for row in rows) + "]"
+    return "[" + "; ".join(row[1:-1] for row in rows) + "]"
+
+
+def _cell(value: Any, precision: Precision, language: str = i18n.DEFAULT) -> str:
     if value is None:
         return "---"
     if isinstance(value, bool):
@@ -54,11 +66,11 @@ def _cell(value: Any, precision: Precision) -> str:
     if isinstance(value, str):
         return rf"\texttt{{{text(value)}}}"
     if isinstance(value, int | float):
-        return f"${num(value, precision, precision)}$"
+        return f"${i18n.decimal_tex(num(value, precision, precision), language)}$"
     if isinstance(value, list) and value and all(isinstance(row, list) for row in value):
-        return "[" + "; ".join(", ".join(_cell(v, precision) for v in row) for row in value) + "]"
+        return _rows([_cell(row, precision, language) for row in value], language)
     if isinstance(value, list):
-        return "(" + ", ".join(_cell(v, precision) for v in value) + ")"
+        return "(" + i18n.language(language).list_separator.join(_cell(v, precision, language) for v in value) + ")"
     return text(str(value))
 
 
@@ -95,7 +107,7 @@ def section(plan: Plan, slot: Slot, group: Sequence[tuple[Variant, Slot, Any]]) 
             "student": plan.students[variant.key].name if variant.key in plan.students else "",
             "number": own.number,
             "order": order if own.shuffle_parts else "",
-            "cells": [value_tex(instance.answers[name], instance.exact.get(name), plan.precision)
+            "cells": [value_tex(instance.answers[name], instance.exact.get(name), plan.precision, plan.language[0])
                       for _, name in fields],
         })
     tables = []
@@ -116,7 +128,7 @@ def section(plan: Plan, slot: Slot, group: Sequence[tuple[Variant, Slot, Any]]) 
         "number": slot.number,
         "counter": slot.number - 1,       # the question counter before \question prints this number
         "problem_id": problem.id,
-        "title": problem.title,
+        "title": title_in(problem, plan.language),
         "points": canonical.points,
         "newpage": False,
         "pool": list(slot.pool),

@@ -52,7 +52,7 @@ from generator.exports.html import ProblemHtml
 from generator.instance import mistake_answers
 from generator.outdir import write_output
 from generator.plan import Plan, Slot, make_plan
-from generator.problem import Problem
+from generator.problem import Problem, title_in
 from generator.render import TEMPLATES, render_template
 from generator.render import num as render_num
 from generator.seeds import Sampler, variant_seed
@@ -103,7 +103,7 @@ def _base_slots(target: str, seed: int, bank: Bank, language: str | None = None
         problem = bank.load(problem_id)
         slots.append(Slot(0, problem_id, problem_id, tuple((p.name, float(p.points)) for p in problem.parts),
                           {}, "practice"))
-    title = bank.load(ids[0]).title if len(ids) == 1 else _("topic") + " " + target
+    title = title_in(bank.load(ids[0]), languages) if len(ids) == 1 else _("topic") + " " + target
     return _("Practice:") + " " + title, "examgen practice", slots, bank, False, languages
 
 
@@ -296,7 +296,7 @@ def variant_views(plan: Plan, variants: Sequence[Variant], problems: Sequence[Se
             show = (f"examgen show {slot.problem_id} --seed {variant.seed}"
                     if slot.key == slot.problem_id and not slot.pins else None)
             out_problems.append({
-                "number": slot.number, "id": slot.problem_id, "title": problem.title, "points": num(slot.points),
+                "number": slot.number, "id": slot.problem_id, "title": title_in(problem, plan.language), "points": num(slot.points),
                 "dom": qdom, "show": show, "intro": Markup(html.intro.inline()),
                 "outro": Markup(html.outro.inline()), "general": Markup(html.general.inline()), "parts": parts,
             })

@@ -3,6 +3,8 @@
 A problem module defines, at module level:
 
     TITLE       = "..."                      a short title (a string literal: `examgen list` reads it without importing)
+    TITLES      = {"de": "..."}              optional: the title in other languages (a literal too), by language
+                                             code (generator.i18n); a language without one prints TITLE
     SOURCE      = "..."                      the source sheet and exercise it comes from (a literal too)
     PARTS       = (Part(...), ...)           the parts a student answers, with default points
     PARAMS      = (Int(...), Vector(...), ...)   parameters in drawing order, named as in the catalog
@@ -27,7 +29,7 @@ into a frozen `Problem`; `generator` never imports a specific problem by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -39,7 +41,7 @@ from generator.params import Choice, Constraint, Custom, Decimal, Int, Matrix, P
 
 __all__ = [
     "Alternative", "Answer", "Approx", "Choice", "Constraint", "Custom", "Decimal", "Int", "Matrix", "Mistake",
-    "Param", "Part", "Problem", "Step", "Vector", "load_module",
+    "Param", "Part", "Problem", "Step", "Vector", "load_module", "title_in",
 ]
 
 
@@ -104,6 +106,7 @@ class Problem:
     shuffle_parts: bool = False     # SHUFFLE_PARTS: no part depends on another, any order is fair
     distractors: Mapping[str, Callable[[Mapping[str, Any]], Any]] = field(default_factory=dict)  # DISTRACTORS
     rubric: Mapping[str, tuple[Step, ...]] = field(default_factory=dict)   # RUBRIC: part -> its steps
+    titles: Mapping[str, str] = field(default_factory=dict)   # TITLES: language code -> title
 
     def answer(self, name: str) -> Answer:
         for answer in self.answers:
@@ -125,6 +128,29 @@ class Problem:
     def template_names(self) -> tuple[str, str]:
         """Template names relative to the bank root, for the jinja2 loader."""
         return f"{self.id}/question.tex.j2", f"{self.id}/solution.tex.j2"
+
+
+def title_in(problem: Any, language: str | Sequence[str]) -> str:
+    """A problem's title in a language (a sheet's languages: the first one's), from its TITLES,
+    or its TITLE where it declares none for that language. `problem` is a `Problem` or a bank
+    listing's `Entry`: both carry `title` and `titles`."""
+    code = language if isinstance(language, str) else language[0]
+    return problem.titles.get(code) or problem.title
+
+
+def _titles(problem_id: str, declared: Any) -> dict[str, str]:
+    """TITLES checked: known language codes, each with a non-empty title."""
+    from generator import i18n
+
+    if not isinstance(declared, Mapping):
+        raise ContractError(f"{problem_id}: TITLES must map language codes to titles, e.g. {{\"de\": \"...\"}}")
+    for code, title in declared.items():
+        if code not in i18n.LANGUAGES:
+            raise ContractError(f"{problem_id}: TITLES names '{code}', which is not a language examgen prints"
+                                f" (known: {i18n.known()})")
+        if not isinstance(title, str) or not title.strip():
+            raise ContractError(f"{problem_id}: TITLES['{code}'] must be a non-empty string")
+    return dict(declared)
 
 
 class ContractError(Exception):
@@ -196,6 +222,7 @@ def load_module(module: ModuleType, problem_id: str, folder: Path) -> Problem:
         shuffle_parts=getattr(module, "SHUFFLE_PARTS", False) is True,
         distractors=_distractors(module, problem_id, answer_names),
         rubric=rubric,
+        titles=_titles(problem_id, getattr(module, "TITLES", {})),
     )
 
 

@@ -241,10 +241,16 @@ def join_tex(values: Iterable[Any], sep: str = ", ") -> str:
     return sep.join(str(v) for v in values)
 
 
+def maths(value: Any) -> str:
+    """LaTeX maths that Python built (a solver's expression, `\\max(0, w) + 0.5 \\max(0, -w)`), as
+    it is: in a template's environment its numbers take the language's decimal separator."""
+    return str(value)
+
+
 FILTERS = {
     "num": num, "approx": approx, "frac": frac, "exact": exact, "exact_approx": exact_approx,
     "vec": vec, "tup": tup, "mat": mat, "sym": sym, "signed": signed, "paren": paren,
-    "points": points, "text": text, "name": name, "join_tex": join_tex, "upto": upto,
+    "points": points, "text": text, "name": name, "join_tex": join_tex, "upto": upto, "maths": maths,
 }
 # Filters that round: in a template they take the exam's precision from the context (a
 # problem's templates get `precision`), so `num(4)` prints at least 4 decimals and at least
@@ -261,7 +267,7 @@ def _at_precision(function):
 
 # Filters that print numbers: in a language with a decimal comma their output has it.
 NUMBERS = ("num", "approx", "frac", "exact", "exact_approx", "vec", "tup", "mat", "sym", "signed",
-           "paren", "points")
+           "paren", "points", "join_tex", "maths")
 
 
 def _in_language(function, code: str):

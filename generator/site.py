@@ -44,6 +44,7 @@ from generator.practice import (
     render_page,
     variant_script,
 )
+from generator.problem import title_in
 from generator.render import num
 
 DEFAULT_VARIANTS = 50
@@ -116,7 +117,7 @@ def index_context(bank: Bank, ids: list[str], variants: int, seed: int, command:
             continue
         problem = bank.load(entry.id)
         topics.setdefault(entry.topic, []).append({
-            "id": entry.id, "title": entry.title, "source": entry.source, "href": f"problems/{page_name(entry.id)}.html",
+            "id": entry.id, "title": title_in(entry, language), "source": entry.source, "href": f"problems/{page_name(entry.id)}.html",
             "points": num(sum(float(p.points) for p in problem.parts)), "origin": "built-in" if entry.builtin else str(entry.root),
         })
     return {"topics": [{"name": t, "problems": ps} for t, ps in sorted(topics.items())], "variants": variants,

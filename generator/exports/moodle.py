@@ -55,6 +55,7 @@ from generator.exports.html import Converter, Html, ProblemHtml, slot_htmls
 from generator.plan import Plan, Slot
 from generator.precision import DEFAULT as DEFAULT_PRECISION
 from generator.precision import Precision
+from generator.problem import title_in
 from generator.render import num
 from generator.variants import Variant
 
@@ -200,7 +201,7 @@ def moodle_xml(plan: Plan, variants: Sequence[Variant],
         problem = plan.bank.load(slot.problem_id)
         written = any(not plan.bank.load(o.problem_id).answer(f).graded
                       for o in (slot.options or (slot,)) for name, _ in o.parts for f in plan.bank.load(o.problem_id).part(name).answers)
-        title = f"{str(slot.number).zfill(width)} {problem.title}"
+        title = f"{str(slot.number).zfill(width)} {title_in(problem, plan.language)}"
         info = (f"examgen slot {slot.number} ({html.escape(slot.key)}): problem {html.escape(slot.problem_id)}, "
                 f"{len(variants)} variants of exam seed {plan.seed}; draw one random question per quiz slot."
                 + (" Graded by hand: the essay holds the whole problem." if written else ""))
@@ -322,7 +323,7 @@ def _pad_blanks(text: str, width: int) -> str:
 # ---------------------------------------------------------------- questions
 
 def _cloze(root, plan, slot, variant, problem, problem_html: ProblemHtml, fields_html: dict[str, str]) -> None:
-    statement, figures = _html(_statement_pieces(problem_html, problem.title, fields_html, plan.language[0]))
+    statement, figures = _html(_statement_pieces(problem_html, title_in(problem, plan.language), fields_html, plan.language[0]))
     feedback, feedback_figures = _html(_solution_pieces(problem_html))
     question = ET.SubElement(root, "question", {"type": "cloze"})
     name = ET.SubElement(question, "name")
@@ -348,7 +349,7 @@ def _essay(root, plan, slot, variant, problem, instance, problem_html: ProblemHt
     _ = i18n.gettext(plan.language[0])
     give, answer_here = _("Give:"), _("Answer every part here, each under its label.")
     fields = {name: f'<p class="examgen-field">{give} {labels}.</p>' for name, labels in asked.items() if labels}
-    statement, figures = _html(_statement_pieces(problem_html, problem.title, fields, plan.language[0]))
+    statement, figures = _html(_statement_pieces(problem_html, title_in(problem, plan.language), fields, plan.language[0]))
     statement += f"<p><strong>{answer_here}</strong></p>"
     keys = {name: _key_html(problem, name, instance.answers) for name, _ in slot.parts}
     model, model_figures = _html(_solution_pieces(problem_html, keys))

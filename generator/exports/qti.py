@@ -34,6 +34,7 @@ from generator.exports.moodle import (
     entry_weights,
 )
 from generator.plan import Plan, Slot
+from generator.problem import title_in
 from generator.variants import Variant
 
 
@@ -148,7 +149,7 @@ def _item(plan: Plan, slot: Slot, index: int, variant: Variant, problem_html: Pr
     return Item(identifier(f"s{str(slot.number).zfill(width)}", f"v{variant.key}"),
                 f"{plan.spec_name} slot {slot.number} {slot.problem_id} variant {variant.key}",
                 slot, variant.key, float(slot.points), written, () if written else tuple(gaps), fields,
-                problem_html, problem.title,
+                problem_html, title_in(problem, plan.language),
                 {part: _key_html(problem, part, instance.answers) for part, _ in slot.parts}, plan.language[0])
 
 

@@ -20,6 +20,7 @@ from generator.authoring import (
 )
 
 TITLE = "Fast gradient sign attack on a linear softmax classifier"
+TITLES = {"de": "Fast-Gradient-Sign-Angriff auf einen linearen Softmax-Klassifikator"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 4; dl-ss2021-seminar5.md, assignment 2(b)"
 
 PARTS = (

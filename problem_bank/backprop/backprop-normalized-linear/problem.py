@@ -20,6 +20,7 @@ from generator.authoring import (
 )
 
 TITLE = "Backpropagation through a normalised linear layer"
+TITLES = {"de": "Backpropagation durch eine normierte lineare Schicht"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 9"
 
 PARTS = (

@@ -18,6 +18,7 @@ from generator.authoring import (
 )
 
 TITLE = "Backpropagation through a shift layer"
+TITLES = {"de": "Backpropagation durch eine Verschiebungsschicht"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 2 (shift 2 generalised to shift m)"
 
 PARTS = (

@@ -20,6 +20,7 @@ from generator.authoring import (
 )
 
 TITLE = "Backpropagation in a two-layer sigmoid network"
+TITLES = {"de": "Backpropagation in einem zweischichtigen Sigmoid-Netz"}
 SOURCE = "exam-weight-decay-backprop-conv.md, question 1"
 
 PARTS = (

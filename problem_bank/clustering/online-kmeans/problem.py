@@ -23,6 +23,7 @@ from generator.authoring import (
 )
 
 TITLE = "Online k-means by stochastic gradient descent"
+TITLES = {"de": "Online-k-Means mit stochastischem Gradientenabstieg"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 8"
 
 PARTS = (

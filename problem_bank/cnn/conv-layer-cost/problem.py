@@ -8,6 +8,7 @@ exemplar of the same shape in generator/scaffold/problem/.
 from generator.authoring import Alternative, Answer, Choice, Constraint, Int, Mistake, Part
 
 TITLE = "Cost of a convolutional layer"
+TITLES = {"de": "Kosten einer Faltungsschicht"}
 SOURCE = "exam-weight-decay-backprop-conv.md, question 2"
 
 PARTS = (

@@ -8,6 +8,7 @@ k_l neurons of layer l - 1, and neighbouring neurons' windows are s_l apart.
 from generator.authoring import Answer, Constraint, Custom, Mistake, Part
 
 TITLE = "Receptive fields in a CNN"
+TITLES = {"de": "Rezeptive Felder in einem CNN"}
 SOURCE = "dl-ss2023-seminar5.md, assignment 1"
 
 PARTS = (

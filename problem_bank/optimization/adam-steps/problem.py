@@ -82,13 +82,14 @@ def _steps(w0, lr, eps, m_hat, v_hat, root=True):
     return out, shown
 
 
-def _eps_tex(eps: float) -> str:
-    """1e-08 as 10^{-8}; 0.01 as it is (a decimal reads best when short)."""
+def _eps_power(eps: float) -> dict | None:
+    """1e-08 as 10^{-8} (mantissa None) or 2.5e-08 as 2.5 * 10^{-8}; None for an eps the
+    template prints as a decimal, 0.01 (a decimal reads best when short). Numbers, not LaTeX:
+    the template prints them with the filters, in the exam's language."""
     if eps >= 1e-3:
-        return f"{eps:g}"
+        return None
     mantissa, exponent = f"{eps:e}".split("e")
-    lead = "" if float(mantissa) == 1 else f"{float(mantissa):g} \\cdot "
-    return f"{lead}10^{{{int(exponent)}}}"
+    return {"mantissa": None if float(mantissa) == 1 else float(f"{float(mantissa):g}"), "exponent": int(exponent)}
 
 
 def solve(p):
@@ -107,7 +108,7 @@ def solve(p):
         **{name: exact(matrix) for name, matrix in rows.items()},
         "w": w,
         # shown in the worked solution
-        "eps_tex": _eps_tex(float(p["eps"])),
+        "eps_power": _eps_power(float(p["eps"])),
         "one_minus_b1": float(1 - b1),
         "one_minus_b2": float(1 - b2),
         "b1_powers": [float(1 - b1 ** t) for t in range(1, T + 1)],

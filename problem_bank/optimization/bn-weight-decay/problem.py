@@ -22,6 +22,7 @@ from generator.authoring import (
 )
 
 TITLE = "Batch normalisation with weight decay: one gradient step"
+TITLES = {"de": "Batch-Normalisierung mit Weight Decay: ein Gradientenschritt"}
 SOURCE = "dl-ss2021-seminar5.md, assignment 1; dl-ss2023-seminar5.md, assignment 3"
 
 PARTS = (

@@ -27,6 +27,7 @@ from generator.authoring import (
 )
 
 TITLE = "Mirror descent on the unit box"
+TITLES = {"de": "Mirror Descent auf dem Einheitswürfel"}
 SOURCE = "dl-ss2023-seminar5.md, assignment 4; dl-assignments-with-solutions.md, assignment 11"
 
 PARTS = (

@@ -25,6 +25,7 @@ from generator.authoring import (
 )
 
 TITLE = "Proximal step for a regulariser of the norm"
+TITLES = {"de": "Proximaler Schritt für einen Regularisierer der Norm"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 6"
 
 PARTS = (

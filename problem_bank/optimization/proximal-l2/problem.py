@@ -14,6 +14,7 @@ from functools import cache
 from generator.authoring import Answer, Approx, Choice, Constraint, Decimal, Mistake, Part, Vector
 
 TITLE = "Proximal step with L2 regularisation"
+TITLES = {"de": "Proximaler Schritt mit L2-Regularisierung"}
 SOURCE = "dl-ss2021-seminar5.md, assignment 3; dl-assignments-with-solutions.md, assignment 3(b)"
 
 PARTS = (

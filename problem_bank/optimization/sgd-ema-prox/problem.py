@@ -29,6 +29,7 @@ from generator.authoring import (
 )
 
 TITLE = "SGD with gradient smoothing: explicit and proximal weight decay"
+TITLES = {"de": "SGD mit geglättetem Gradienten: expliziter und proximaler Weight Decay"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 3 (a) and (b)"
 
 PARTS = (

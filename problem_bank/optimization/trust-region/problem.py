@@ -24,6 +24,7 @@ from generator.authoring import (
 )
 
 TITLE = "Trust-region step for a linearised loss"
+TITLES = {"de": "Trust-Region-Schritt für einen linearisierten Verlust"}
 SOURCE = "dl-ss2023-seminar5.md, assignment 2; dl-ss2021-seminar5.md, assignment 2"
 
 PARTS = (

@@ -11,6 +11,7 @@ import math
 from generator.authoring import Answer, Choice, Constraint, Custom, Mistake, Part
 
 TITLE = "KL divergence and cross-entropy of a conditional model"
+TITLES = {"de": "KL-Divergenz und Kreuzentropie eines bedingten Modells"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 5"
 
 PARTS = (

@@ -12,6 +12,7 @@ The statement and the model answer say so.
 from generator.authoring import Answer, Approx, Choice, Constraint, Mistake, Part
 
 TITLE = "Node statistics of a linear neuron"
+TITLES = {"de": "Knotenstatistik eines linearen Neurons"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 1"
 
 PARTS = (

@@ -9,6 +9,7 @@ and decide for the largest (the Bayes decision under the 0/1 loss).
 from generator.authoring import Answer, Choice, Constraint, Custom, Mistake, Part
 
 TITLE = "Shift of the class prior"
+TITLES = {"de": "Verschiebung der A-priori-Verteilung der Klassen"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 7"
 
 PARTS = (

@@ -12,6 +12,7 @@ from functools import cache
 from generator.authoring import Answer, Approx, Constraint, Int, Matrix, Mistake, Part, rational
 
 TITLE = "Optimal decoder variance of a Gaussian VAE"
+TITLES = {"de": "Optimale Decoder-Varianz eines Gaußschen VAE"}
 SOURCE = "dl-assignments-with-solutions.md, assignment 10"
 
 PARTS = (

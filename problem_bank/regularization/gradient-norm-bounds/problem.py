@@ -21,6 +21,7 @@ from generator.authoring import (
 )
 
 TITLE = "Gradient-norm bounds of a two-layer ReLU network"
+TITLES = {"de": "Schranken der Gradientennorm eines zweischichtigen ReLU-Netzes"}
 SOURCE = "exercise-sheet-5-regularization.md, exercise 1 (a)-(e)"
 
 PARTS = (

@@ -24,6 +24,7 @@ from generator.authoring import (
 )
 
 TITLE = "Weight decay: one regularised gradient step"
+TITLES = {"de": "Weight Decay: ein regularisierter Gradientenschritt"}
 SOURCE = "exam-weight-decay-backprop-conv.md, question 3; exercise-sheet-5-regularization.md (b)"
 
 PARTS = (
