@@ -54,7 +54,7 @@ def test_english_is_the_source_language():
 def test_sources_hold_the_messages_the_sheets_print():
     """The extraction finds messages of every kind of source (so the test above can fail)."""
     messages = {m[0]: where for m, where in i18n.source_messages().items()}
-    assert messages["Student ID:"] == "exam.tex.j2"
+    assert messages["Extra time:"] == "exam.tex.j2"
     assert messages["Check answers"] == "practice-variant.html.j2"
     assert messages["too high"] == "practice.js"
     assert messages["your answer:"] == "grade.py"

@@ -328,12 +328,12 @@ def test_reused_pdfs_are_checked_against_their_recorded_digest(tmp_path, spec):
 
     clean, out = tmp_path / "clean", tmp_path / "out"
     first = pipeline.build(make_plan(*load_spec(spec), spec), out)
-    assert first.compiled == 2
+    assert first.compiled == 3              # the exams, the solutions, the grader's copy
     shutil.copytree(out, clean, symlinks=True)
     # Another build's PDF (a different seed) where this build keeps its combined exam PDF, and
     # one variant PDF changed so that the rebuild is not "up to date".
     other = pipeline.build(make_plan(*load_spec(spec), spec, seed=77), tmp_path / "other")
-    assert other.compiled == 2
+    assert other.compiled == 3
     shutil.copyfile(tmp_path / "other" / ".examgen" / "pdf" / "exam.pdf", out / ".examgen" / "pdf" / "exam.pdf")
     (out / "variants" / "001" / "solutions.pdf").write_bytes(b"edited")
     again = pipeline.build(make_plan(*load_spec(spec), spec), out)
@@ -626,9 +626,11 @@ def test_pdf_bytes_do_not_depend_on_the_format_cache(tmp_path, spec):
     damaged = run_cli("build", str(spec), "--out", str(tmp_path / "damaged"), env=env_with(XDG_CACHE_HOME=str(cache)))
     assert damaged.returncode == 0, damaged.stderr
     assert "Traceback" not in damaged.stderr
-    assert damaged.stderr.count("warning: the cached TeX format") == 1 and "was damaged" in damaged.stderr
+    # one warning per damaged format: the sheets' and the grader's copy's (its own preamble)
+    assert damaged.stderr.count("warning: the cached TeX format") == len(formats) == 2 and "was damaged" in damaged.stderr
     runs["damaged"] = file_digests(tmp_path / "damaged")
-    assert len([f for f in runs["empty"] if f.endswith(".pdf")]) == 2 * 3 + 2 + 2
+    # per variant exam and solutions, the two print files, grader.pdf, and the three compiled documents kept
+    assert len([f for f in runs["empty"] if f.endswith(".pdf")]) == 2 * 3 + 2 + 1 + 3
     for name, digests in runs.items():
         assert digests == runs["empty"], name
     # Built again, the entry is whole: no warning the next time.
@@ -650,4 +652,4 @@ def test_key_and_tex_bytes_do_not_depend_on_jobs_hashseed_tz_lang_or_folder(tmp_
                                   LC_ALL="de_DE.UTF-8"))
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     a, b = file_digests(tmp_path / "a"), file_digests(tmp_path / "deeper" / "b")
-    assert len(a) == 2 + 2 * 60 + 2 and a == b
+    assert len(a) == 2 + 2 * 60 + 2 + 1 and a == b      # + grader.tex

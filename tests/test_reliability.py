@@ -61,7 +61,8 @@ def test_same_spec_same_bytes_across_folders_processes_jobs_and_locales(tmp_path
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
     a, b = digests(tmp_path / "a"), digests(tmp_path / "deeper" / "b")
     assert a == b
-    assert len([f for f in a if f.endswith(".pdf")]) == 2 * 41 + 2 + 4  # per variant, combined, cached batches
+    # per variant, combined, cached batches, and the grader's copy (grader.pdf and its cached document)
+    assert len([f for f in a if f.endswith(".pdf")]) == 2 * 41 + 2 + 4 + 2
 
     # No absolute path of the build leaks into a PDF.
     for name in ("all-exams.pdf", "variants/001/solutions.pdf"):
@@ -78,7 +79,7 @@ def test_rebuild_compiles_only_what_changed(tmp_path):
     spec.write_text(SPEC, encoding="utf-8")
     out = tmp_path / "out"
     first = pipeline.build(make_plan(*load_spec(spec), spec), out)
-    assert first.compiled == 4 and not first.up_to_date
+    assert first.compiled == 5 and not first.up_to_date       # 2 exam and 2 solutions batches, the grader's copy
     before = digests(out)
     again = pipeline.build(make_plan(*load_spec(spec), spec), out)
     assert again.up_to_date and again.compiled == 0
