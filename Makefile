@@ -21,7 +21,7 @@ exam: install tex fonts
 
 test: install tex fonts web axe
 	$(BIN)/ruff check generator problem_bank tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 install: $(STAMP)
 
