@@ -215,7 +215,23 @@ class _Letters(AnswerType):
 
     def page_view(self, answer: Answer, value: Any, dom: str, alternatives: Sequence[tuple[Any, str]] = (),
                   tolerance: Mapping[str, float] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        return super().page_view(answer, self.csv_text(value), dom, (), tolerance)
+        """The options as radio buttons (single) or checkboxes (multiple), labelled (A), (B), ...;
+        each option's `tex` (LaTeX, text mode) is for the page to render as it renders maths.
+        The check scores the marked set as `score` does and names the mistake (or slip) behind
+        each wrong option marked; mistakes in the typed sense do not apply to letters."""
+        if not isinstance(value, Mapping):      # no choice record: the letters typed
+            return super().page_view(answer, value, dom, (), tolerance)
+        view, _ = super().page_view(answer, "", dom, (), tolerance)
+        ids = [f"{dom}-{letter(i)}" for i in range(len(value["options"]))]
+        view.update(grids=[], options=[], numeric=False, preview=False, multi=bool(self.multi),
+                    choices=[{"id": ids[i], "letter": letter(i), "text": text,
+                              "tex": tex if self.multi else f"${tex}$"}
+                             for i, (text, tex) in enumerate(zip(value["options"], value.get("tex", value["options"]),
+                                                                 strict=True))])
+        check = {"compare": "choice", "entries": ids, "right": list(value["right"]), "multi": bool(self.multi),
+                 "scoring": value.get("scoring", "all-or-nothing"), "mistakes_at": dict(value.get("mistakes", {})),
+                 "slips_at": dict(value.get("distractors", {})), "partial": False, "alternatives": []}
+        return view, check
 
 
 @register
