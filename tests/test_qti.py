@@ -93,6 +93,28 @@ def _slots(key: dict):
             yield variant["key"], problem
 
 
+def _letters(indices) -> str:
+    return "".join(chr(65 + i) for i in sorted(indices))
+
+
+def _key_entries(problem: dict) -> dict[str, object]:
+    """The key's gap values of a slot: typed entries, and a choice field's right letters."""
+    choices = problem.get("choices", {})
+    out = _entries(problem, {n: v for n, v in problem["answers"].items() if n not in choices})
+    out.update({f"{name}_1": _letters(record["right"]) for name, record in choices.items()})
+    return out
+
+
+def _choice_share(record: dict, index: int, negative: bool) -> float:
+    """The share of a choice field's points marking option `index` earns, by the README's rule
+    (`negative`: whether the format can take points away)."""
+    if index in record["right"] and not record["multi"]:
+        return 1.0
+    if record["scoring"] == "negative" and not record["multi"] and negative:
+        return -1.0 / (len(record["options"]) - 1)
+    return 0.0
+
+
 def _entries(problem: dict, answers: dict) -> dict[str, object]:
     """Gap name (`<field>_<entry>`) -> value, for the graded fields of a slot."""
     out = {}
@@ -219,11 +241,19 @@ class Qti21Item:
                 return None
             return number
         if base == "identifier":
-            return self.choice_id(name, text)
+            if self.declarations[name].get("cardinality") == "multiple":   # the marked letters
+                return frozenset(text.upper()) or None
+            return self.choice_id(name, text) or (text if text in self._identifiers(name) else None)
         return text
+
+    def _identifiers(self, name: str) -> set[str]:
+        return {choice.get("identifier") for interaction in self.root.iter(f"{QTI}choiceInteraction")
+                if interaction.get("responseIdentifier") == name for choice in interaction.iter(f"{QTI}simpleChoice")}
 
     def _correct(self, name: str):
         declaration = self.declarations[name]
+        if declaration.get("cardinality") == "multiple":
+            return frozenset(v.text for v in declaration.iter(f"{QTI}value") if v.getparent().tag.endswith("correctResponse"))
         text = declaration.find(f"{QTI}correctResponse/{QTI}value").text
         return float(text) if declaration.get("baseType") in ("float", "integer") else text
 
@@ -265,10 +295,17 @@ class Qti21Item:
             return False if any(v is False for v in values) else (None if None in values else True)
         if tag == "isNull":
             return self._eval(children[0], responses, outcomes) is None
+        if tag == "not":
+            value = self._eval(children[0], responses, outcomes)
+            return None if value is None else not value
         if tag == "mapResponse":
             name = node.get("identifier")
             mapping = self.declarations[name].find(f"{QTI}mapping")
             given = responses.get(name)
+            if isinstance(given, frozenset):   # marked options: their mapped values summed, within the bounds
+                total = sum(float(e.get("mappedValue")) for e in mapping.iter(f"{QTI}mapEntry") if e.get("mapKey") in given)
+                total = min(total, float(mapping.get("upperBound", "inf")))
+                return max(total, float(mapping.get("lowerBound", "-inf")))
             for entry in mapping.iter(f"{QTI}mapEntry"):
                 same = (entry.get("mapKey") == given if entry.get("caseSensitive") == "true"
                         else given is not None and entry.get("mapKey").lower() == given.lower())
@@ -322,10 +359,14 @@ def _written(problem: dict) -> bool:
     return any(problem["answers"].get(name) is None for part in problem["parts"].values() for name in part["fields"])
 
 
-def _check_scores(score, gaps, key: dict, bank: Bank, agrees=None) -> None:
+def _check_scores(score, gaps, key: dict, bank: Bank, agrees=None, negative: bool = True) -> None:
     """The key gives full marks; a mistake's wrong entries score 0; slots with a proof are essays.
+    A field asked as a choice: its right letter gives its share, each declared mistake's option
+    what the spec's scoring rule gives (0, or -1/(n-1) of the share under negative marking where
+    the format has negative points).
     `agrees(ident, right, given, tolerance)`: whether the package must accept a mistake's entry
-    (within the key's tolerance, by default)."""
+    (within the key's tolerance, by default). Returns how many choice options were scored."""
+    scored = 0
     agrees = agrees or (lambda ident, right, given, tolerance: _same(right, given, tolerance))
     for variant, problem in _slots(key):
         ident, item_max, run = score(variant, problem)
@@ -333,12 +374,26 @@ def _check_scores(score, gaps, key: dict, bank: Bank, agrees=None) -> None:
         if ident is None:
             continue
         names = gaps(ident)
-        key_values = _entries(problem, problem["answers"])
+        key_values = _key_entries(problem)
         assert set(names) == set(key_values), (ident, names, key_values)
         typed = {name: _typed(v) for name, v in key_values.items()}
         assert math.isclose(run(typed), item_max, rel_tol=1e-9), (ident, run(typed), item_max)
         assert run({}) == 0
+        choices = problem.get("choices", {})
+        for field, record in choices.items():
+            gap = f"{field}_1"
+            without = run({n: t for n, t in typed.items() if n != gap})
+            share = item_max - without
+            assert share > 0, (ident, field)
+            assert record["mistakes"] or record.get("distractors"), (ident, field)
+            for index, mistake in record["mistakes"].items():
+                got = run({**typed, gap: _letters([int(index)])})
+                expected = without + share * _choice_share(record, int(index), negative)
+                assert math.isclose(got, expected, abs_tol=1e-9), (ident, field, mistake, got, expected)
+                scored += 1
         for field, wrong in _mistakes(bank, problem):
+            if field in choices:
+                continue              # asked as options: checked above, option by option
             right = {n: v for n, v in _entries(problem, {field: problem["answers"][field]}).items()}
             given = _entries(problem, {field: wrong})
             if set(given) != set(right):
@@ -351,6 +406,7 @@ def _check_scores(score, gaps, key: dict, bank: Bank, agrees=None) -> None:
             assert math.isclose(wrong_score, run(agreeing), abs_tol=1e-9), (ident, field, wrong)
             if len(agreeing) < len(right):
                 assert wrong_score < run({n: _typed(v) for n, v in right.items()})
+    return scored
 
 
 @pytest.mark.parametrize("spec", NAMES)
@@ -372,7 +428,8 @@ def test_qti21_processing_gives_the_key_full_marks_and_mistakes_nothing(builds, 
             return None, None, None
         return ident, item.max, item.score
 
-    _check_scores(score, lambda ident: items[ident].gaps(), key, builtin())
+    scored = _check_scores(score, lambda ident: items[ident].gaps(), key, builtin())
+    assert (scored > 0) == any("choices" in problem for _, problem in _slots(key)), scored
 
 
 # ---------------------------------------------------------------- Canvas: structure
@@ -480,6 +537,9 @@ class CanvasItem:
         for label in response.iter(f"{Q12}response_label"):
             if label.find(f"{Q12}material/{Q12}mattext").text.strip().lower() == text.strip().lower():
                 return label.get("ident")
+        for label in response.iter(f"{Q12}response_label"):   # a field asked as options: (A) ...
+            if label.find(f"{Q12}material/{Q12}mattext").text.startswith(f"({text.strip().upper()}) "):
+                return label.get("ident")
         return None
 
     def _test(self, node, responses) -> bool:
@@ -493,6 +553,8 @@ class CanvasItem:
         if given is None:
             return False
         if tag == "varequal":
+            if isinstance(given, frozenset):         # the options marked
+                return node.text in given
             if isinstance(given, float):
                 return given == float(node.text)
             return given == node.text
@@ -511,6 +573,8 @@ class CanvasItem:
             if response.tag == f"{Q12}response_str":
                 with contextlib.suppress(ValueError):        # a non-number is no answer
                     responses[ident] = float(text)
+            elif response.get("rcardinality") == "Multiple":   # the letters marked
+                responses[ident] = frozenset(self._label(response, c) for c in text)
             else:
                 responses[ident] = self._label(response, text)
         score = 0.0
@@ -538,7 +602,7 @@ def test_canvas_processing_gives_the_key_full_marks_and_mistakes_nothing(builds,
         if item.gaps():
             return ident, 100.0, item.score
         # one gap: numerical or multiple choice, answered in response1
-        (name,) = _entries(problem, problem["answers"])
+        (name,) = _key_entries(problem)
         return ident, 100.0, lambda typed: item.score({}, typed.get(name))
 
     def gaps(ident):
@@ -548,7 +612,7 @@ def test_canvas_processing_gives_the_key_full_marks_and_mistakes_nothing(builds,
     def _entries_of(ident):
         for variant, problem in _slots(key):
             if f"s{str(problem['slot']).zfill(width)}-v{variant}" == ident:
-                return _entries(problem, problem["answers"])
+                return _key_entries(problem)
         return {}
 
     def agrees(ident, right, given, tolerance):
@@ -560,7 +624,9 @@ def test_canvas_processing_gives_the_key_full_marks_and_mistakes_nothing(builds,
             return _typed(given).lower() in texts and _same(right, given, tolerance)
         return _same(right, given, tolerance)
 
-    _check_scores(score, gaps, key, builtin(), agrees)
+    # Canvas has no negative points: a wrong option there scores 0 under every rule
+    scored = _check_scores(score, gaps, key, builtin(), agrees, negative=False)
+    assert (scored > 0) == any("choices" in problem for _, problem in _slots(key)), scored
 
 
 # ---------------------------------------------------------------- Canvas: fixtures per question type

@@ -203,9 +203,14 @@ class _Letters(AnswerType):
 
     def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
                     alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
-        if self.multi:
-            return [QtiGap("text", letters(value["right"]), texts=(letters(value["right"]),))]
-        return [QtiGap("option", value["options"][value["right"][0]], options=tuple(value["options"]))]
+        if not isinstance(value, Mapping):      # no choice record: the letters typed
+            return [QtiGap("text", str(value), texts=(str(value),))]
+        count = len(value["options"])
+        return [QtiGap("choice", tuple(value["right"]),
+                       options=tuple(f"({letter(i)}) {text}" for i, text in enumerate(value["options"])),
+                       texts=(letters(value["right"]),), multi=bool(self.multi),
+                       scoring=value.get("scoring", "all-or-nothing"),
+                       feedback=tuple(option_feedback(value, i) for i in range(count)))]
 
     def page_choices(self, answer: Answer) -> list[str]:
         return [] if self.multi else [letter(i) for i in range(len(answer.options))]
