@@ -51,6 +51,12 @@ problems:
   - id: optimization/bn-weight-decay
     points: 3
     parts: {threshold: 3}
+  - id: attention/transformer-cost         # a field asked as options, alone: multiple choice
+    points: 2
+    parts: {flops: 2}
+    form: choice
+    options: 4
+    scoring: negative
 """
 NAMES = [s.stem for s in SPECS] + ["types"]
 
@@ -629,6 +635,30 @@ def test_canvas_processing_gives_the_key_full_marks_and_mistakes_nothing(builds,
     assert (scored > 0) == any("choices" in problem for _, problem in _slots(key)), scored
 
 
+def test_canvas_choice_comments_name_the_mistakes(builds):
+    """A field asked as options alone (the types spec's last slot): each option's answer
+    comment is the key's mistake behind it (or "Right." for the right one)."""
+    _, root = _canvas(builds["types"])
+    key = _key(builds["types"])
+    checked = 0
+    for variant, problem in _slots(key):
+        if "choices" not in problem:
+            continue
+        (record,) = problem["choices"].values()
+        item = next(i for i in root.iter(f"{Q12}item") if i.get("ident").endswith(f"-v{variant}")
+                    and i.get("ident").startswith(f"s{str(problem['slot']).zfill(2)}"))
+        assert _meta(item)["question_type"] == "multiple_choice_question"
+        labels = list(item.iter(f"{Q12}response_label"))
+        assert [lb.find(f"{Q12}material/{Q12}mattext").text for lb in labels] == \
+            [f"({chr(65 + i)}) {text}" for i, text in enumerate(record["options"])]
+        comments = {f.get("ident"): f.find(f".//{Q12}mattext").text for f in item.iter(f"{Q12}itemfeedback")}
+        for index, mistake in record["mistakes"].items():
+            assert mistake in comments[f"{labels[int(index)].get('ident')}_fb"]
+            checked += 1
+        assert comments[f"{labels[record['right'][0]].get('ident')}_fb"] == "Right."
+    assert checked >= 2
+
+
 # ---------------------------------------------------------------- Canvas: fixtures per question type
 
 FIXED = ("texttype", "fibtype", "rcardinality", "action", "varname", "vartype", "maxvalue", "minvalue", "continue",
@@ -643,7 +673,9 @@ def _skeleton(item) -> set[tuple]:
     def walk(node, path):
         tag = etree.QName(node).localname
         here = f"{path}/{tag}"
-        fixed = tuple(sorted((a, node.get(a)) for a in FIXED if a in node.attrib))
+        # an answer comment's link names its answer (`<ident>_fb`): one entry for all of them
+        fixed = tuple(sorted((a, "ANSWER_fb" if a == "linkrefid" and node.get(a) != "general_fb" else node.get(a))
+                             for a in FIXED if a in node.attrib))
         text = node.text if tag == "fieldlabel" else None
         out.add((here, tuple(sorted(node.attrib)), fixed, text))
         for child in node:
@@ -658,7 +690,8 @@ def _skeleton(item) -> set[tuple]:
                                   "fill_in_multiple_blanks_question", "essay_question"])
 def test_canvas_items_match_the_fixture_of_their_type(builds, kind):
     fixture = _skeleton(etree.parse(str(FIXTURES / f"{kind}.xml")).getroot())
-    optional = {entry for entry in fixture if "/or/and" in entry[0]}     # a range only with a tolerance
+    optional = {entry for entry in fixture if "/or/and" in entry[0]      # a range only with a tolerance
+                or ("linkrefid", "ANSWER_fb") in entry[2]}              # answer comments only for options
     found = [item for spec in builds for item in _canvas(builds[spec])[1].iter(f"{Q12}item")
              if _meta(item)["question_type"] == kind]
     assert found, f"no {kind} in the builds"
@@ -668,6 +701,8 @@ def test_canvas_items_match_the_fixture_of_their_type(builds, kind):
         assert fixture - mine <= optional, (item.get("ident"), sorted(fixture - mine))
     if kind == "numerical_question":      # the real answer has a tolerance: its range is written
         assert any(optional <= _skeleton(item) for item in found)
+    if kind == "multiple_choice_question":    # a field asked as options comments on its options
+        assert any(optional & _skeleton(item) for item in found)
 
 
 def test_the_schema_rejects_a_broken_item(builds, qti_schema):

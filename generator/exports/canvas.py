@@ -34,6 +34,7 @@ MathJax; the worked solution is each question's general feedback.
 
 from __future__ import annotations
 
+import html
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -159,7 +160,7 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
             comment = _sub(processing, "respcondition", {"continue": "Yes"})
             _sub(_sub(comment, "conditionvar"), "varequal", {"respident": "response1"}, ident)
             _sub(comment, "displayfeedback", {"feedbacktype": "Response", "linkrefid": f"{ident}_fb"})
-            _mattext(_sub(_sub(element, "itemfeedback", {"ident": f"{ident}_fb"}), "flow_mat"), text, "text/plain")
+            _mattext(_sub(_sub(element, "itemfeedback", {"ident": f"{ident}_fb"}), "flow_mat"), html.escape(text))
         right = list(gap.value) if gap.kind == "choice" else [gap.options.index(gap.value)]
         condition = _sub(processing, "respcondition", {"continue": "No"})
         test = _sub(condition, "conditionvar")
