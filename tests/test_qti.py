@@ -745,3 +745,87 @@ def test_choices_only_make_a_dropdowns_question_that_scores_the_right_options():
     assert run({"flags_1": "false", "flags_2": "false", "pick_1": "3"}) == pytest.approx(75)
     assert run({"flags_1": "true", "flags_2": "true", "pick_1": "1"}) == pytest.approx(25)
     assert run({}) == 0
+
+
+def _qti21_choice_item(record: dict, points: float) -> Qti21Item:
+    """A hand-made item of one field asked as options (the key's choice record), as QTI 2.1."""
+    from generator.answers import Answer
+    from generator.answers.choice import asked
+    from generator.exports import qti21
+    from generator.exports.html import Html, PartHtml, ProblemHtml
+    from generator.exports.qti import Gap, Item
+
+    answer, value = asked(Answer("pick", "statements" if record["multi"] else "int", "pick"), None, record)
+    (gap,) = answer.kind.qti_entries(answer, value)
+    html = ProblemHtml(Html("<p>Intro</p>"), (PartHtml("a", "a", points, Html("<p>Say.</p>"), Html("<p>So.</p>")),),
+                       Html(""), Html(""))
+    item = Item("s01-v001", "hand-made", None, "001", points, False, (Gap("pick", "pick", gap, points, 0),),
+                {"a": (("pick", (0,)),)}, html, "Hand-made", {"a": ""})
+    return Qti21Item(qti21.item_xml(item, {}))
+
+
+@pytest.mark.parametrize("scoring", ["all-or-nothing", "partial", "negative"])
+def test_qti21_multiple_answers_score_by_the_rule_and_name_the_mistake(qti_schema, scoring):
+    """No shipped problem asks a pool of statements: a hand-made record of five statements, A
+    and C true, (B) a declared mistake; marked sets scored against the README's formulas (4
+    points, R = {A, C}, W = {B, D, E})."""
+    record = {"options": ["s1", "s2", "s3", "s4", "s5"], "tex": ["s1", "s2", "s3", "s4", "s5"], "right": [0, 2],
+              "multi": True, "mistakes": {"1": "took the mean for the median"}, "distractors": {}, "scoring": scoring}
+    item = _qti21_choice_item(record, 4.0)
+    assert qti_schema.validate(etree.ElementTree(item.root)), str(qti_schema.error_log)[:2000]
+    interaction = item.root.find(f".//{QTI}choiceInteraction")
+    assert interaction.get("maxChoices") == "5"
+    assert [c.get("identifier") for c in interaction.iter(f"{QTI}simpleChoice")] == list("ABCDE")
+    partial = {"AC": 4.0, "A": 2.0, "ABC": 4 * (1 - 1 / 3), "AB": 4 * (1 / 2 - 1 / 3), "BDE": -4.0, "B": -4 / 3}
+    for marked, points in partial.items():
+        expected = (4.0 if marked == "AC" else 0.0) if scoring == "all-or-nothing" else \
+            max(0.0, points) if scoring == "partial" else points
+        assert item.score({"pick_1": marked}) == pytest.approx(expected), (scoring, marked)
+    assert item.score({}) == 0
+    feedback = {f.get("identifier"): "".join(f.itertext()) for f in item.root.iter(f"{QTI}modalFeedback")
+                if f.get("outcomeIdentifier") == "FB_pick_1"}
+    assert "took the mean for the median" in feedback["B"] and "Right." in feedback["A"]
+
+
+def test_qti21_single_choice_feedback_names_the_mistake(qti_schema):
+    record = {"options": ["10", "20", "40", "5"], "tex": ["10", "20", "40", "5"], "right": [1], "multi": False,
+              "mistakes": {"2": "counted both directions"}, "distractors": {"0": "a factor 2 too small"},
+              "scoring": "negative"}
+    item = _qti21_choice_item(record, 3.0)
+    assert qti_schema.validate(etree.ElementTree(item.root)), str(qti_schema.error_log)[:2000]
+    assert item.score({"pick_1": "B"}) == pytest.approx(3.0)
+    assert item.score({"pick_1": "C"}) == pytest.approx(-1.0)       # -3/(4 - 1)
+    assert item.score({}) == 0
+    feedback = {f.get("identifier"): "".join(f.itertext()) for f in item.root.iter(f"{QTI}modalFeedback")
+                if f.get("outcomeIdentifier") == "FB_pick_1"}
+    assert "counted both directions" in feedback["C"] and "a factor 2 too small" in feedback["A"]
+
+
+def test_canvas_multiple_answers_question():
+    """A pool of statements alone: Canvas' multiple answers, right only with every true statement
+    and no other marked (Canvas adds its own partial credit), each option's comment its mistake."""
+    import xml.etree.ElementTree as ET
+
+    from generator.answers import Answer
+    from generator.answers.choice import asked
+    from generator.exports import canvas
+    from generator.exports.html import Html, PartHtml, ProblemHtml
+    from generator.exports.qti import Gap, Item
+
+    record = {"options": ["s1", "s2", "s3"], "tex": ["s1", "s2", "s3"], "right": [0, 2], "multi": True,
+              "mistakes": {"1": "took the mean for the median"}, "distractors": {}, "scoring": "partial"}
+    answer, value = asked(Answer("pick", "statements", "pick"), None, record)
+    (gap,) = answer.kind.qti_entries(answer, value)
+    html = ProblemHtml(Html("<p>Intro</p>"), (PartHtml("a", "a", 2.0, Html("<p>Say.</p>"), Html("<p>So.</p>")),),
+                       Html(""), Html(""))
+    item = Item("s01-v001", "hand-made", None, "001", 2.0, False, (Gap("pick", "pick", gap, 2.0, 0),),
+                {"a": (("pick", (0,)),)}, html, "Hand-made", {"a": ""})
+    section = ET.Element("section", {"xmlns": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"})
+    canvas._item(section, item, {})
+    element = etree.fromstring(ET.tostring(section)).find(f"{Q12}item")
+    assert _meta(element)["question_type"] == "multiple_answers_question"
+    assert element.find(f".//{Q12}response_lid").get("rcardinality") == "Multiple"
+    run = CanvasItem(element).score
+    assert run({}, "AC") == 100 and run({}, "A") == 0 and run({}, "ABC") == 0 and run({}) == 0
+    comments = {f.get("ident"): f.find(f".//{Q12}mattext").text for f in element.iter(f"{Q12}itemfeedback")}
+    assert "took the mean for the median" in comments["s01-v001-o2_fb"]
