@@ -331,8 +331,8 @@
     if (marked.length === 0) { message = "\u2717 " + T("no answer yet"); }
     else if (allRightMarked) { message = "\u2713 " + T("right"); }
     else { message = "\u2717 " + T("wrong"); }
-    notes.forEach(function (note) { message += " (" + note + ")"; });
-    if (marked.length && !allRightMarked && missed.length) { message += " (" + T("not marked:") + " " + missed.join(", ") + ")"; }
+    if (notes.length) { message += " \u2014 " + notes.join("; "); }
+    if (marked.length && !allRightMarked && missed.length) { message += " \u2014 " + T("not marked:") + " " + missed.join(", "); }
     message += " [" + pointsText(got) + " " + T("of") + " " + pointsText(check.points) + " " + T("pt") + "]";
     var verdict = document.getElementById(dom + "-verdict"), field = verdict.closest(".field");
     verdict.textContent = message;
@@ -704,5 +704,5 @@
   document.documentElement.classList.add("js");
 
   window.examgen = { readNumber: readNumber, close: close, sameExpression: sameExpression, checkField: checkField,
-                     entryRight: entryRight, checks: CHECKS, showVariant: showVariant };
+                     entryRight: entryRight, choiceScore: choiceScore, checks: CHECKS, showVariant: showVariant };
 }());

@@ -143,3 +143,25 @@ def test_phone_width(browser, builds):
     page.locator("#v1-q1").screenshot(path=str(PHONE_SCREENSHOT))
     assert not errors, errors
     context.close()
+
+
+@pytest.mark.parametrize("scoring", ["all-or-nothing", "partial", "negative"])
+def test_multiple_answers_score_as_grade(browser, builds, scoring):
+    """No shipped spec asks multiple answers: the page's scoring of a marked set, in Chromium,
+    against the README's formulas (R = {A, C}, W = {B, D, E}) and against grade's `score`."""
+    from generator.answers.choice import score
+
+    folder, _ = builds[SEEDS[0]]
+    context, page, errors = _open(browser, folder)
+    check = {"entries": ["a", "b", "c", "d", "e"], "right": [0, 2], "multi": True, "scoring": scoring}
+    record = {"options": list("12345"), "right": [0, 2], "multi": True, "scoring": scoring}
+    formulas = {"AC": 1.0, "A": 0.5, "ABC": 1 - 1 / 3, "AB": 1 / 2 - 1 / 3, "BDE": -1.0, "B": -1 / 3, "": 0.0}
+    for marked, value in formulas.items():
+        indices = [ord(c) - 65 for c in marked]
+        expected = (1.0 if marked == "AC" else 0.0) if scoring == "all-or-nothing" else \
+            max(0.0, value) if scoring == "partial" else value
+        got = page.evaluate("([check, marked]) => window.examgen.choiceScore(check, marked)", [check, indices])
+        assert got == pytest.approx(expected), (scoring, marked)
+        assert score(record, indices) == pytest.approx(expected), (scoring, marked)
+    assert not errors, errors
+    context.close()
