@@ -11,7 +11,8 @@ variants 2, 3, ... use `variant_seed(seed, "practice-<j>")` in place of the seed
 `--count` picks fewer problems than the target has, the pick is drawn from the seed too.
 
 The self-check page `index.html` is one self-contained file (inline CSS, JS and SVG; maths as
-MathML): per problem the statement, one input per answer entry, Check (the tolerance rule
+MathML): per problem the statement, one input per answer entry (a field asked as a choice:
+its options as radio buttons or checkboxes, `option_html`), Check (the tolerance rule
 of `generator.answers.matches`, in JS; the points `grade` gives), per part Show hint and Show
 solution, and a switch between the page variants. The checks (key and mistake values) are
 obfuscated (`obfuscate`), not encrypted. `examgen site` (generator.site) builds one such page
