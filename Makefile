@@ -85,6 +85,7 @@ catalogs: install
 # the independent checks, and seeds 0-49 of every problem compiled to PDF.
 stress: install tex
 	$(BIN)/examgen verify --seeds 5000 --pdf 50
+	EXAMGEN_CHOICE_SEEDS=200 $(BIN)/python -m pytest -q tests/test_choice.py -k options_distinct
 
 # Speed targets, measured with hyperfine; writes benchmarks/results.md.
 bench: install tex

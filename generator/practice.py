@@ -11,7 +11,8 @@ variants 2, 3, ... use `variant_seed(seed, "practice-<j>")` in place of the seed
 `--count` picks fewer problems than the target has, the pick is drawn from the seed too.
 
 The self-check page `index.html` is one self-contained file (inline CSS, JS and SVG; maths as
-MathML): per problem the statement, one input per answer entry, Check (the tolerance rule
+MathML): per problem the statement, one input per answer entry (a field asked as a choice:
+its options as radio buttons or checkboxes, `option_html`), Check (the tolerance rule
 of `generator.answers.matches`, in JS; the points `grade` gives), per part Show hint and Show
 solution, and a switch between the page variants. The checks (key and mistake values) are
 obfuscated (`obfuscate`), not encrypted. `examgen site` (generator.site) builds one such page
@@ -38,6 +39,7 @@ from markupsafe import Markup
 
 from generator import __version__, exports, i18n
 from generator.answers import Answer, reading
+from generator.answers.choice import asked
 from generator.bank import Bank, builtin
 from generator.build import Document, compile_all, pdflatex
 from generator.documents import (
@@ -48,7 +50,7 @@ from generator.documents import (
 )
 from generator.errors import ExamgenError
 from generator.exports import Export, Exporter
-from generator.exports.html import ProblemHtml
+from generator.exports.html import Converter, ProblemHtml
 from generator.instance import mistake_answers
 from generator.outdir import write_output
 from generator.plan import Plan, Slot, make_plan
@@ -258,10 +260,34 @@ def page_checks(html: str) -> dict[str, Any]:
     return checks
 
 
+_PARAGRAPH_WRAP_RE = re.compile(r"\A\s*<p>(.*)</p>\s*\Z", re.S)
+
+
+def option_html(variants: Sequence[Variant]) -> dict[str, Markup]:
+    """The LaTeX of every choice option of the variants, as the page renders maths (one pandoc
+    run for all): LaTeX -> HTML with MathML, a lone paragraph unwrapped so it sits in a label."""
+    texs: dict[str, str] = {}
+    for variant in variants:
+        for _, instance in variant.slots:
+            for record in instance.choices.values():
+                for tex in record.get("tex", record["options"]):
+                    texs.setdefault(tex if record["multi"] else f"${tex}$", "")
+    if not texs:
+        return {}
+    converted = Converter("mathml").convert(list(texs), ["a choice option"] * len(texs))
+    out = {}
+    for tex, html in zip(texs, converted, strict=True):
+        text = html.inline()
+        match = _PARAGRAPH_WRAP_RE.match(text)
+        out[tex] = Markup(match.group(1) if match and "<p>" not in match.group(1) else text)
+    return out
+
+
 def variant_views(plan: Plan, variants: Sequence[Variant], problems: Sequence[Sequence[ProblemHtml]],
                   key: bytes) -> list[dict[str, Any]]:
     """What the variant template shows of each variant, its checks obfuscated with `key`."""
     out_variants = []
+    options = option_html(variants)
 
     def num(value: float) -> str:   # points in the page's language: 2,5
         return i18n.decimal_text(render_num(value), plan.language[0])
@@ -279,10 +305,17 @@ def variant_views(plan: Plan, variants: Sequence[Variant], problems: Sequence[Se
             for part in html.parts:
                 fields = []
                 for name in problem.part(part.name).answers:
-                    answer = problem.answer(name)
-                    view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}",
-                                             instance.alternatives.get(name, ()), mistakes.get(name, ()),
-                                             tolerances.get(name))
+                    if name in instance.choices:   # asked as options: scored by letters, as grade does
+                        answer, record = asked(problem.answer(name), instance.answers.get(name),
+                                               instance.choices[name])
+                        view, check = answer.kind.page_view(answer, record, f"{qdom}-{name}")
+                        for option in view["choices"]:
+                            option["html"] = options[option.pop("tex")]
+                    else:
+                        answer = problem.answer(name)
+                        view, check = field_view(answer, instance.answers.get(name), f"{qdom}-{name}",
+                                                 instance.alternatives.get(name, ()), mistakes.get(name, ()),
+                                                 tolerances.get(name))
                     view["points"] = num(float(shares[name]))
                     fields.append(view)
                     if check is not None:

@@ -7,6 +7,8 @@
  *     with the slack RULES.slack * max(1, bound, |v|), so that a value typed at the edge is right;
  *   "whole" (int and shape): exactly equal (46 and 46.0 are equal numbers);
  *   "word" (choice, bool, each entry of bools): equal ignoring case and surrounding spaces;
+ *   "choice" (a field asked as options, generator.answers.choice): the marked radio buttons or
+ *     checkboxes, scored by the spec's rule; a wrong option marked names its mistake;
  *   "formula" (expr): both formulas evaluated at RULES.points pseudo-random points of their
  *     names (either sign, generator.answers.reading.comparison_points); equal when they agree
  *     there to 1e-6 relative (O(f) and O(g) up to a constant factor), as the grader does.
@@ -294,8 +296,55 @@
     });
   }
 
+  // A field asked as options (compare "choice"): the marked letters scored as grade scores them
+  // (generator.answers.choice.score), each wrong option marked named by its mistake or slip.
+  function choiceScore(check, marked) {
+    var count = check.entries.length, right = check.right, rule = check.scoring;
+    if (marked.length === 0) { return 0; }
+    var hits = marked.filter(function (i) { return right.indexOf(i) >= 0; }).length;
+    var misses = marked.length - hits, wrongCount = count - right.length;
+    if (hits === right.length && misses === 0) { return 1; }
+    if (!check.multi) { return rule === "negative" && count > 1 ? -1 / (count - 1) : 0; }
+    if (rule === "all-or-nothing") { return 0; }
+    var value = hits / right.length - (wrongCount ? misses / wrongCount : 0);
+    return rule === "partial" ? Math.max(0, value) : Math.max(-1, value);
+  }
+
+  function checkChoice(dom, check) {
+    var marked = [], notes = [], missed = [];
+    check.entries.forEach(function (id, i) {
+      var input = document.getElementById(id), row = input.closest(".choice");
+      var isRight = check.right.indexOf(i) >= 0, letter = input.value;
+      row.classList.remove("right", "wrong");
+      input.removeAttribute("aria-invalid");
+      if (input.checked) {
+        marked.push(i);
+        row.classList.add(isRight ? "right" : "wrong");
+        input.setAttribute("aria-invalid", isRight ? "false" : "true");
+        if (!isRight && has(check.mistakes_at, String(i))) { notes.push("(" + letter + ") " + T("likely mistake:") + " " + check.mistakes_at[String(i)]); }
+        else if (!isRight && has(check.slips_at, String(i))) { notes.push("(" + letter + ") " + check.slips_at[String(i)]); }
+      } else if (isRight && check.multi) { missed.push(letter); }
+    });
+    var credit = choiceScore(check, marked), got = check.points * credit;
+    var allRightMarked = credit === 1;
+    var message;
+    if (marked.length === 0) { message = "\u2717 " + T("no answer yet"); }
+    else if (allRightMarked) { message = "\u2713 " + T("right"); }
+    else { message = "\u2717 " + T("wrong"); }
+    if (notes.length) { message += " \u2014 " + notes.join("; "); }
+    if (marked.length && !allRightMarked && missed.length) { message += " \u2014 " + T("not marked:") + " " + missed.join(", "); }
+    message += " [" + pointsText(got) + " " + T("of") + " " + pointsText(check.points) + " " + T("pt") + "]";
+    var verdict = document.getElementById(dom + "-verdict"), field = verdict.closest(".field");
+    verdict.textContent = message;
+    field.classList.remove("is-right", "is-wrong", "is-partial");
+    field.classList.add(allRightMarked ? "is-right" : "is-wrong");
+    if (credit > 0 && credit < 1) { field.classList.add("is-partial"); }
+    return got;
+  }
+
   function checkField(dom) {
     var check = CHECKS[dom];
+    if (check.compare === "choice") { return checkChoice(dom, check); }
     var wrong = [], unread = [], empty = 0, reason = "";
     check.entries.forEach(function (id, k) {
       var input = document.getElementById(id);
@@ -478,7 +527,10 @@
   }
   function restore(section) {
     Array.prototype.forEach.call(section.querySelectorAll("input, select"), function (input) {
-      if (input.id && has(state.answers, input.id)) { input.value = state.answers[input.id]; preview(input); }
+      if (input.id && has(state.answers, input.id)) {
+        if (marks(input)) { input.checked = state.answers[input.id] === true; }
+        else { input.value = state.answers[input.id]; preview(input); }
+      }
     });
     Array.prototype.forEach.call(section.querySelectorAll("form.answers"), function (form) {
       var any = Array.prototype.some.call(form.querySelectorAll("[data-field]"), function (field) {
@@ -487,13 +539,14 @@
       if (any) { checkProblem(form, true); }
     });
   }
+  function marks(input) { return input.type === "radio" || input.type === "checkbox"; }
   function clearVerdict(input) {
     var field = input.closest("[data-field]");
     if (!field) { return; }
     var dom = field.getAttribute("data-field"), verdict = document.getElementById(dom + "-verdict");
     if (verdict) { verdict.textContent = ""; }
     field.classList.remove("is-right", "is-wrong", "is-partial");
-    Array.prototype.forEach.call(field.querySelectorAll("input, select"), function (box) {
+    Array.prototype.forEach.call(field.querySelectorAll("input, select, .choice"), function (box) {
       box.classList.remove("right", "wrong"); box.removeAttribute("aria-invalid");
     });
     delete state.checked[dom];
@@ -619,7 +672,11 @@
   function edited(event) {
     var input = event.target;
     if (!input.id || !input.closest || !input.closest(".variant")) { return; }
-    state.answers[input.id] = input.value;
+    if (marks(input)) {   // a radio button unmarks the others of its group: keep every box's state
+      Array.prototype.forEach.call(input.closest("[data-field]").querySelectorAll("input"), function (box) {
+        if (box.id) { state.answers[box.id] = box.checked; }
+      });
+    } else { state.answers[input.id] = input.value; }
     clearVerdict(input);
     preview(input);
     save();
@@ -635,7 +692,8 @@
   document.getElementById("forget").addEventListener("click", function () {
     state = { answers: {}, checked: {} }; save();
     Array.prototype.forEach.call(document.querySelectorAll(".variant input, .variant select"), function (input) {
-      input.value = ""; clearVerdict(input); preview(input);
+      if (marks(input)) { input.checked = false; } else { input.value = ""; }
+      clearVerdict(input); preview(input);
     });
   });
   Array.prototype.forEach.call(document.querySelectorAll(".variant"), adopt);
@@ -646,5 +704,5 @@
   document.documentElement.classList.add("js");
 
   window.examgen = { readNumber: readNumber, close: close, sameExpression: sameExpression, checkField: checkField,
-                     entryRight: entryRight, checks: CHECKS, showVariant: showVariant };
+                     entryRight: entryRight, choiceScore: choiceScore, checks: CHECKS, showVariant: showVariant };
 }());

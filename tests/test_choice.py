@@ -5,13 +5,16 @@ The sweep over seeds runs without PDFs (the options are plain data). 200 seeds o
 problem and field takes about a minute on this machine, too slow for `make test`; so the
 sweep takes 200 seeds of a subset that holds every answer type that can be a choice (ints,
 shapes, reals, vectors, matrices, a fixed-option choice, bool, bools, formulas) and a problem
-with five mistakes, and 20 seeds of every other problem.
+with five mistakes, and 20 seeds of every other problem. `make stress` sets
+EXAMGEN_CHOICE_SEEDS (200 there; any number of seeds may be asked): then every problem of the
+bank is swept over that many seeds.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 
@@ -104,15 +107,19 @@ def _sweep(problem_id, seeds):
     return positions
 
 
+# the full sweep (`make stress`): every problem over this many seeds
+FULL_SEEDS = int(os.environ.get("EXAMGEN_CHOICE_SEEDS", "0") or 0)
+
+
 @pytest.mark.parametrize("problem_id", SUBSET)
 def test_options_distinct_and_alike_over_200_seeds(problem_id):
-    positions = _sweep(problem_id, 200)
+    positions = _sweep(problem_id, max(200, FULL_SEEDS))
     assert positions == set(range(COUNT))   # shuffled: the right option lands everywhere
 
 
 @pytest.mark.parametrize("problem_id", [e.id for e in BANK.entries() if e.id not in SUBSET])
 def test_options_distinct_and_alike_over_20_seeds(problem_id):
-    _sweep(problem_id, 20)
+    _sweep(problem_id, max(20, FULL_SEEDS))
 
 
 def test_every_problem_has_choosable_fields():

@@ -51,6 +51,12 @@ problems:
   - id: optimization/bn-weight-decay
     points: 3
     parts: {threshold: 3}
+  - id: attention/transformer-cost         # a field asked as options, alone: multiple choice
+    points: 2
+    parts: {flops: 2}
+    form: choice
+    options: 4
+    scoring: negative
 """
 NAMES = [s.stem for s in SPECS] + ["types"]
 
@@ -91,6 +97,28 @@ def _slots(key: dict):
     for variant in key["variants"]:
         for problem in variant["problems"]:
             yield variant["key"], problem
+
+
+def _letters(indices) -> str:
+    return "".join(chr(65 + i) for i in sorted(indices))
+
+
+def _key_entries(problem: dict) -> dict[str, object]:
+    """The key's gap values of a slot: typed entries, and a choice field's right letters."""
+    choices = problem.get("choices", {})
+    out = _entries(problem, {n: v for n, v in problem["answers"].items() if n not in choices})
+    out.update({f"{name}_1": _letters(record["right"]) for name, record in choices.items()})
+    return out
+
+
+def _choice_share(record: dict, index: int, negative: bool) -> float:
+    """The share of a choice field's points marking option `index` earns, by the README's rule
+    (`negative`: whether the format can take points away)."""
+    if index in record["right"] and not record["multi"]:
+        return 1.0
+    if record["scoring"] == "negative" and not record["multi"] and negative:
+        return -1.0 / (len(record["options"]) - 1)
+    return 0.0
 
 
 def _entries(problem: dict, answers: dict) -> dict[str, object]:
@@ -219,11 +247,19 @@ class Qti21Item:
                 return None
             return number
         if base == "identifier":
-            return self.choice_id(name, text)
+            if self.declarations[name].get("cardinality") == "multiple":   # the marked letters
+                return frozenset(text.upper()) or None
+            return self.choice_id(name, text) or (text if text in self._identifiers(name) else None)
         return text
+
+    def _identifiers(self, name: str) -> set[str]:
+        return {choice.get("identifier") for interaction in self.root.iter(f"{QTI}choiceInteraction")
+                if interaction.get("responseIdentifier") == name for choice in interaction.iter(f"{QTI}simpleChoice")}
 
     def _correct(self, name: str):
         declaration = self.declarations[name]
+        if declaration.get("cardinality") == "multiple":
+            return frozenset(v.text for v in declaration.iter(f"{QTI}value") if v.getparent().tag.endswith("correctResponse"))
         text = declaration.find(f"{QTI}correctResponse/{QTI}value").text
         return float(text) if declaration.get("baseType") in ("float", "integer") else text
 
@@ -265,10 +301,17 @@ class Qti21Item:
             return False if any(v is False for v in values) else (None if None in values else True)
         if tag == "isNull":
             return self._eval(children[0], responses, outcomes) is None
+        if tag == "not":
+            value = self._eval(children[0], responses, outcomes)
+            return None if value is None else not value
         if tag == "mapResponse":
             name = node.get("identifier")
             mapping = self.declarations[name].find(f"{QTI}mapping")
             given = responses.get(name)
+            if isinstance(given, frozenset):   # marked options: their mapped values summed, within the bounds
+                total = sum(float(e.get("mappedValue")) for e in mapping.iter(f"{QTI}mapEntry") if e.get("mapKey") in given)
+                total = min(total, float(mapping.get("upperBound", "inf")))
+                return max(total, float(mapping.get("lowerBound", "-inf")))
             for entry in mapping.iter(f"{QTI}mapEntry"):
                 same = (entry.get("mapKey") == given if entry.get("caseSensitive") == "true"
                         else given is not None and entry.get("mapKey").lower() == given.lower())
@@ -322,10 +365,14 @@ def _written(problem: dict) -> bool:
     return any(problem["answers"].get(name) is None for part in problem["parts"].values() for name in part["fields"])
 
 
-def _check_scores(score, gaps, key: dict, bank: Bank, agrees=None) -> None:
+def _check_scores(score, gaps, key: dict, bank: Bank, agrees=None, negative: bool = True) -> None:
     """The key gives full marks; a mistake's wrong entries score 0; slots with a proof are essays.
+    A field asked as a choice: its right letter gives its share, each declared mistake's option
+    what the spec's scoring rule gives (0, or -1/(n-1) of the share under negative marking where
+    the format has negative points).
     `agrees(ident, right, given, tolerance)`: whether the package must accept a mistake's entry
-    (within the key's tolerance, by default)."""
+    (within the key's tolerance, by default). Returns how many choice options were scored."""
+    scored = 0
     agrees = agrees or (lambda ident, right, given, tolerance: _same(right, given, tolerance))
     for variant, problem in _slots(key):
         ident, item_max, run = score(variant, problem)
@@ -333,12 +380,26 @@ def _check_scores(score, gaps, key: dict, bank: Bank, agrees=None) -> None:
         if ident is None:
             continue
         names = gaps(ident)
-        key_values = _entries(problem, problem["answers"])
+        key_values = _key_entries(problem)
         assert set(names) == set(key_values), (ident, names, key_values)
         typed = {name: _typed(v) for name, v in key_values.items()}
         assert math.isclose(run(typed), item_max, rel_tol=1e-9), (ident, run(typed), item_max)
         assert run({}) == 0
+        choices = problem.get("choices", {})
+        for field, record in choices.items():
+            gap = f"{field}_1"
+            without = run({n: t for n, t in typed.items() if n != gap})
+            share = item_max - without
+            assert share > 0, (ident, field)
+            assert record["mistakes"] or record.get("distractors"), (ident, field)
+            for index, mistake in record["mistakes"].items():
+                got = run({**typed, gap: _letters([int(index)])})
+                expected = without + share * _choice_share(record, int(index), negative)
+                assert math.isclose(got, expected, abs_tol=1e-9), (ident, field, mistake, got, expected)
+                scored += 1
         for field, wrong in _mistakes(bank, problem):
+            if field in choices:
+                continue              # asked as options: checked above, option by option
             right = {n: v for n, v in _entries(problem, {field: problem["answers"][field]}).items()}
             given = _entries(problem, {field: wrong})
             if set(given) != set(right):
@@ -351,6 +412,7 @@ def _check_scores(score, gaps, key: dict, bank: Bank, agrees=None) -> None:
             assert math.isclose(wrong_score, run(agreeing), abs_tol=1e-9), (ident, field, wrong)
             if len(agreeing) < len(right):
                 assert wrong_score < run({n: _typed(v) for n, v in right.items()})
+    return scored
 
 
 @pytest.mark.parametrize("spec", NAMES)
@@ -372,7 +434,8 @@ def test_qti21_processing_gives_the_key_full_marks_and_mistakes_nothing(builds, 
             return None, None, None
         return ident, item.max, item.score
 
-    _check_scores(score, lambda ident: items[ident].gaps(), key, builtin())
+    scored = _check_scores(score, lambda ident: items[ident].gaps(), key, builtin())
+    assert (scored > 0) == any("choices" in problem for _, problem in _slots(key)), scored
 
 
 # ---------------------------------------------------------------- Canvas: structure
@@ -480,6 +543,9 @@ class CanvasItem:
         for label in response.iter(f"{Q12}response_label"):
             if label.find(f"{Q12}material/{Q12}mattext").text.strip().lower() == text.strip().lower():
                 return label.get("ident")
+        for label in response.iter(f"{Q12}response_label"):   # a field asked as options: (A) ...
+            if label.find(f"{Q12}material/{Q12}mattext").text.startswith(f"({text.strip().upper()}) "):
+                return label.get("ident")
         return None
 
     def _test(self, node, responses) -> bool:
@@ -493,6 +559,8 @@ class CanvasItem:
         if given is None:
             return False
         if tag == "varequal":
+            if isinstance(given, frozenset):         # the options marked
+                return node.text in given
             if isinstance(given, float):
                 return given == float(node.text)
             return given == node.text
@@ -511,6 +579,8 @@ class CanvasItem:
             if response.tag == f"{Q12}response_str":
                 with contextlib.suppress(ValueError):        # a non-number is no answer
                     responses[ident] = float(text)
+            elif response.get("rcardinality") == "Multiple":   # the letters marked
+                responses[ident] = frozenset(self._label(response, c) for c in text)
             else:
                 responses[ident] = self._label(response, text)
         score = 0.0
@@ -538,7 +608,7 @@ def test_canvas_processing_gives_the_key_full_marks_and_mistakes_nothing(builds,
         if item.gaps():
             return ident, 100.0, item.score
         # one gap: numerical or multiple choice, answered in response1
-        (name,) = _entries(problem, problem["answers"])
+        (name,) = _key_entries(problem)
         return ident, 100.0, lambda typed: item.score({}, typed.get(name))
 
     def gaps(ident):
@@ -548,7 +618,7 @@ def test_canvas_processing_gives_the_key_full_marks_and_mistakes_nothing(builds,
     def _entries_of(ident):
         for variant, problem in _slots(key):
             if f"s{str(problem['slot']).zfill(width)}-v{variant}" == ident:
-                return _entries(problem, problem["answers"])
+                return _key_entries(problem)
         return {}
 
     def agrees(ident, right, given, tolerance):
@@ -560,7 +630,33 @@ def test_canvas_processing_gives_the_key_full_marks_and_mistakes_nothing(builds,
             return _typed(given).lower() in texts and _same(right, given, tolerance)
         return _same(right, given, tolerance)
 
-    _check_scores(score, gaps, key, builtin(), agrees)
+    # Canvas has no negative points: a wrong option there scores 0 under every rule
+    scored = _check_scores(score, gaps, key, builtin(), agrees, negative=False)
+    assert (scored > 0) == any("choices" in problem for _, problem in _slots(key)), scored
+
+
+def test_canvas_choice_comments_name_the_mistakes(builds):
+    """A field asked as options alone (the types spec's last slot): each option's answer
+    comment is the key's mistake behind it (or "Right." for the right one)."""
+    _, root = _canvas(builds["types"])
+    key = _key(builds["types"])
+    checked = 0
+    for variant, problem in _slots(key):
+        if "choices" not in problem:
+            continue
+        (record,) = problem["choices"].values()
+        item = next(i for i in root.iter(f"{Q12}item") if i.get("ident").endswith(f"-v{variant}")
+                    and i.get("ident").startswith(f"s{str(problem['slot']).zfill(2)}"))
+        assert _meta(item)["question_type"] == "multiple_choice_question"
+        labels = list(item.iter(f"{Q12}response_label"))
+        assert [lb.find(f"{Q12}material/{Q12}mattext").text for lb in labels] == \
+            [f"({chr(65 + i)}) {text}" for i, text in enumerate(record["options"])]
+        comments = {f.get("ident"): f.find(f".//{Q12}mattext").text for f in item.iter(f"{Q12}itemfeedback")}
+        for index, mistake in record["mistakes"].items():
+            assert mistake in comments[f"{labels[int(index)].get('ident')}_fb"]
+            checked += 1
+        assert comments[f"{labels[record['right'][0]].get('ident')}_fb"] == "Right."
+    assert checked >= 2
 
 
 # ---------------------------------------------------------------- Canvas: fixtures per question type
@@ -577,7 +673,9 @@ def _skeleton(item) -> set[tuple]:
     def walk(node, path):
         tag = etree.QName(node).localname
         here = f"{path}/{tag}"
-        fixed = tuple(sorted((a, node.get(a)) for a in FIXED if a in node.attrib))
+        # an answer comment's link names its answer (`<ident>_fb`): one entry for all of them
+        fixed = tuple(sorted((a, "ANSWER_fb" if a == "linkrefid" and node.get(a) != "general_fb" else node.get(a))
+                             for a in FIXED if a in node.attrib))
         text = node.text if tag == "fieldlabel" else None
         out.add((here, tuple(sorted(node.attrib)), fixed, text))
         for child in node:
@@ -592,7 +690,8 @@ def _skeleton(item) -> set[tuple]:
                                   "fill_in_multiple_blanks_question", "essay_question"])
 def test_canvas_items_match_the_fixture_of_their_type(builds, kind):
     fixture = _skeleton(etree.parse(str(FIXTURES / f"{kind}.xml")).getroot())
-    optional = {entry for entry in fixture if "/or/and" in entry[0]}     # a range only with a tolerance
+    optional = {entry for entry in fixture if "/or/and" in entry[0]      # a range only with a tolerance
+                or ("linkrefid", "ANSWER_fb") in entry[2]}              # answer comments only for options
     found = [item for spec in builds for item in _canvas(builds[spec])[1].iter(f"{Q12}item")
              if _meta(item)["question_type"] == kind]
     assert found, f"no {kind} in the builds"
@@ -602,6 +701,8 @@ def test_canvas_items_match_the_fixture_of_their_type(builds, kind):
         assert fixture - mine <= optional, (item.get("ident"), sorted(fixture - mine))
     if kind == "numerical_question":      # the real answer has a tolerance: its range is written
         assert any(optional <= _skeleton(item) for item in found)
+    if kind == "multiple_choice_question":    # a field asked as options comments on its options
+        assert any(optional & _skeleton(item) for item in found)
 
 
 def test_the_schema_rejects_a_broken_item(builds, qti_schema):
@@ -644,3 +745,87 @@ def test_choices_only_make_a_dropdowns_question_that_scores_the_right_options():
     assert run({"flags_1": "false", "flags_2": "false", "pick_1": "3"}) == pytest.approx(75)
     assert run({"flags_1": "true", "flags_2": "true", "pick_1": "1"}) == pytest.approx(25)
     assert run({}) == 0
+
+
+def _qti21_choice_item(record: dict, points: float) -> Qti21Item:
+    """A hand-made item of one field asked as options (the key's choice record), as QTI 2.1."""
+    from generator.answers import Answer
+    from generator.answers.choice import asked
+    from generator.exports import qti21
+    from generator.exports.html import Html, PartHtml, ProblemHtml
+    from generator.exports.qti import Gap, Item
+
+    answer, value = asked(Answer("pick", "statements" if record["multi"] else "int", "pick"), None, record)
+    (gap,) = answer.kind.qti_entries(answer, value)
+    html = ProblemHtml(Html("<p>Intro</p>"), (PartHtml("a", "a", points, Html("<p>Say.</p>"), Html("<p>So.</p>")),),
+                       Html(""), Html(""))
+    item = Item("s01-v001", "hand-made", None, "001", points, False, (Gap("pick", "pick", gap, points, 0),),
+                {"a": (("pick", (0,)),)}, html, "Hand-made", {"a": ""})
+    return Qti21Item(qti21.item_xml(item, {}))
+
+
+@pytest.mark.parametrize("scoring", ["all-or-nothing", "partial", "negative"])
+def test_qti21_multiple_answers_score_by_the_rule_and_name_the_mistake(qti_schema, scoring):
+    """No shipped problem asks a pool of statements: a hand-made record of five statements, A
+    and C true, (B) a declared mistake; marked sets scored against the README's formulas (4
+    points, R = {A, C}, W = {B, D, E})."""
+    record = {"options": ["s1", "s2", "s3", "s4", "s5"], "tex": ["s1", "s2", "s3", "s4", "s5"], "right": [0, 2],
+              "multi": True, "mistakes": {"1": "took the mean for the median"}, "distractors": {}, "scoring": scoring}
+    item = _qti21_choice_item(record, 4.0)
+    assert qti_schema.validate(etree.ElementTree(item.root)), str(qti_schema.error_log)[:2000]
+    interaction = item.root.find(f".//{QTI}choiceInteraction")
+    assert interaction.get("maxChoices") == "5"
+    assert [c.get("identifier") for c in interaction.iter(f"{QTI}simpleChoice")] == list("ABCDE")
+    partial = {"AC": 4.0, "A": 2.0, "ABC": 4 * (1 - 1 / 3), "AB": 4 * (1 / 2 - 1 / 3), "BDE": -4.0, "B": -4 / 3}
+    for marked, points in partial.items():
+        expected = (4.0 if marked == "AC" else 0.0) if scoring == "all-or-nothing" else \
+            max(0.0, points) if scoring == "partial" else points
+        assert item.score({"pick_1": marked}) == pytest.approx(expected), (scoring, marked)
+    assert item.score({}) == 0
+    feedback = {f.get("identifier"): "".join(f.itertext()) for f in item.root.iter(f"{QTI}modalFeedback")
+                if f.get("outcomeIdentifier") == "FB_pick_1"}
+    assert "took the mean for the median" in feedback["B"] and "Right." in feedback["A"]
+
+
+def test_qti21_single_choice_feedback_names_the_mistake(qti_schema):
+    record = {"options": ["10", "20", "40", "5"], "tex": ["10", "20", "40", "5"], "right": [1], "multi": False,
+              "mistakes": {"2": "counted both directions"}, "distractors": {"0": "a factor 2 too small"},
+              "scoring": "negative"}
+    item = _qti21_choice_item(record, 3.0)
+    assert qti_schema.validate(etree.ElementTree(item.root)), str(qti_schema.error_log)[:2000]
+    assert item.score({"pick_1": "B"}) == pytest.approx(3.0)
+    assert item.score({"pick_1": "C"}) == pytest.approx(-1.0)       # -3/(4 - 1)
+    assert item.score({}) == 0
+    feedback = {f.get("identifier"): "".join(f.itertext()) for f in item.root.iter(f"{QTI}modalFeedback")
+                if f.get("outcomeIdentifier") == "FB_pick_1"}
+    assert "counted both directions" in feedback["C"] and "a factor 2 too small" in feedback["A"]
+
+
+def test_canvas_multiple_answers_question():
+    """A pool of statements alone: Canvas' multiple answers, right only with every true statement
+    and no other marked (Canvas adds its own partial credit), each option's comment its mistake."""
+    import xml.etree.ElementTree as ET
+
+    from generator.answers import Answer
+    from generator.answers.choice import asked
+    from generator.exports import canvas
+    from generator.exports.html import Html, PartHtml, ProblemHtml
+    from generator.exports.qti import Gap, Item
+
+    record = {"options": ["s1", "s2", "s3"], "tex": ["s1", "s2", "s3"], "right": [0, 2], "multi": True,
+              "mistakes": {"1": "took the mean for the median"}, "distractors": {}, "scoring": "partial"}
+    answer, value = asked(Answer("pick", "statements", "pick"), None, record)
+    (gap,) = answer.kind.qti_entries(answer, value)
+    html = ProblemHtml(Html("<p>Intro</p>"), (PartHtml("a", "a", 2.0, Html("<p>Say.</p>"), Html("<p>So.</p>")),),
+                       Html(""), Html(""))
+    item = Item("s01-v001", "hand-made", None, "001", 2.0, False, (Gap("pick", "pick", gap, 2.0, 0),),
+                {"a": (("pick", (0,)),)}, html, "Hand-made", {"a": ""})
+    section = ET.Element("section", {"xmlns": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"})
+    canvas._item(section, item, {})
+    element = etree.fromstring(ET.tostring(section)).find(f"{Q12}item")
+    assert _meta(element)["question_type"] == "multiple_answers_question"
+    assert element.find(f".//{Q12}response_lid").get("rcardinality") == "Multiple"
+    run = CanvasItem(element).score
+    assert run({}, "AC") == 100 and run({}, "A") == 0 and run({}, "ABC") == 0 and run({}) == 0
+    comments = {f.get("ident"): f.find(f".//{Q12}mattext").text for f in element.iter(f"{Q12}itemfeedback")}
+    assert "took the mean for the median" in comments["s01-v001-o2_fb"]

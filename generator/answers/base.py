@@ -267,8 +267,10 @@ class QtiGap:
     """One gap of a QTI item (Canvas, QTI 2.1), as the answer's type wants it graded; the
     exporters write it in their flavour. `kind` is the kind of interaction, not a type name:
     "numeric" (a number within the absolute `tolerance`, which includes the key's edge slack),
-    "option" (one of `options`, the right one `value`) or "text" (one of `texts`, compared as
-    text, case-insensitively). `texts` are also a numeric gap's accepted spellings, for an LMS
+    "option" (one of `options`, the right one `value`), "choice" (a field asked as options: the
+    labelled `options` in the key's order, `value` the tuple of right indices, `multi` whether
+    several are marked, `scoring` the spec's rule, `feedback` what each option tells the student
+    who marks it) or "text" (one of `texts`, compared as text, case-insensitively). `texts` are also a numeric gap's accepted spellings, for an LMS
     that compares a gap as text (Canvas' multiple blanks); `alternatives` are (value,
     tolerance) pairs accepted in full; `label` says where the entry sits ("entry 2")."""
 
@@ -280,6 +282,9 @@ class QtiGap:
     alternatives: tuple[tuple[Any, float], ...] = ()
     label: str = ""
     whole: bool = False
+    feedback: tuple[str, ...] = ()
+    multi: bool = False
+    scoring: str = ""
 
 
 def number_spellings(value: float | int, bound: float, most: int = 4) -> tuple[str, ...]:

@@ -203,9 +203,14 @@ class _Letters(AnswerType):
 
     def qti_entries(self, answer: Answer, value: Any, tolerance: Mapping[str, float] | None = None,
                     alternatives: Sequence[tuple[Any, str]] = ()) -> list[QtiGap]:
-        if self.multi:
-            return [QtiGap("text", letters(value["right"]), texts=(letters(value["right"]),))]
-        return [QtiGap("option", value["options"][value["right"][0]], options=tuple(value["options"]))]
+        if not isinstance(value, Mapping):      # no choice record: the letters typed
+            return [QtiGap("text", str(value), texts=(str(value),))]
+        count = len(value["options"])
+        return [QtiGap("choice", tuple(value["right"]),
+                       options=tuple(f"({letter(i)}) {text}" for i, text in enumerate(value["options"])),
+                       texts=(letters(value["right"]),), multi=bool(self.multi),
+                       scoring=value.get("scoring", "all-or-nothing"),
+                       feedback=tuple(option_feedback(value, i) for i in range(count)))]
 
     def page_choices(self, answer: Answer) -> list[str]:
         return [] if self.multi else [letter(i) for i in range(len(answer.options))]
@@ -215,7 +220,23 @@ class _Letters(AnswerType):
 
     def page_view(self, answer: Answer, value: Any, dom: str, alternatives: Sequence[tuple[Any, str]] = (),
                   tolerance: Mapping[str, float] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        return super().page_view(answer, self.csv_text(value), dom, (), tolerance)
+        """The options as radio buttons (single) or checkboxes (multiple), labelled (A), (B), ...;
+        each option's `tex` (LaTeX, text mode) is for the page to render as it renders maths.
+        The check scores the marked set as `score` does and names the mistake (or slip) behind
+        each wrong option marked; mistakes in the typed sense do not apply to letters."""
+        if not isinstance(value, Mapping):      # no choice record: the letters typed
+            return super().page_view(answer, value, dom, (), tolerance)
+        view, _ = super().page_view(answer, "", dom, (), tolerance)
+        ids = [f"{dom}-{letter(i)}" for i in range(len(value["options"]))]
+        view.update(grids=[], options=[], numeric=False, preview=False, multi=bool(self.multi),
+                    choices=[{"id": ids[i], "letter": letter(i), "text": text,
+                              "tex": tex if self.multi else f"${tex}$"}
+                             for i, (text, tex) in enumerate(zip(value["options"], value.get("tex", value["options"]),
+                                                                 strict=True))])
+        check = {"compare": "choice", "entries": ids, "right": list(value["right"]), "multi": bool(self.multi),
+                 "scoring": value.get("scoring", "all-or-nothing"), "mistakes_at": dict(value.get("mistakes", {})),
+                 "slips_at": dict(value.get("distractors", {})), "partial": False, "alternatives": []}
+        return view, check
 
 
 @register

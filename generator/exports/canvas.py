@@ -12,8 +12,13 @@ Each variant and slot is ONE question holding all its parts (the parts are never
 - a single numeric entry: `numerical_question`, a range answer of the key's tolerance (an
   exact answer for whole numbers); but Canvas keeps numbers to 4 decimals (a value or a
   tolerance below 1e-4 in magnitude becomes 0), so such an entry is a text blank instead;
-- a single choice (bool, choice): `multiple_choice_question`;
-- several choices only: `multiple_dropdowns_question`;
+- a single choice (bool, choice, a field asked as options): `multiple_choice_question`, each
+  option with an answer comment naming the mistake behind it (a field asked as options is
+  labelled (A), (B), ... in the key's order); multiple answers: `multiple_answers_question`
+  (scored right when every right option and no other is marked; Canvas grants its own partial
+  credit, and has no negative marking);
+- several choices only: `multiple_dropdowns_question` (a field asked as options: a drop-down of
+  its labelled options);
 - anything else: `fill_in_multiple_blanks_question`, one blank per entry. Canvas compares a
   blank as text (case-insensitively), never as a number: a numeric blank accepts the key's
   value rounded to a few digits within the key's tolerance (0.123, 0.1235, ..., the full
@@ -29,6 +34,7 @@ MathJax; the worked solution is each question's general feedback.
 
 from __future__ import annotations
 
+import html
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -55,9 +61,12 @@ def question_type(item: Item) -> str:
     kinds = [gap.gap.kind for gap in item.gaps]
     if len(item.gaps) == 1 and kinds[0] == "numeric" and _numerical(item.gaps[0]):
         return "numerical_question"
+    if len(item.gaps) == 1 and kinds[0] == "choice":
+        return "multiple_answers_question" if item.gaps[0].gap.multi else "multiple_choice_question"
     if len(item.gaps) == 1 and kinds[0] == "option":
         return "multiple_choice_question"
-    if kinds and all(kind == "option" for kind in kinds):
+    if kinds and all(kind == "option" or (kind == "choice" and not gap.gap.multi)
+                     for kind, gap in zip(kinds, item.gaps, strict=True)):
         return "multiple_dropdowns_question"
     return "fill_in_multiple_blanks_question"
 
@@ -136,16 +145,32 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
                 _sub(bounds, "varlte", {"respident": "response1"}, number(float(value) + tolerance))
             _score(condition, 100, "Set")
         model = ""
-    elif kind == "multiple_choice_question":
+    elif kind in ("multiple_choice_question", "multiple_answers_question"):
         gap = item.gaps[0].gap
-        response = _sub(presentation, "response_lid", {"ident": "response1", "rcardinality": "Single"})
+        multi = kind == "multiple_answers_question"
+        response = _sub(presentation, "response_lid", {"ident": "response1",
+                                                       "rcardinality": "Multiple" if multi else "Single"})
         choices = _sub(response, "render_choice")
-        for number_, option in enumerate(gap.options):
-            label = _sub(choices, "response_label", {"ident": f"{item.identifier}-o{number_ + 1}"})
+        idents = [f"{item.identifier}-o{number_ + 1}" for number_ in range(len(gap.options))]
+        for ident, option in zip(idents, gap.options, strict=True):
+            label = _sub(choices, "response_label", {"ident": ident})
             _mattext(label, option, "text/plain")
+        # a choice's options each say what marking them means (Canvas' answer comments)
+        for ident, text in zip(idents, gap.feedback, strict=False):
+            comment = _sub(processing, "respcondition", {"continue": "Yes"})
+            _sub(_sub(comment, "conditionvar"), "varequal", {"respident": "response1"}, ident)
+            _sub(comment, "displayfeedback", {"feedbacktype": "Response", "linkrefid": f"{ident}_fb"})
+            _mattext(_sub(_sub(element, "itemfeedback", {"ident": f"{ident}_fb"}), "flow_mat"), html.escape(text))
+        right = list(gap.value) if gap.kind == "choice" else [gap.options.index(gap.value)]
         condition = _sub(processing, "respcondition", {"continue": "No"})
-        right = gap.options.index(gap.value) + 1
-        _sub(_sub(condition, "conditionvar"), "varequal", {"respident": "response1"}, f"{item.identifier}-o{right}")
+        test = _sub(condition, "conditionvar")
+        if multi:   # every right option marked and no other (Canvas applies its own partial credit)
+            test = _sub(test, "and")
+            for number_, ident in enumerate(idents):
+                parent = test if number_ in right else _sub(test, "not")
+                _sub(parent, "varequal", {"respident": "response1"}, ident)
+        else:
+            _sub(test, "varequal", {"respident": "response1"}, idents[right[0]])
         _score(condition, 100, "Set")
         model = ""
     else:
@@ -156,9 +181,12 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
             _mattext(response, name, "text/plain")
             choices = _sub(response, "render_choice")
             # Canvas counts every listed text of a blank as right; a drop-down lists the options
+            # (a choice: its labelled options as a drop-down, else its letters as a blank's text)
             texts = (gap.gap.options if kind == "multiple_dropdowns_question" else (gap.gap.value,)) \
-                if gap.gap.kind == "option" else gap.gap.texts
-            right = [gap.gap.value] if gap.gap.kind == "option" else list(texts)
+                if gap.gap.kind == "option" else gap.gap.options \
+                if gap.gap.kind == "choice" and kind == "multiple_dropdowns_question" else gap.gap.texts
+            right = [gap.gap.value] if gap.gap.kind == "option" else [gap.gap.options[i] for i in gap.gap.value] \
+                if gap.gap.kind == "choice" and kind == "multiple_dropdowns_question" else list(texts)
             for number_, text in enumerate(texts):
                 label = _sub(choices, "response_label", {"ident": f"{item.identifier}-{name}-a{number_ + 1}"})
                 _mattext(label, str(text), "text/plain")

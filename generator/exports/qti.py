@@ -3,7 +3,8 @@
 As for Moodle, every slot holds one item per variant, and a variant's parts are never
 separable: one item per variant and slot holds all of its parts. A slot whose parts are all
 graded by the key becomes a gap item (one gap per entry of each field, as the field's answer
-type says: `AnswerType.qti_entries`); a slot with a `proof` part becomes one essay item holding
+type says: `AnswerType.qti_entries`; a field asked as a choice is one choice gap, its
+options labelled (A), (B), ... in the key's order, each with the mistake behind it); a slot with a `proof` part becomes one essay item holding
 the whole problem, graded by hand, with the key's values and the worked solutions for the
 grader (as moodle.py does: a quiz draws per section independently, so a gap item and an essay
 of the same variant could reach a student mismatched).
@@ -24,6 +25,7 @@ from typing import Any
 
 from generator import i18n
 from generator.answers.base import QtiGap
+from generator.answers.choice import asked
 from generator.exports import Export
 from generator.exports.html import Figure, Html, ProblemHtml
 from generator.exports.moodle import (
@@ -127,7 +129,7 @@ def _item(plan: Plan, slot: Slot, index: int, variant: Variant, problem_html: Pr
     problem = plan.bank.load(slot.problem_id)
     instance = variant.slots[index][1]
     tolerances = instance.key_entry(problem, plan.precision)["tolerances"]   # the key's, as grade uses them
-    shares = entry_weights(problem, slot, instance.answers)
+    shares = entry_weights(problem, slot, instance.answers, instance.choices)
     written = any(not problem.answer(f).graded for part, _ in slot.parts for f in problem.part(part).answers)
     gaps: list[Gap] = []
     fields: dict[str, tuple[tuple[str, tuple[int, ...]], ...]] = {}
@@ -139,7 +141,11 @@ def _item(plan: Plan, slot: Slot, index: int, variant: Variant, problem_html: Pr
                 continue
             label = answer.label or name
             others = [(x["value"], x["convention"]) for x in instance.alternatives.get(name, [])]
-            found = answer.kind.qti_entries(answer, instance.answers[name], tolerances.get(name), others)
+            # a field asked as a choice is its options (the letters types), as grade scores it
+            answer, value = asked(answer, instance.answers[name], instance.choices.get(name))
+            if name in instance.choices:
+                others = []
+            found = answer.kind.qti_entries(answer, value, tolerances.get(name), others)
             start = len(gaps)
             for entry, (gap, share) in enumerate(zip(found, shares[name], strict=True)):
                 gaps.append(Gap(name, f"{label}, {gap.label}" if gap.label else label, gap, float(share), entry))

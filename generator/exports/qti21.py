@@ -11,6 +11,10 @@ Each variant and slot is ONE item holding all its parts (the parts are never sep
   each, baseType float (integer for whole numbers), scored by `equal` with toleranceMode
   absolute and the key's tolerance (atol + rtol |v|, with the key's edge slack, bounds
   included; `match` for whole numbers); an accepted alternative is one more `equal`;
+- a field asked as a choice (spec `form: choice`): a `choiceInteraction` of its options
+  labelled (A), (B), ..., the letters its identifiers, scored by the spec's rule (`match`;
+  multiple answers under partial or negative marking by a mapping), and a `modalFeedback` per
+  option naming the mistake behind it;
 - choices and bools: a `choiceInteraction` each (one of the options), scored by `match`
   against the correct response (the match_correct rule, per gap);
 - formulas (`expr`): a string `textEntryInteraction`, scored by `mapResponse` over the key's
@@ -142,6 +146,12 @@ def _mathml2(math: etree._Element) -> None:
 def _interaction(index: int, gap: Gap) -> tuple[str, bool]:
     """The markup of one gap: (XML text, is a block)."""
     rid = response_id(gap)
+    if gap.gap.kind == "choice":      # a field asked as options: the letters are the identifiers
+        choices = "".join(f'<simpleChoice identifier="{_letter(k)}">{_escape(option)}</simpleChoice>'
+                          for k, option in enumerate(gap.gap.options))
+        most = len(gap.gap.options) if gap.gap.multi else 1
+        return (f'<choiceInteraction responseIdentifier="{rid}" shuffle="false" maxChoices="{most}">'
+                f"<prompt>{_escape(gap.label)}</prompt>{choices}</choiceInteraction>"), True
     if gap.gap.kind == "option":
         choices = "".join(f'<simpleChoice identifier="C{k + 1}">{_escape(option)}</simpleChoice>'
                           for k, option in enumerate(gap.gap.options))
@@ -149,6 +159,39 @@ def _interaction(index: int, gap: Gap) -> tuple[str, bool]:
                 f"<prompt>{_escape(gap.label)}</prompt>{choices}</choiceInteraction>"), True
     length = max([len(t) for t in gap.gap.texts] + [6]) + 2
     return f'<textEntryInteraction responseIdentifier="{rid}" expectedLength="{length}"/>', False
+
+
+def _letter(index: int) -> str:
+    from generator.answers.choice import letter
+
+    return letter(index)
+
+
+def _feedback_id(gap: Gap) -> str:
+    """The outcome that holds the options a student marked in a choice gap (its feedback shows)."""
+    return f"FB_{response_id(gap)}"
+
+
+def _declare_choice(root: etree._Element, gap: Gap) -> None:
+    """A choice gap's response (the marked letters) and its scoring, as grade scores it:
+    single choice by `match` (negative marking: -1/(n-1) of the points when wrong), multiple
+    answers by a mapping, +points/|R| per right option and -points/|W| per wrong one marked,
+    floored at 0 (`partial`) or at -points (`negative`); all-or-nothing by `match`."""
+    qti = gap.gap
+    rid = response_id(gap)
+    declaration = _sub(root, "responseDeclaration", {"identifier": rid,
+                                                     "cardinality": "multiple" if qti.multi else "single",
+                                                     "baseType": "identifier"})
+    correct = _sub(declaration, "correctResponse")
+    for index in qti.value:
+        _sub(correct, "value", text=_letter(index))
+    if qti.multi and qti.scoring != "all-or-nothing":
+        count, right = len(qti.options), set(qti.value)
+        mapping = _sub(declaration, "mapping", {"defaultValue": "0", "upperBound": number(gap.points),
+                                                "lowerBound": number(0 if qti.scoring == "partial" else -gap.points)})
+        for index in range(count):
+            value = gap.points / len(right) if index in right else -gap.points / max(1, count - len(right))
+            _sub(mapping, "mapEntry", {"mapKey": _letter(index), "mappedValue": number(value)})
 
 
 def _escape(text: str) -> str:
@@ -161,6 +204,9 @@ def _declarations(root: etree._Element, item: Item) -> None:
     for gap in item.gaps:
         qti = gap.gap
         rid = response_id(gap)
+        if qti.kind == "choice":
+            _declare_choice(root, gap)
+            continue
         if qti.kind == "numeric":
             base = "integer" if qti.whole else "float"
             declaration = _sub(root, "responseDeclaration", {"identifier": rid, "cardinality": "single",
@@ -190,6 +236,11 @@ def _declarations(root: etree._Element, item: Item) -> None:
                                                 "baseType": "float"})
     _sub(_sub(maximum, "defaultValue"), "value", text=number(item.points))
     _sub(root, "outcomeDeclaration", {"identifier": "FEEDBACK", "cardinality": "single", "baseType": "identifier"})
+    for gap in item.gaps:
+        if gap.gap.kind == "choice":
+            _sub(root, "outcomeDeclaration", {"identifier": _feedback_id(gap),
+                                              "cardinality": "multiple" if gap.gap.multi else "single",
+                                              "baseType": "identifier"})
 
 
 def _add_score(parent: etree._Element, points: float) -> None:
@@ -202,6 +253,9 @@ def _processing(root: etree._Element, item: Item) -> None:
     processing = _sub(root, "responseProcessing")
     for gap in item.gaps:
         qti, rid = gap.gap, response_id(gap)
+        if qti.kind == "choice":
+            _choice_processing(processing, gap)
+            continue
         if qti.kind == "text":
             total = _sub(_sub(processing, "setOutcomeValue", {"identifier": "SCORE"}), "sum")
             _sub(total, "variable", {"identifier": "SCORE"})
@@ -228,6 +282,41 @@ def _processing(root: etree._Element, item: Item) -> None:
     _sub(feedback, "baseValue", {"baseType": "identifier"}, "SOLUTION")
 
 
+def _choice_processing(processing: etree._Element, gap: Gap) -> None:
+    qti, rid = gap.gap, response_id(gap)
+    marked = _sub(processing, "setOutcomeValue", {"identifier": _feedback_id(gap)})
+    _sub(marked, "variable", {"identifier": rid})
+    if qti.multi and qti.scoring != "all-or-nothing":
+        total = _sub(_sub(processing, "setOutcomeValue", {"identifier": "SCORE"}), "sum")
+        _sub(total, "variable", {"identifier": "SCORE"})
+        _sub(total, "mapResponse", {"identifier": rid})
+        return
+    condition = _sub(processing, "responseCondition")
+    right = _sub(condition, "responseIf")
+    test = _sub(right, "match")
+    _sub(test, "variable", {"identifier": rid})
+    _sub(test, "correct", {"identifier": rid})
+    _add_score(right, gap.points)
+    if qti.scoring == "negative" and not qti.multi and len(qti.options) > 1:
+        wrong = _sub(condition, "responseElseIf")    # a wrong letter marked (an empty one scores 0)
+        answered = _sub(wrong, "not")
+        _sub(_sub(answered, "isNull"), "variable", {"identifier": rid})
+        _add_score(wrong, -gap.points / (len(qti.options) - 1))
+
+
+def _choice_feedback(root: etree._Element, item: Item) -> None:
+    """Per option of a choice gap, the feedback shown to a student who marked it: right, or the
+    mistake behind it."""
+    for gap in item.gaps:
+        if gap.gap.kind != "choice":
+            continue
+        for index, text in enumerate(gap.gap.feedback):
+            feedback = _body("modalFeedback", f"<p>{_escape(gap.label)}, ({_letter(index)}): {_escape(text)}</p>")
+            feedback.attrib.update({"outcomeIdentifier": _feedback_id(gap), "identifier": _letter(index),
+                                    "showHide": "show"})
+            root.append(feedback)
+
+
 def item_xml(item: Item, figures: dict[str, Figure]) -> bytes:
     """One assessmentItem file."""
     def html(pieces) -> str:
@@ -247,6 +336,7 @@ def item_xml(item: Item, figures: dict[str, Figure]) -> bytes:
         statement += f'<rubricBlock view="scorer"><div>{html(item.model_answer())}</div></rubricBlock>'
     root.append(_body("itemBody", statement))
     _processing(root, item)
+    _choice_feedback(root, item)
     solution = html(item.solution())
     if solution:
         feedback = _body("modalFeedback", solution)
