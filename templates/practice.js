@@ -7,7 +7,7 @@
  *     with the slack RULES.slack * max(1, bound, |v|), so that a value typed at the edge is right;
  *   "whole" (int and shape): exactly equal (46 and 46.0 are equal numbers);
  *   "word" (choice, bool, each entry of bools): equal ignoring case and surrounding spaces;
- *   "choice" (a field asked as options, generator.answers.choice): the marked radio buttons or
+ *   "letters" (a field asked as options, generator.answers.choice): the marked radio buttons or
  *     checkboxes, scored by the spec's rule; a wrong option marked names its mistake;
  *   "formula" (expr): both formulas evaluated at RULES.points pseudo-random points of their
  *     names (either sign, generator.answers.reading.comparison_points); equal when they agree
@@ -296,7 +296,7 @@
     });
   }
 
-  // A field asked as options (compare "choice"): the marked letters scored as grade scores them
+  // A field asked as options (compare "letters"): the marked letters scored as grade scores them
   // (generator.answers.choice.score), each wrong option marked named by its mistake or slip.
   function choiceScore(check, marked) {
     var count = check.entries.length, right = check.right, rule = check.scoring;
@@ -344,7 +344,7 @@
 
   function checkField(dom) {
     var check = CHECKS[dom];
-    if (check.compare === "choice") { return checkChoice(dom, check); }
+    if (check.compare === "letters") { return checkChoice(dom, check); }
     var wrong = [], unread = [], empty = 0, reason = "";
     check.entries.forEach(function (id, k) {
       var input = document.getElementById(id);

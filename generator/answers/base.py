@@ -267,7 +267,7 @@ class QtiGap:
     """One gap of a QTI item (Canvas, QTI 2.1), as the answer's type wants it graded; the
     exporters write it in their flavour. `kind` is the kind of interaction, not a type name:
     "numeric" (a number within the absolute `tolerance`, which includes the key's edge slack),
-    "option" (one of `options`, the right one `value`), "choice" (a field asked as options: the
+    "option" (one of `options`, the right one `value`), "letters" (a field asked as options: the
     labelled `options` in the key's order, `value` the tuple of right indices, `multi` whether
     several are marked, `scoring` the spec's rule, `feedback` what each option tells the student
     who marks it) or "text" (one of `texts`, compared as text, case-insensitively). `texts` are also a numeric gap's accepted spellings, for an LMS

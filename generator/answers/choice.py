@@ -206,7 +206,7 @@ class _Letters(AnswerType):
         if not isinstance(value, Mapping):      # no choice record: the letters typed
             return [QtiGap("text", str(value), texts=(str(value),))]
         count = len(value["options"])
-        return [QtiGap("choice", tuple(value["right"]),
+        return [QtiGap("letters", tuple(value["right"]),
                        options=tuple(f"({letter(i)}) {text}" for i, text in enumerate(value["options"])),
                        texts=(letters(value["right"]),), multi=bool(self.multi),
                        scoring=value.get("scoring", "all-or-nothing"),
@@ -233,7 +233,7 @@ class _Letters(AnswerType):
                               "tex": tex if self.multi else f"${tex}$"}
                              for i, (text, tex) in enumerate(zip(value["options"], value.get("tex", value["options"]),
                                                                  strict=True))])
-        check = {"compare": "choice", "entries": ids, "right": list(value["right"]), "multi": bool(self.multi),
+        check = {"compare": "letters", "entries": ids, "right": list(value["right"]), "multi": bool(self.multi),
                  "scoring": value.get("scoring", "all-or-nothing"), "mistakes_at": dict(value.get("mistakes", {})),
                  "slips_at": dict(value.get("distractors", {})), "partial": False, "alternatives": []}
         return view, check

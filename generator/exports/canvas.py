@@ -61,11 +61,11 @@ def question_type(item: Item) -> str:
     kinds = [gap.gap.kind for gap in item.gaps]
     if len(item.gaps) == 1 and kinds[0] == "numeric" and _numerical(item.gaps[0]):
         return "numerical_question"
-    if len(item.gaps) == 1 and kinds[0] == "choice":
+    if len(item.gaps) == 1 and kinds[0] == "letters":
         return "multiple_answers_question" if item.gaps[0].gap.multi else "multiple_choice_question"
     if len(item.gaps) == 1 and kinds[0] == "option":
         return "multiple_choice_question"
-    if kinds and all(kind == "option" or (kind == "choice" and not gap.gap.multi)
+    if kinds and all(kind == "option" or (kind == "letters" and not gap.gap.multi)
                      for kind, gap in zip(kinds, item.gaps, strict=True)):
         return "multiple_dropdowns_question"
     return "fill_in_multiple_blanks_question"
@@ -161,7 +161,7 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
             _sub(_sub(comment, "conditionvar"), "varequal", {"respident": "response1"}, ident)
             _sub(comment, "displayfeedback", {"feedbacktype": "Response", "linkrefid": f"{ident}_fb"})
             _mattext(_sub(_sub(element, "itemfeedback", {"ident": f"{ident}_fb"}), "flow_mat"), html.escape(text))
-        right = list(gap.value) if gap.kind == "choice" else [gap.options.index(gap.value)]
+        right = list(gap.value) if gap.kind == "letters" else [gap.options.index(gap.value)]
         condition = _sub(processing, "respcondition", {"continue": "No"})
         test = _sub(condition, "conditionvar")
         if multi:   # every right option marked and no other (Canvas applies its own partial credit)
@@ -184,9 +184,9 @@ def _item(section: ET.Element, item: Item, figures: dict[str, Figure]) -> None:
             # (a choice: its labelled options as a drop-down, else its letters as a blank's text)
             texts = (gap.gap.options if kind == "multiple_dropdowns_question" else (gap.gap.value,)) \
                 if gap.gap.kind == "option" else gap.gap.options \
-                if gap.gap.kind == "choice" and kind == "multiple_dropdowns_question" else gap.gap.texts
+                if gap.gap.kind == "letters" and kind == "multiple_dropdowns_question" else gap.gap.texts
             right = [gap.gap.value] if gap.gap.kind == "option" else [gap.gap.options[i] for i in gap.gap.value] \
-                if gap.gap.kind == "choice" and kind == "multiple_dropdowns_question" else list(texts)
+                if gap.gap.kind == "letters" and kind == "multiple_dropdowns_question" else list(texts)
             for number_, text in enumerate(texts):
                 label = _sub(choices, "response_label", {"ident": f"{item.identifier}-{name}-a{number_ + 1}"})
                 _mattext(label, str(text), "text/plain")

@@ -146,7 +146,7 @@ def _mathml2(math: etree._Element) -> None:
 def _interaction(index: int, gap: Gap) -> tuple[str, bool]:
     """The markup of one gap: (XML text, is a block)."""
     rid = response_id(gap)
-    if gap.gap.kind == "choice":      # a field asked as options: the letters are the identifiers
+    if gap.gap.kind == "letters":      # a field asked as options: the letters are the identifiers
         choices = "".join(f'<simpleChoice identifier="{_letter(k)}">{_escape(option)}</simpleChoice>'
                           for k, option in enumerate(gap.gap.options))
         most = len(gap.gap.options) if gap.gap.multi else 1
@@ -204,7 +204,7 @@ def _declarations(root: etree._Element, item: Item) -> None:
     for gap in item.gaps:
         qti = gap.gap
         rid = response_id(gap)
-        if qti.kind == "choice":
+        if qti.kind == "letters":
             _declare_choice(root, gap)
             continue
         if qti.kind == "numeric":
@@ -237,7 +237,7 @@ def _declarations(root: etree._Element, item: Item) -> None:
     _sub(_sub(maximum, "defaultValue"), "value", text=number(item.points))
     _sub(root, "outcomeDeclaration", {"identifier": "FEEDBACK", "cardinality": "single", "baseType": "identifier"})
     for gap in item.gaps:
-        if gap.gap.kind == "choice":
+        if gap.gap.kind == "letters":
             _sub(root, "outcomeDeclaration", {"identifier": _feedback_id(gap),
                                               "cardinality": "multiple" if gap.gap.multi else "single",
                                               "baseType": "identifier"})
@@ -253,7 +253,7 @@ def _processing(root: etree._Element, item: Item) -> None:
     processing = _sub(root, "responseProcessing")
     for gap in item.gaps:
         qti, rid = gap.gap, response_id(gap)
-        if qti.kind == "choice":
+        if qti.kind == "letters":
             _choice_processing(processing, gap)
             continue
         if qti.kind == "text":
@@ -308,7 +308,7 @@ def _choice_feedback(root: etree._Element, item: Item) -> None:
     """Per option of a choice gap, the feedback shown to a student who marked it: right, or the
     mistake behind it."""
     for gap in item.gaps:
-        if gap.gap.kind != "choice":
+        if gap.gap.kind != "letters":
             continue
         for index, text in enumerate(gap.gap.feedback):
             feedback = _body("modalFeedback", f"<p>{_escape(gap.label)}, ({_letter(index)}): {_escape(text)}</p>")
