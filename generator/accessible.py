@@ -21,6 +21,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from generator import i18n
 from generator.build import Document, compile_all
 from generator.documents import engine, render_sheet
 from generator.errors import ExamgenError
@@ -94,6 +95,9 @@ def without_solutions(rendered: RenderedProblem) -> RenderedProblem:
 
 def exam_view(plan: Plan, variant: Variant, problems: Sequence[Any]) -> dict[str, Any]:
     """What templates/exam.html.j2 shows of one variant (problems: its slots' ProblemHtml)."""
+    def points(value: float) -> str:          # with the exam language's decimal separator
+        return i18n.decimal_text(num(value), plan.language[0])
+
     student = plan.students.get(variant.key)
     questions = []
     for (slot, instance), html in zip(variant.slots, problems, strict=True):
@@ -107,15 +111,16 @@ def exam_view(plan: Plan, variant: Variant, problems: Sequence[Any]) -> dict[str
                 answer = problem.answer(name)
                 # The view only (the entries' ids and labels); the check, which holds the key value, is dropped.
                 view, _ = answer.kind.page_view(answer, instance.answers.get(name), f"{qdom}-{name}")
-                view["points"] = num(float(shares[name]))
+                view["points"] = points(float(shares[name]))
                 fields.append(view)
-            parts.append({"label": part.label, "points": num(part.points), "text": Markup(part.text.inline()),
+            parts.append({"label": part.label, "points": points(part.points), "text": Markup(part.text.inline()),
                           "fields": fields, "dom": f"{qdom}-{part.name}"})
-        questions.append({"number": slot.number, "title": title_in(problem, plan.language), "points": num(slot.points), "dom": qdom,
+        questions.append({"number": slot.number, "title": title_in(problem, plan.language), "points": points(slot.points), "dom": qdom,
                           "intro": Markup(html.intro.inline()), "outro": Markup(html.outro.inline()),
                           "parts": parts})
     return {"key": variant.key, "code": variant_code(plan.seed, variant.key), "questions": questions,
-            "student": {"name": student.name, "id": student.key, "extra_time": student.extra_time,
+            "student": {"name": student.name, "id": student.key,
+                        "extra_time": i18n.extra_time_text(student.extra_time, plan.language[0]),
                         "has_extra_time": "extra-time" in student.accommodations} if student else None}
 
 def exam_page(plan: Plan, view: Mapping[str, Any]) -> str:
@@ -124,12 +129,15 @@ def exam_page(plan: Plan, view: Mapping[str, Any]) -> str:
     from generator.practice import html_environment
     from generator.render import TEMPLATES
 
-    context = {"exam": {"title": plan.title, "course": plan.course, "date": plan.date, "duration": plan.duration,
-                        "instructions": plan.instructions, "precision": plan.precision.sentence(),
-                        "rules": list(plan.rules), "total": num(plan.total_points)},
-               "v": view, "style": Markup((TEMPLATES / "practice.css").read_text(encoding="utf-8"))}
+    language = plan.language[0]
+    context = {"exam": {"title": plan.title, "course": plan.course, "date": i18n.format_date(plan.date, language),
+                        "duration": plan.duration, "instructions": plan.instructions,
+                        "precision": i18n.precision_sentence(plan.precision, language),
+                        "rules": list(plan.rules), "total": i18n.decimal_text(num(plan.total_points), language)},
+               "language": language, "v": view,
+               "style": Markup((TEMPLATES / "practice.css").read_text(encoding="utf-8"))}
     try:
-        return html_environment().get_template("exam.html.j2").render(**context)
+        return html_environment(language).get_template("exam.html.j2").render(**context)
     except jinja2.TemplateError as error:
         raise ExamgenError(f"template error: {error}", "templates/exam.html.j2", "fix the template") from error
 

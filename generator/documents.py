@@ -120,7 +120,8 @@ def variant_contexts(plan: Plan, variant: Variant) -> dict[str, dict[str, Any]]:
         "code": variant_code(plan.seed, variant.key),
         "seed": variant.seed,
         "fingerprint": variant.fingerprint,
-        "student": {"name": student.name, "id": student.key, "extra_time": student.extra_time,
+        "student": {"name": student.name, "id": student.key,
+                    "extra_time": i18n.extra_time_text(student.extra_time, plan.language[0]),
                     "has_extra_time": "extra-time" in student.accommodations} if student else None,
         # a name pdflatex cannot print: this variant's sheets go to lualatex (templates/fonts-unicode.tex.j2)
         "unicode_fonts": bool(student) and usertext.needs_unicode_fonts(student.name),

@@ -117,6 +117,15 @@ def gettext(code: str) -> Callable[[str], str]:
     return translations(code).gettext
 
 
+def extra_time_text(value: str, code: str) -> str:
+    """A roster's extra time as the cover prints it in the language: '30 minutes' (the roster's
+    form, generator.roster) as '30 Minuten' in German; '25%' and '' as they are."""
+    number, _, unit = value.partition(" ")
+    if unit == "minutes" and number.isdigit():
+        return translations(code).ngettext("%(n)s minute", "%(n)s minutes", int(number)) % {"n": number}
+    return value
+
+
 def strings(code: str, messages: Sequence[str]) -> dict[str, str]:
     """A table of translations, for code that runs elsewhere (the practice page's script)."""
     _ = gettext(code)

@@ -239,3 +239,21 @@ def test_german_page_reads_the_decimal_comma_in_chromium(tmp_path):
         page.screenshot(path=str(ROOT / "output" / "practice-de.png"), full_page=True)
         browser.close()
     assert not errors, errors
+
+
+def test_accessible_exam_and_extra_time_in_german(tmp_path):
+    """A German roster build: the accessible exam.html is German (lang, headings, points with a
+    decimal comma) and the extra time on the cover reads in German."""
+    spec = tmp_path / "de.yaml"
+    spec.write_text('title: "Klausur"\nlanguage: de\nseed: 5\nproblems:\n'
+                    "  - id: regularization/weight-decay-step\n    points: 7.5\n", encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name,accommodations\ns1,Anna Schmidt,html;extra-time=30\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", str(spec), "--roster", str(roster), "--no-pdf", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = (out / "variants" / "s1" / "exam.html").read_text(encoding="utf-8")
+    assert '<html lang="de">' in page and ">Hinweise<" in page and "Aufgabe 1:" in page
+    assert "(7,5 Punkte)" in page and "(7.5 " not in page
+    tex = (out / "variants" / "s1" / "exam.tex").read_text(encoding="utf-8")
+    assert "30 Minuten" in tex and "30 minutes" not in tex
