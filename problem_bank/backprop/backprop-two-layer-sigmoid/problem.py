@@ -159,7 +159,7 @@ def solve(p):
         "forward_counts": forward_counts, "backward_counts": backward_counts,
         "u_row": [u], "x_row": [x],   # u^T and x^T as 1-row matrices for the outer products
         # L to at least the four significant digits the statement asks for (num() drops trailing 0s)
-        "loss_rel": _four_digits(loss)[0], "loss_text": _four_digits(loss)[1],
+        "loss_rel": _four_digits(loss)[0],
         "ratio": backward_mults / forward_mults,
         "extra": backward_mults - forward_mults,
     }
